@@ -1,0 +1,4 @@
+"""synth: AST-based synthesizer for Dapr microservices in Python."""
+
+__version__ = "0.1.0"
+
