@@ -112,6 +112,8 @@ def render_asyncapi_yaml(document: JsonObject) -> str:
     """The document as block-style YAML, keys in document order."""
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
+    # keep `asyncapi:` and `info:` on top; ruamel annotates this attribute as None only
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     yaml.width = 100
     buffer = io.StringIO()
     yaml.dump(document, buffer)
