@@ -1,0 +1,235 @@
+"""The service's Kubernetes base documents: Deployment, Service, HPA, ConfigMap, SA and PDB.
+
+The Deployment's pod template carries the Dapr sidecar annotations (contract section 7; every
+value a string) and a hardened app container:
+
+    spec.template.metadata.annotations:
+      dapr.io/enabled: 'true'   dapr.io/app-id: triage   dapr.io/app-port: '8001'  ...
+    containers: [{name: triage, image: triage:latest, ports: [{name: http, containerPort: 8001}],
+                  envFrom: [{configMapRef: {name: triage-env}}], securityContext: {...}}]
+"""
+
+from __future__ import annotations
+
+from ruamel.yaml.comments import CommentedMap
+
+from synth.manifests.docker import APP_GID, APP_UID
+from synth.manifests.environment import build_plain_env, build_secret_env
+from synth.manifests.yaml_docs import build_map, build_seq
+from synth.spec import FeatureName, ServiceSpec
+
+__all__ = [
+    "NAME_LABEL",
+    "build_configmap",
+    "build_dapr_annotations",
+    "build_deployment",
+    "build_hpa",
+    "build_pdb",
+    "build_service",
+    "build_service_account",
+    "configmap_name",
+    "dapr_config_name",
+]
+
+NAME_LABEL = "app.kubernetes.io/name"
+PART_OF_LABEL = "app.kubernetes.io/part-of"
+PLATFORM = "learnflow"
+HEALTH_PATH = "/health"
+READY_PATH = "/ready"
+
+
+def configmap_name(spec: ServiceSpec) -> str:
+    """The ConfigMap holding the service's non-secret settings."""
+    return f"{spec.name}-env"
+
+
+def dapr_config_name(spec: ServiceSpec) -> str:
+    """The Dapr Configuration the sidecar loads (`dapr.io/config`)."""
+    return f"{spec.name}-config"
+
+
+def _labels(spec: ServiceSpec) -> CommentedMap:
+    return build_map((NAME_LABEL, spec.name), (PART_OF_LABEL, PLATFORM))
+
+
+def _metadata(spec: ServiceSpec, name: str | None = None) -> CommentedMap:
+    return build_map(("name", name or spec.name), ("labels", _labels(spec)))
+
+
+def build_dapr_annotations(spec: ServiceSpec) -> CommentedMap:
+    """The pod-template annotations that make Dapr inject and configure the sidecar."""
+    return build_map(
+        ("dapr.io/enabled", "true"),
+        ("dapr.io/app-id", spec.name),
+        ("dapr.io/app-port", str(spec.port)),
+        ("dapr.io/app-protocol", "http"),
+        ("dapr.io/config", dapr_config_name(spec)),
+        ("dapr.io/log-as-json", "true"),
+        ("dapr.io/enable-app-health-check", "true"),
+        ("dapr.io/app-health-check-path", HEALTH_PATH),
+        ("dapr.io/sidecar-cpu-request", "50m"),
+        ("dapr.io/sidecar-cpu-limit", "300m"),
+        ("dapr.io/sidecar-memory-request", "64Mi"),
+        ("dapr.io/sidecar-memory-limit", "256Mi"),
+    )
+
+
+def _probe(spec: ServiceSpec, path: str, period: int, failures: int) -> CommentedMap:
+    return build_map(
+        ("httpGet", {"path": path, "port": spec.port}),
+        ("periodSeconds", period),
+        ("timeoutSeconds", 2),
+        ("failureThreshold", failures),
+    )
+
+
+def _container(spec: ServiceSpec, features: frozenset[FeatureName]) -> CommentedMap:
+    container = build_map(
+        ("name", spec.name),
+        ("image", f"{spec.name}:latest"),
+        ("imagePullPolicy", "IfNotPresent"),
+        ("ports", [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}]),
+        ("envFrom", [{"configMapRef": {"name": configmap_name(spec)}}]),
+    )
+    secrets = build_secret_env(features)
+    if secrets:
+        container["env"] = build_seq(
+            {"name": s.env, "valueFrom": {"secretKeyRef": {"name": s.secret, "key": s.key}}}
+            for s in secrets
+        )
+    container["resources"] = build_map(
+        ("requests", {"cpu": "100m", "memory": "128Mi"}),
+        ("limits", {"cpu": "500m", "memory": "512Mi"}),
+    )
+    container["startupProbe"] = _probe(spec, HEALTH_PATH, period=2, failures=30)
+    container["livenessProbe"] = _probe(spec, HEALTH_PATH, period=10, failures=3)
+    container["readinessProbe"] = _probe(spec, READY_PATH, period=5, failures=3)
+    container["securityContext"] = build_map(
+        ("runAsNonRoot", True),
+        ("runAsUser", APP_UID),
+        ("runAsGroup", APP_GID),
+        ("readOnlyRootFilesystem", True),
+        ("allowPrivilegeEscalation", False),
+        ("capabilities", {"drop": ["ALL"]}),
+        ("seccompProfile", {"type": "RuntimeDefault"}),
+    )
+    container["volumeMounts"] = build_seq([{"name": "tmp", "mountPath": "/tmp"}])
+    return container
+
+
+def build_deployment(spec: ServiceSpec, features: frozenset[FeatureName]) -> CommentedMap:
+    """The Deployment: one app container, the sidecar annotations on the pod template."""
+    pod_spec = build_map(
+        ("serviceAccountName", spec.name),
+        ("automountServiceAccountToken", False),
+        (
+            "securityContext",
+            {
+                "runAsNonRoot": True,
+                "runAsUser": APP_UID,
+                "runAsGroup": APP_GID,
+                "fsGroup": APP_GID,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+        ),
+        ("terminationGracePeriodSeconds", 30),
+        ("containers", [_container(spec, features)]),
+        ("volumes", [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]),
+    )
+    template = build_map(
+        ("metadata", {"labels": _labels(spec), "annotations": build_dapr_annotations(spec)}),
+        ("spec", pod_spec),
+    )
+    return build_map(
+        ("apiVersion", "apps/v1"),
+        ("kind", "Deployment"),
+        ("metadata", _metadata(spec)),
+        (
+            "spec",
+            build_map(
+                ("replicas", 1),
+                ("revisionHistoryLimit", 5),
+                ("selector", {"matchLabels": {NAME_LABEL: spec.name}}),
+                ("template", template),
+            ),
+        ),
+    )
+
+
+def build_service(spec: ServiceSpec) -> CommentedMap:
+    """The ClusterIP Service in front of the app port."""
+    return build_map(
+        ("apiVersion", "v1"),
+        ("kind", "Service"),
+        ("metadata", _metadata(spec)),
+        (
+            "spec",
+            {
+                "type": "ClusterIP",
+                "selector": {NAME_LABEL: spec.name},
+                "ports": [
+                    {"name": "http", "port": spec.port, "targetPort": "http", "protocol": "TCP"}
+                ],
+            },
+        ),
+    )
+
+
+def build_hpa(spec: ServiceSpec) -> CommentedMap:
+    """A CPU-based HorizontalPodAutoscaler (autoscaling/v2)."""
+    return build_map(
+        ("apiVersion", "autoscaling/v2"),
+        ("kind", "HorizontalPodAutoscaler"),
+        ("metadata", _metadata(spec)),
+        (
+            "spec",
+            {
+                "scaleTargetRef": {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "name": spec.name,
+                },
+                "minReplicas": 1,
+                "maxReplicas": 3,
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 70},
+                        },
+                    }
+                ],
+            },
+        ),
+    )
+
+
+def build_configmap(spec: ServiceSpec, features: frozenset[FeatureName]) -> CommentedMap:
+    """The ConfigMap with every non-secret setting the app reads."""
+    return build_map(
+        ("apiVersion", "v1"),
+        ("kind", "ConfigMap"),
+        ("metadata", _metadata(spec, configmap_name(spec))),
+        ("data", build_plain_env(spec, features)),
+    )
+
+
+def build_service_account(spec: ServiceSpec) -> CommentedMap:
+    """The pod's own ServiceAccount (no API token mounted)."""
+    return build_map(
+        ("apiVersion", "v1"),
+        ("kind", "ServiceAccount"),
+        ("metadata", _metadata(spec)),
+        ("automountServiceAccountToken", False),
+    )
+
+
+def build_pdb(spec: ServiceSpec) -> CommentedMap:
+    """A PodDisruptionBudget that lets one pod go at a time (never blocks a drain)."""
+    return build_map(
+        ("apiVersion", "policy/v1"),
+        ("kind", "PodDisruptionBudget"),
+        ("metadata", _metadata(spec)),
+        ("spec", {"maxUnavailable": 1, "selector": {"matchLabels": {NAME_LABEL: spec.name}}}),
+    )

@@ -1,0 +1,154 @@
+"""Files at the platform root (the folder holding every service): one place to run or deploy all.
+
+    dapr.yaml                       `dapr run -f .` starts every service with its sidecar
+    components/<component>.yaml     local components, once, scoped to every app that uses them
+    k8s/kustomization.yaml          `kubectl apply -k k8s` : shared components, each service's
+                                    Dapr Configuration/Resiliency and its prod overlay
+    k8s/components/<component>.yaml production components, scoped to every app that uses them
+    k8s/dapr/<doc-name>.yaml        each service's Configuration and Resiliency
+    k8s/topics/<topic>.yaml         Strimzi KafkaTopics (own kustomization: the Kafka namespace)
+
+A component shared by services (same name) is one document whose `scopes` lists them all; each
+service's own `components/prod/` keeps a copy scoped to itself for deploying it alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ruamel.yaml.comments import CommentedMap
+
+from synth.errors import SpecError
+from synth.manifests.components import (
+    build_local_pubsub,
+    build_local_state_store,
+    build_prod_pubsub,
+    build_prod_state_store,
+)
+from synth.manifests.dapr_config import build_dapr_configuration, build_resiliency
+from synth.manifests.docker import build_uvicorn_command
+from synth.manifests.environment import build_plain_env
+from synth.manifests.files import DeployFiles
+from synth.manifests.kustomize import KUSTOMIZE_API
+from synth.manifests.service import ALWAYS_FEATURES
+from synth.manifests.topics import build_kafka_topic, topic_resource_name
+from synth.manifests.yaml_docs import build_map
+from synth.spec import FeatureName, ServiceSpec, StateBackend
+
+__all__ = ["TOPIC_PARTITIONS", "TOPIC_REPLICAS", "build_dapr_run_file", "build_platform_files"]
+
+TOPIC_PARTITIONS = 3
+TOPIC_REPLICAS = 3
+KAFKA_NAMESPACE = "kafka"
+
+
+def build_dapr_run_file(
+    specs: Sequence[ServiceSpec], features_by_service: dict[str, frozenset[FeatureName]]
+) -> CommentedMap:
+    """The Dapr CLI multi-app run file: every app, its folder, port and uvicorn command."""
+    apps = []
+    for spec in specs:
+        features = _features(spec, features_by_service)
+        apps.append(
+            build_map(
+                ("appID", spec.name),
+                ("appDirPath", f"./{spec.name}"),
+                ("appPort", spec.port),
+                ("appProtocol", "http"),
+                ("env", build_plain_env(spec, features)),
+                ("command", build_uvicorn_command(spec, "127.0.0.1")),
+            )
+        )
+    return build_map(
+        ("version", 1),
+        ("common", {"resourcesPath": "./components"}),
+        ("apps", apps),
+    )
+
+
+def _features(
+    spec: ServiceSpec, features_by_service: dict[str, frozenset[FeatureName]]
+) -> frozenset[FeatureName]:
+    return features_by_service.get(spec.name, frozenset(spec.features)) | ALWAYS_FEATURES
+
+
+def _users(
+    specs: Sequence[ServiceSpec],
+    features_by_service: dict[str, frozenset[FeatureName]],
+    feature: FeatureName,
+    component: Callable[[ServiceSpec], str],
+) -> dict[str, list[ServiceSpec]]:
+    users: dict[str, list[ServiceSpec]] = {}
+    for spec in specs:
+        if feature in _features(spec, features_by_service):
+            users.setdefault(component(spec), []).append(spec)
+    return users
+
+
+def _state_backend(name: str, specs: list[ServiceSpec]) -> StateBackend:
+    backends = {spec.state_backend for spec in specs}
+    if len(backends) > 1:
+        names = ", ".join(spec.name for spec in specs)
+        raise SpecError(
+            f"state store '{name}' is shared by {names} with different state_backend values; "
+            "give one of them its own state_store name"
+        )
+    return backends.pop()
+
+
+def _topics(specs: Sequence[ServiceSpec]) -> list[str]:
+    topics = {t.topic for spec in specs for t in (*spec.subscribes, *spec.publishes)}
+    return sorted(topics)
+
+
+def build_platform_files(
+    specs: list[ServiceSpec], features_by_service: dict[str, frozenset[FeatureName]]
+) -> DeployFiles:
+    """dapr.yaml, shared local components and the platform `k8s/` folder."""
+    specs = sorted(specs, key=lambda s: s.name)
+    yaml: dict[str, list[CommentedMap]] = {
+        "dapr.yaml": [build_dapr_run_file(specs, features_by_service)]
+    }
+    k8s_resources: list[str] = []
+    stores = _users(specs, features_by_service, FeatureName.STATE, lambda s: s.state_store)
+    for name, users in sorted(stores.items()):
+        scopes = [s.name for s in users]
+        yaml[f"components/{name}.yaml"] = [build_local_state_store(name, scopes)]
+        backend = _state_backend(name, users)
+        yaml[f"k8s/components/{name}.yaml"] = [build_prod_state_store(name, backend, scopes)]
+        k8s_resources.append(f"components/{name}.yaml")
+    buses = _users(specs, features_by_service, FeatureName.PUBSUB, lambda s: s.pubsub)
+    for name, users in sorted(buses.items()):
+        scopes = [s.name for s in users]
+        yaml[f"components/{name}.yaml"] = [build_local_pubsub(name, scopes)]
+        yaml[f"k8s/components/{name}.yaml"] = [build_prod_pubsub(name, scopes)]
+        k8s_resources.append(f"components/{name}.yaml")
+    for spec in specs:
+        documents = [build_dapr_configuration(spec)]
+        resiliency = build_resiliency(spec, _features(spec, features_by_service))
+        if resiliency is not None:
+            documents.append(resiliency)
+        for doc in documents:
+            path = f"dapr/{doc['metadata']['name']}.yaml"
+            yaml[f"k8s/{path}"] = [doc]
+            k8s_resources.append(path)
+    k8s_resources.extend(f"../{spec.name}/k8s/overlays/prod" for spec in specs)
+    yaml["k8s/kustomization.yaml"] = [_kustomization(k8s_resources)]
+    topic_files = []
+    for topic in _topics(specs):
+        file_name = f"{topic_resource_name(topic)}.yaml"
+        yaml[f"k8s/topics/{file_name}"] = [
+            build_kafka_topic(topic, TOPIC_PARTITIONS, TOPIC_REPLICAS)
+        ]
+        topic_files.append(file_name)
+    if topic_files:
+        topics = _kustomization(topic_files)
+        topics["namespace"] = KAFKA_NAMESPACE
+        yaml["k8s/topics/kustomization.yaml"] = [topics]
+    return DeployFiles(yaml=yaml)
+
+
+def _kustomization(resources: list[str]) -> CommentedMap:
+    return build_map(
+        ("apiVersion", KUSTOMIZE_API), ("kind", "Kustomization"), ("resources", resources)
+    )

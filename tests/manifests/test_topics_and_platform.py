@@ -1,0 +1,75 @@
+"""KafkaTopic documents and the platform-root files (dapr.yaml, shared components, k8s/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from synth.errors import SpecError, SynthError
+from synth.manifests import build_kafka_topic, build_platform_files, render_yaml
+
+from .samples import features_of, learnflow_specs
+
+
+def test_kafka_topic_document() -> None:
+    after = (
+        "apiVersion: kafka.strimzi.io/v1beta2\n"
+        "kind: KafkaTopic\n"
+        "metadata:\n"
+        "  name: learning-concept-request\n"
+        "  labels:\n"
+        "    strimzi.io/cluster: learnflow-kafka\n"
+        "spec:\n"
+        "  topicName: learning.concept-request\n"
+        "  partitions: 3\n"
+        "  replicas: 2\n"
+        "  config:\n"
+        "    retention.ms: '604800000'\n"
+        "    min.insync.replicas: '2'\n"
+    )
+    assert render_yaml([build_kafka_topic("learning.concept-request", 3, 2)]) == after
+
+
+@pytest.mark.parametrize("name", ["orders.created", "learning", "code.", "Code.Review", "x.code.y"])
+def test_topic_outside_learnflow_patterns_is_refused(name: str) -> None:
+    with pytest.raises(SpecError, match="not a LearnFlow topic"):
+        build_kafka_topic(name, 1, 1)
+    assert issubclass(SpecError, SynthError)
+
+
+def test_dapr_run_file_lists_every_app() -> None:
+    specs = learnflow_specs()
+    files = build_platform_files(specs, {s.name: features_of(s) for s in specs})
+    run = files.yaml["dapr.yaml"][0]
+    assert run["version"] == 1
+    assert run["common"] == {"resourcesPath": "./components"}
+    triage = next(app for app in run["apps"] if app["appID"] == "triage")
+    assert triage["appDirPath"] == "./triage"
+    assert triage["appPort"] == 8001
+    assert triage["command"] == [
+        "uvicorn", "triage.main:app", "--host", "127.0.0.1", "--port", "8001",
+    ]  # fmt: skip
+    assert "'8001'" in render_yaml([run])  # the port stays a string in the command
+
+
+def test_shared_components_scope_every_user_once() -> None:
+    specs = learnflow_specs()
+    files = build_platform_files(specs, {s.name: features_of(s) for s in specs})
+    everyone = sorted(s.name for s in specs)
+    for path in ("components/statestore.yaml", "components/pubsub.yaml"):
+        assert files.yaml[path][0]["scopes"] == everyone
+        assert files.yaml[f"k8s/{path}"][0]["scopes"] == everyone
+    topics = [p for p in files.yaml if p.startswith("k8s/topics/") and "kustom" not in p]
+    assert "k8s/topics/struggle-alert.yaml" in topics
+    assert len(topics) == 11
+    kustomization = files.yaml["k8s/kustomization.yaml"][0]
+    assert "../triage/k8s/overlays/prod" in kustomization["resources"]
+    assert "dapr/triage-config.yaml" in kustomization["resources"]
+
+
+def test_shared_store_with_two_backends_is_refused() -> None:
+    from synth.spec import FeatureName, ServiceSpec
+
+    a = ServiceSpec(name="a", features=(FeatureName.STATE,))
+    b = ServiceSpec(name="b", features=(FeatureName.STATE,), state_backend="postgresql")
+    with pytest.raises(SpecError, match="different state_backend"):
+        build_platform_files([a, b], {})
