@@ -1,0 +1,34 @@
+"""`/health` is always 200; `/ready` follows Dapr."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from debug.dapr_client import DaprConnection
+from debug.main import app
+from debug.settings import get_settings
+
+
+def test_health_answers_without_any_dependency() -> None:
+    with TestClient(app) as client:
+        app.state.dapr = DaprConnection()
+        assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_ready_when_the_sidecar_answers(app_client: TestClient) -> None:
+    response = app_client.get("/ready")
+    assert (response.status_code, response.json()) == (200, {"status": "ready"})
+
+
+def test_not_ready_with_the_reason_while_the_sidecar_is_down(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DAPR_HTTP_PORT", "9")
+    get_settings.cache_clear()
+    try:
+        with TestClient(app) as client:
+            response = client.get("/ready")
+    finally:
+        get_settings.cache_clear()
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert "127.0.0.1:9" in response.json()["reason"]

@@ -1,0 +1,188 @@
+"""Typed state of the exercise service: a value model and helpers per key.
+
+Keys follow the spec's templates; values are JSON in the Dapr state store named by the
+`STATE_STORE` setting.
+"""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import grpc
+from dapr.aio.clients import DaprClient
+from dapr.clients.exceptions import DaprInternalError
+from dapr.clients.grpc._state import Concurrency, StateOptions
+from grpc.aio import AioRpcError
+from pydantic import BaseModel
+
+from exercise.logs import dapr_operation
+from exercise.settings import get_settings
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+MAX_CONFLICT_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Stored(Generic[ModelT]):
+    """A value read from the state store, with the ETag that guards the next write."""
+
+    value: ModelT
+    etag: str
+
+
+class StateConflictError(RuntimeError):
+    """A read-modify-write lost the ETag race more often than MAX_CONFLICT_RETRIES."""
+
+
+def is_etag_conflict(error: BaseException) -> bool:
+    """True when Dapr refused a write because the ETag did not match (gRPC ABORTED)."""
+    cause = error.__cause__ if isinstance(error, DaprInternalError) else error
+    return isinstance(cause, AioRpcError) and cause.code() == grpc.StatusCode.ABORTED
+
+
+async def read_value(client: DaprClient, key: str, model: type[ModelT]) -> Stored[ModelT] | None:
+    """Read `key` as `model`; None when it is not stored."""
+    store = get_settings().state_store
+    async with dapr_operation("state.get", store=store, key=key):
+        response = await client.get_state(store, key)
+    if not response.data:
+        return None
+    return Stored(model.model_validate_json(response.data), response.etag)
+
+
+async def write_value(
+    client: DaprClient,
+    key: str,
+    value: BaseModel,
+    *,
+    etag: str | None = None,
+    ttl_seconds: int | None = None,
+) -> None:
+    """Write `value` as JSON; with `etag`, only if the stored ETag still matches."""
+    store = get_settings().state_store
+    metadata = {"contentType": "application/json"}
+    if ttl_seconds is not None:
+        metadata["ttlInSeconds"] = str(ttl_seconds)
+    options = StateOptions(concurrency=Concurrency.first_write) if etag is not None else None
+    async with dapr_operation("state.save", store=store, key=key):
+        await client.save_state(
+            store,
+            key,
+            value.model_dump_json(),
+            etag=etag,
+            options=options,
+            state_metadata=metadata,
+        )
+
+
+async def remove_value(client: DaprClient, key: str, *, etag: str | None = None) -> None:
+    """Delete `key`; with `etag`, only if the stored ETag still matches."""
+    store = get_settings().state_store
+    async with dapr_operation("state.delete", store=store, key=key):
+        await client.delete_state(store, key, etag=etag)
+
+
+async def update_value(
+    client: DaprClient,
+    key: str,
+    model: type[ModelT],
+    change: Callable[[ModelT | None], ModelT],
+    *,
+    ttl_seconds: int | None = None,
+) -> ModelT:
+    """Read-modify-write `key` under its ETag, retrying on conflict with a short backoff."""
+    for attempt in range(MAX_CONFLICT_RETRIES + 1):
+        current = await read_value(client, key, model)
+        value = change(current.value if current is not None else None)
+        try:
+            await write_value(
+                client,
+                key,
+                value,
+                etag=current.etag if current is not None else None,
+                ttl_seconds=ttl_seconds,
+            )
+        except DaprInternalError as error:
+            if not is_etag_conflict(error):
+                raise
+            await asyncio.sleep(0.005 * 2**attempt)
+            continue
+        return value
+    raise StateConflictError(f"{key}: still conflicting after {MAX_CONFLICT_RETRIES} retries")
+
+
+class ExerciseState(BaseModel):
+    """Value stored under `exercise:{id}`."""
+
+    user_id: str
+    concept: str
+    prompt: str
+
+
+def exercise_key(id: str) -> str:
+    """The state key `exercise:{id}`."""
+    return f"exercise:{id}"
+
+
+async def get_exercise(client: DaprClient, id: str) -> Stored[ExerciseState] | None:
+    """Read `exercise:{id}`; None when it is not stored."""
+    return await read_value(client, exercise_key(id), ExerciseState)
+
+
+async def save_exercise(
+    client: DaprClient, id: str, value: ExerciseState, *, etag: str | None = None
+) -> None:
+    """Write `exercise:{id}`; with `etag`, only if nobody wrote it since it was read."""
+    await write_value(client, exercise_key(id), value, etag=etag, ttl_seconds=None)
+
+
+async def delete_exercise(client: DaprClient, id: str, *, etag: str | None = None) -> None:
+    """Delete `exercise:{id}`; with `etag`, only if unchanged."""
+    await remove_value(client, exercise_key(id), etag=etag)
+
+
+async def update_exercise(
+    client: DaprClient, id: str, change: Callable[[ExerciseState | None], ExerciseState]
+) -> ExerciseState:
+    """Read-modify-write `exercise:{id}` under its ETag, retrying on conflict."""
+    return await update_value(client, exercise_key(id), ExerciseState, change, ttl_seconds=None)
+
+
+class AttemptsState(BaseModel):
+    """Value stored under `attempts:{user_id}`."""
+
+    total: int
+    failed: int
+
+
+def attempts_key(user_id: str) -> str:
+    """The state key `attempts:{user_id}`."""
+    return f"attempts:{user_id}"
+
+
+async def get_attempts(client: DaprClient, user_id: str) -> Stored[AttemptsState] | None:
+    """Read `attempts:{user_id}`; None when it is not stored."""
+    return await read_value(client, attempts_key(user_id), AttemptsState)
+
+
+async def save_attempts(
+    client: DaprClient, user_id: str, value: AttemptsState, *, etag: str | None = None
+) -> None:
+    """Write `attempts:{user_id}`; with `etag`, only if nobody wrote it since it was read."""
+    await write_value(client, attempts_key(user_id), value, etag=etag, ttl_seconds=None)
+
+
+async def delete_attempts(client: DaprClient, user_id: str, *, etag: str | None = None) -> None:
+    """Delete `attempts:{user_id}`; with `etag`, only if unchanged."""
+    await remove_value(client, attempts_key(user_id), etag=etag)
+
+
+async def update_attempts(
+    client: DaprClient, user_id: str, change: Callable[[AttemptsState | None], AttemptsState]
+) -> AttemptsState:
+    """Read-modify-write `attempts:{user_id}` under its ETag, retrying on conflict."""
+    return await update_value(
+        client, attempts_key(user_id), AttemptsState, change, ttl_seconds=None
+    )

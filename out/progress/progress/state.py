@@ -1,0 +1,189 @@
+"""Typed state of the progress service: a value model and helpers per key.
+
+Keys follow the spec's templates; values are JSON in the Dapr state store named by the
+`STATE_STORE` setting.
+"""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import grpc
+from dapr.aio.clients import DaprClient
+from dapr.clients.exceptions import DaprInternalError
+from dapr.clients.grpc._state import Concurrency, StateOptions
+from grpc.aio import AioRpcError
+from pydantic import BaseModel
+
+from progress.logs import dapr_operation
+from progress.settings import get_settings
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+MAX_CONFLICT_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Stored(Generic[ModelT]):
+    """A value read from the state store, with the ETag that guards the next write."""
+
+    value: ModelT
+    etag: str
+
+
+class StateConflictError(RuntimeError):
+    """A read-modify-write lost the ETag race more often than MAX_CONFLICT_RETRIES."""
+
+
+def is_etag_conflict(error: BaseException) -> bool:
+    """True when Dapr refused a write because the ETag did not match (gRPC ABORTED)."""
+    cause = error.__cause__ if isinstance(error, DaprInternalError) else error
+    return isinstance(cause, AioRpcError) and cause.code() == grpc.StatusCode.ABORTED
+
+
+async def read_value(client: DaprClient, key: str, model: type[ModelT]) -> Stored[ModelT] | None:
+    """Read `key` as `model`; None when it is not stored."""
+    store = get_settings().state_store
+    async with dapr_operation("state.get", store=store, key=key):
+        response = await client.get_state(store, key)
+    if not response.data:
+        return None
+    return Stored(model.model_validate_json(response.data), response.etag)
+
+
+async def write_value(
+    client: DaprClient,
+    key: str,
+    value: BaseModel,
+    *,
+    etag: str | None = None,
+    ttl_seconds: int | None = None,
+) -> None:
+    """Write `value` as JSON; with `etag`, only if the stored ETag still matches."""
+    store = get_settings().state_store
+    metadata = {"contentType": "application/json"}
+    if ttl_seconds is not None:
+        metadata["ttlInSeconds"] = str(ttl_seconds)
+    options = StateOptions(concurrency=Concurrency.first_write) if etag is not None else None
+    async with dapr_operation("state.save", store=store, key=key):
+        await client.save_state(
+            store,
+            key,
+            value.model_dump_json(),
+            etag=etag,
+            options=options,
+            state_metadata=metadata,
+        )
+
+
+async def remove_value(client: DaprClient, key: str, *, etag: str | None = None) -> None:
+    """Delete `key`; with `etag`, only if the stored ETag still matches."""
+    store = get_settings().state_store
+    async with dapr_operation("state.delete", store=store, key=key):
+        await client.delete_state(store, key, etag=etag)
+
+
+async def update_value(
+    client: DaprClient,
+    key: str,
+    model: type[ModelT],
+    change: Callable[[ModelT | None], ModelT],
+    *,
+    ttl_seconds: int | None = None,
+) -> ModelT:
+    """Read-modify-write `key` under its ETag, retrying on conflict with a short backoff."""
+    for attempt in range(MAX_CONFLICT_RETRIES + 1):
+        current = await read_value(client, key, model)
+        value = change(current.value if current is not None else None)
+        try:
+            await write_value(
+                client,
+                key,
+                value,
+                etag=current.etag if current is not None else None,
+                ttl_seconds=ttl_seconds,
+            )
+        except DaprInternalError as error:
+            if not is_etag_conflict(error):
+                raise
+            await asyncio.sleep(0.005 * 2**attempt)
+            continue
+        return value
+    raise StateConflictError(f"{key}: still conflicting after {MAX_CONFLICT_RETRIES} retries")
+
+
+class ProgressState(BaseModel):
+    """Value stored under `progress:{user_id}`."""
+
+    events: int
+    topics: dict[str, int]
+    failed: dict[str, int]
+
+
+def progress_key(user_id: str) -> str:
+    """The state key `progress:{user_id}`."""
+    return f"progress:{user_id}"
+
+
+async def get_progress(client: DaprClient, user_id: str) -> Stored[ProgressState] | None:
+    """Read `progress:{user_id}`; None when it is not stored."""
+    return await read_value(client, progress_key(user_id), ProgressState)
+
+
+async def save_progress(
+    client: DaprClient, user_id: str, value: ProgressState, *, etag: str | None = None
+) -> None:
+    """Write `progress:{user_id}`; with `etag`, only if nobody wrote it since it was read."""
+    await write_value(client, progress_key(user_id), value, etag=etag, ttl_seconds=None)
+
+
+async def delete_progress(client: DaprClient, user_id: str, *, etag: str | None = None) -> None:
+    """Delete `progress:{user_id}`; with `etag`, only if unchanged."""
+    await remove_value(client, progress_key(user_id), etag=etag)
+
+
+async def update_progress(
+    client: DaprClient, user_id: str, change: Callable[[ProgressState | None], ProgressState]
+) -> ProgressState:
+    """Read-modify-write `progress:{user_id}` under its ETag, retrying on conflict."""
+    return await update_value(
+        client, progress_key(user_id), ProgressState, change, ttl_seconds=None
+    )
+
+
+class StreakState(BaseModel):
+    """Value stored under `streak:{user_id}`."""
+
+    days: int
+    last_active: datetime | None = None
+
+
+def streak_key(user_id: str) -> str:
+    """The state key `streak:{user_id}`."""
+    return f"streak:{user_id}"
+
+
+async def get_streak(client: DaprClient, user_id: str) -> Stored[StreakState] | None:
+    """Read `streak:{user_id}`; None when it is not stored."""
+    return await read_value(client, streak_key(user_id), StreakState)
+
+
+async def save_streak(
+    client: DaprClient, user_id: str, value: StreakState, *, etag: str | None = None
+) -> None:
+    """Write `streak:{user_id}`; with `etag`, only if nobody wrote it since it was read."""
+    await write_value(client, streak_key(user_id), value, etag=etag, ttl_seconds=None)
+
+
+async def delete_streak(client: DaprClient, user_id: str, *, etag: str | None = None) -> None:
+    """Delete `streak:{user_id}`; with `etag`, only if unchanged."""
+    await remove_value(client, streak_key(user_id), etag=etag)
+
+
+async def update_streak(
+    client: DaprClient, user_id: str, change: Callable[[StreakState | None], StreakState]
+) -> StreakState:
+    """Read-modify-write `streak:{user_id}` under its ETag, retrying on conflict."""
+    return await update_value(client, streak_key(user_id), StreakState, change, ttl_seconds=None)

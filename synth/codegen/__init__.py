@@ -1,0 +1,38 @@
+"""LibCST toolkit that knows nothing of Dapr: node builders, templates, units, scheduled imports."""
+
+from synth.codegen.imports import ImportRequest, ensure_imports, import_block_end
+from synth.codegen.nodes import (
+    build_annotation,
+    build_docstring,
+    build_dict,
+    build_fstring,
+    build_int,
+    build_list,
+    build_name,
+    build_str,
+)
+from synth.codegen.template import TemplateUnits, build_template_units, imports_of
+from synth.codegen.units import Identity, Unit, UnitDrift, ensure_units, find_unit, identity_of
+
+__all__ = [
+    "Identity",
+    "ImportRequest",
+    "TemplateUnits",
+    "Unit",
+    "UnitDrift",
+    "build_annotation",
+    "build_docstring",
+    "build_dict",
+    "build_fstring",
+    "build_int",
+    "build_list",
+    "build_name",
+    "build_str",
+    "build_template_units",
+    "ensure_imports",
+    "ensure_units",
+    "find_unit",
+    "identity_of",
+    "import_block_end",
+    "imports_of",
+]

@@ -1,0 +1,100 @@
+"""Constant code templates with node placeholders, split into scheduled imports and units.
+
+A template is constant source text owned by a feature module; `{placeholder}` slots are filled
+with nodes (libcst refuses a template with an unfilled or unknown placeholder), so no user value
+ever passes through text. The template's import lines become ImportRequests for the one imports
+pass; every other top-level statement becomes a Unit.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.helpers import parse_template_module
+
+from synth.codegen.imports import ImportRequest
+from synth.codegen.units import Unit
+
+__all__ = ["TemplateUnits", "build_template_units", "imports_of"]
+
+_CONFIG = cst.PartialParserConfig(python_version="3.11")
+
+
+class TemplateUnits:
+    """The imports and units of one expanded template."""
+
+    def __init__(self, imports: tuple[ImportRequest, ...], units: tuple[Unit, ...]) -> None:
+        self.imports = imports
+        self.units = units
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    raise TypeError("not a dotted name")
+
+
+def imports_of(stmt: cst.BaseStatement) -> tuple[ImportRequest, ...] | None:
+    """The ImportRequests an import statement stands for, or None if it is not an import."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if isinstance(small, cst.Import):
+        return tuple(ImportRequest(_dotted(alias.name)) for alias in small.names)
+    if isinstance(small, cst.ImportFrom) and small.module is not None:
+        if isinstance(small.names, cst.ImportStar):
+            raise ValueError("templates do not use star imports")
+        module = _dotted(small.module)
+        return tuple(
+            ImportRequest(module, alias.name.value)
+            for alias in small.names
+            if isinstance(alias.name, cst.Name)
+        )
+    return None
+
+
+def build_template_units(
+    template: str, *, container: str | None = None, **replacements: cst.CSTNode
+) -> TemplateUnits:
+    """Expand `template` with node `replacements` and split it into imports and units.
+
+    Every unit of the template carries all of the template's imports, so a unit inserted on its
+    own (by add-feature) brings what it needs; the imports pass drops the unused ones' duplicates.
+    """
+    module = parse_template_module(template, config=_CONFIG, **replacements)
+    imports: list[ImportRequest] = []
+    statements: list[cst.BaseStatement] = []
+    for stmt in module.body:
+        found = imports_of(stmt)
+        if found is not None:
+            imports.extend(found)
+        else:
+            statements.append(stmt)
+    units = tuple(Unit(stmt, _used_imports(stmt, imports), container) for stmt in statements)
+    return TemplateUnits(tuple(imports), units)
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def _used_imports(
+    stmt: cst.BaseStatement, imports: list[ImportRequest]
+) -> tuple[ImportRequest, ...]:
+    """The subset of `imports` that `stmt` refers to (plus `from __future__` ones, always)."""
+    collector = _NameCollector()
+    stmt.visit(collector)
+    used = []
+    for request in imports:
+        if request.module == "__future__":
+            used.append(request)
+        elif request.name is None and request.module.split(".")[0] in collector.names:
+            used.append(request)
+        elif request.name is not None and request.name in collector.names:
+            used.append(request)
+    return tuple(used)

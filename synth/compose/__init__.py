@@ -1,0 +1,1 @@
+"""Composition: features' contributions put into the workspace, file by file."""

@@ -1,0 +1,1 @@
+"""Features: one module each (app, health, state, ...), discovered by the registry."""

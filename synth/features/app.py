@@ -1,0 +1,432 @@
+"""The `app` feature (always on): settings, JSON logs, the one Dapr client, the FastAPI app.
+
+Generates, for a service `debug`:
+
+    debug/settings.py     Settings(BaseSettings) + get_settings()
+    debug/logs.py         JSON log lines; `async with dapr_operation("state.get", key=k):` timing
+    debug/dapr_client.py  DaprConnection (one client per process), lifespan, get_dapr_client
+    debug/main.py         app = FastAPI(..., lifespan=lifespan)
+    tests/conftest.py     FakeDaprClient (the test seam) and an `app_client` fixture
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import libcst as cst
+
+from synth.codegen import Unit, build_docstring, build_name, build_str, build_template_units
+from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
+from synth.spec import FeatureName, ServiceSpec
+
+__all__ = ["AppFeature"]
+
+_SETTINGS = '''
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting has a local default; deployments set them through the environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_id: str = {app_id}
+    log_level: str = "INFO"
+    dapr_runtime_host: str = "127.0.0.1"
+    dapr_http_port: int = 3500
+    dapr_timeout_seconds: float = 5.0
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return Settings()
+'''
+
+_LOGS = '''
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+dapr_logger = logging.getLogger("dapr.operations")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and the record's `fields`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        payload.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, default=str)
+
+
+def configure_logging(level: str) -> None:
+    """Send every log line to stderr as JSON at `level`."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+@asynccontextmanager
+async def dapr_operation(operation: str, **fields: object) -> AsyncIterator[None]:
+    """Log one Dapr call with its outcome and duration in milliseconds."""
+    started = time.perf_counter()
+    outcome = "ok"
+    try:
+        yield
+    except BaseException:
+        outcome = "error"
+        raise
+    finally:
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        dapr_logger.info(
+            "dapr %s %s",
+            operation,
+            outcome,
+            extra={
+                "fields": {
+                    "operation": operation,
+                    "outcome": outcome,
+                    "duration_ms": duration_ms,
+                    **fields,
+                }
+            },
+        )
+'''
+
+_DAPR_CLIENT = '''
+"""The process's one Dapr client, created once the sidecar answers and shared by every request.
+
+Constructing the SDK client blocks until the sidecar is healthy (Dapr contract R-8), so it is
+never made per request, and start-up never waits for it: the lifespan connects in the
+background, `/ready` says why while it cannot, and `get_dapr_client` answers 503 until then.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from dapr.aio.clients import DaprClient
+from fastapi import FastAPI, HTTPException, Request, status
+
+from {package}.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+class DaprConnection:
+    """Holds the Dapr client once the sidecar is reachable, and the reason it is not before."""
+
+    def __init__(self, client: DaprClient | None = None) -> None:
+        self.client = client
+        self.problem = "" if client is not None else "waiting for the Dapr sidecar"
+
+    def _url(self, path: str) -> str:
+        settings = get_settings()
+        return f"http://{settings.dapr_runtime_host}:{settings.dapr_http_port}{path}"
+
+    async def sidecar_problem(self) -> str:
+        """'' when the sidecar's health endpoint answers 2xx, else why it does not."""
+        url = self._url("/v1.0/healthz")
+        try:
+            async with httpx.AsyncClient(timeout=get_settings().dapr_timeout_seconds) as http:
+                response = await http.get(url)
+        except httpx.HTTPError as error:
+            return f"Dapr sidecar unreachable at {url} ({type(error).__name__})"
+        if response.status_code >= 300:
+            return f"Dapr sidecar not ready at {url} (HTTP {response.status_code})"
+        return ""
+
+    async def connect(self) -> None:
+        """Wait for the sidecar's outbound health, then create the one client."""
+        url = self._url("/v1.0/healthz/outbound")
+        delay = 0.05
+        async with httpx.AsyncClient(timeout=get_settings().dapr_timeout_seconds) as http:
+            while self.client is None:
+                try:
+                    response = await http.get(url)
+                    if response.status_code < 300:
+                        self.client = DaprClient()
+                        self.problem = ""
+                        logger.info("connected to the Dapr sidecar")
+                        return
+                    self.problem = f"Dapr sidecar not ready at {url} (HTTP {response.status_code})"
+                except httpx.HTTPError as error:
+                    self.problem = f"Dapr sidecar unreachable at {url} ({type(error).__name__})"
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    async def close(self) -> None:
+        """Close the client, if one was made."""
+        if self.client is not None:
+            await self.client.close()
+            self.client = None
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Connect to Dapr in the background on start-up; close the client on shutdown.
+
+    A test installs its own `DaprConnection` in `app.state.dapr` before start-up (the seam).
+    """
+    connection = getattr(app.state, "dapr", None)
+    if not isinstance(connection, DaprConnection):
+        connection = DaprConnection()
+        app.state.dapr = connection
+    task = asyncio.create_task(connection.connect()) if connection.client is None else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await connection.close()
+
+
+def get_dapr_connection(request: Request) -> DaprConnection | None:
+    """The app's Dapr connection, or None before the lifespan started."""
+    connection = getattr(request.app.state, "dapr", None)
+    return connection if isinstance(connection, DaprConnection) else None
+
+
+def get_dapr_client(request: Request) -> DaprClient:
+    """FastAPI dependency: the shared Dapr client, or 503 while the sidecar is unreachable."""
+    connection = get_dapr_connection(request)
+    if connection is None or connection.client is None:
+        reason = connection.problem if connection else "the app's lifespan has not started"
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=reason)
+    return connection.client
+'''
+
+_MAIN = '''
+from fastapi import FastAPI
+
+from {package}.dapr_client import lifespan
+from {package}.logs import configure_logging
+from {package}.settings import get_settings
+
+configure_logging(get_settings().log_level)
+
+app = FastAPI(title={title}, summary={summary}, version="0.1.0", lifespan=lifespan)
+'''
+
+_CONFTEST = '''
+"""Test seams: an in-memory stand-in for the Dapr client, and the app wired to it."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import pytest
+from dapr.clients.exceptions import DaprInternalError
+from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
+
+from {package}.dapr_client import DaprConnection
+from {package}.main import app
+
+
+@dataclass
+class FakeStateResponse:
+    """What `DaprClient.get_state` returns: bytes and an ETag (empty when missing)."""
+
+    data: bytes
+    etag: str
+
+
+@dataclass
+class FakeDaprClient:
+    """Records every call and keeps state in memory with Dapr's ETag rules (contract S-16)."""
+
+    state: dict[tuple[str, str], tuple[bytes, str]] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    versions: int = 0
+
+    def _conflict(self, key: str) -> DaprInternalError:
+        cause = AioRpcError(
+            grpc.StatusCode.ABORTED, Metadata(), Metadata(), details=f"etag mismatch for {key}"
+        )
+        error = DaprInternalError(f"possible etag mismatch for {key}")
+        error.__cause__ = cause
+        return error
+
+    async def get_state(self, store_name: str, key: str, **kwargs: Any) -> FakeStateResponse:
+        self.calls.append(("get_state", {"store_name": store_name, "key": key, **kwargs}))
+        data, etag = self.state.get((store_name, key), (b"", ""))
+        return FakeStateResponse(data, etag)
+
+    async def save_state(self, store_name: str, key: str, value: str, **kwargs: Any) -> None:
+        self.calls.append(
+            ("save_state", {"store_name": store_name, "key": key, "value": value, **kwargs})
+        )
+        etag = kwargs.get("etag")
+        current = self.state.get((store_name, key))
+        if etag is not None and (current is None or current[1] != etag):
+            raise self._conflict(key)
+        self.versions += 1
+        self.state[(store_name, key)] = (value.encode(), str(self.versions))
+
+    async def delete_state(self, store_name: str, key: str, **kwargs: Any) -> None:
+        self.calls.append(("delete_state", {"store_name": store_name, "key": key, **kwargs}))
+        etag = kwargs.get("etag")
+        current = self.state.get((store_name, key))
+        if etag is not None and (current is None or current[1] != etag):
+            raise self._conflict(key)
+        self.state.pop((store_name, key), None)
+
+    def touch(self, key: str) -> None:
+        """Another replica writes `key`: its ETag changes, its value stays."""
+        for (store, stored_key), (data, _) in list(self.state.items()):
+            if stored_key == key:
+                self.versions += 1
+                self.state[(store, stored_key)] = (data, str(self.versions))
+
+    async def publish_event(self, **kwargs: Any) -> None:
+        self.calls.append(("publish_event", kwargs))
+
+    async def close(self) -> None:
+        self.calls.append(("close", {}))
+
+
+class ReadyConnection(DaprConnection):
+    """A connection whose sidecar always answers its health check."""
+
+    async def sidecar_problem(self) -> str:
+        return ""
+
+
+@pytest.fixture
+def fake_dapr() -> FakeDaprClient:
+    """A fresh in-memory Dapr client."""
+    return FakeDaprClient()
+
+
+@pytest.fixture
+def app_client(fake_dapr: FakeDaprClient) -> Iterator[TestClient]:
+    """The app, started with its lifespan, talking to `fake_dapr` through the seam."""
+    app.state.dapr = ReadyConnection(fake_dapr)  # type: ignore[arg-type]
+    with TestClient(app) as client:
+        yield client
+    app.state.dapr = None
+'''
+
+_TEST_APP = '''
+"""The app starts, logs JSON, and hands out one shared Dapr client."""
+
+import json
+import logging
+
+from fastapi.testclient import TestClient
+
+from {package}.logs import JsonFormatter
+from {package}.main import app
+
+
+def test_app_is_named_after_the_service() -> None:
+    assert app.title == {title}
+
+
+def test_log_lines_are_json_with_their_fields() -> None:
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "hello %s", ("you",), None)
+    record.fields = {"duration_ms": 1.5}
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["message"], line["level"], line["duration_ms"]) == ("hello you", "INFO", 1.5)
+
+
+def test_lifespan_keeps_the_installed_client_and_closes_it(
+    app_client: TestClient, fake_dapr: object
+) -> None:
+    assert app.state.dapr.client is fake_dapr
+'''
+
+
+class AppFeature(Feature):
+    """FastAPI app, settings, JSON logs and one Dapr client per process."""
+
+    name: ClassVar[FeatureName] = FeatureName.APP
+    summary: ClassVar[str] = "FastAPI app, settings, JSON logs, one Dapr client per process"
+    always: ClassVar[bool] = True
+
+    def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
+        package = build_name(spec.package)
+        pkg = spec.package
+        title = build_str(spec.name)
+        summary = build_str(spec.description or f"The {spec.name} service")
+
+        def units(template: str, **nodes: cst.CSTNode) -> tuple[Unit, ...]:
+            return build_template_units(template, **nodes).units
+
+        doc = build_docstring(
+            f"{spec.name}: {spec.description or 'a Dapr service'}\n\n"
+            f"FastAPI app that runs beside a Dapr sidecar (app id `{spec.name}`, "
+            f"port {spec.port}).\n"
+        )
+        main = (Unit(doc), *units(_MAIN, package=package, title=title, summary=summary))
+        init_doc = Unit(build_docstring(f"The {spec.name} service."))
+        settings_doc = Unit(build_docstring(f"Settings of the {spec.name} service."))
+        logs_doc = Unit(build_docstring("Structured JSON logs, and the timing of every Dapr call."))
+        test_app = units(_TEST_APP, package=package, title=title)
+        return Contribution(
+            python={
+                f"{pkg}/__init__.py": (init_doc,),
+                f"{pkg}/settings.py": (
+                    settings_doc,
+                    *units(_SETTINGS, app_id=build_str(spec.name)),
+                ),
+                f"{pkg}/logs.py": (logs_doc, *units(_LOGS)),
+                f"{pkg}/dapr_client.py": units(_DAPR_CLIENT, package=package),
+                f"{pkg}/main.py": main,
+                "tests/__init__.py": (Unit(build_docstring(f"Tests of {spec.name}.")),),
+                "tests/conftest.py": units(_CONFTEST, package=package),
+                "tests/test_app.py": test_app,
+            },
+            dependencies=(
+                "dapr[fastapi]>=1.19",
+                "fastapi>=0.160",
+                "httpx>=0.28",
+                "pydantic>=2.11",
+                "pydantic-settings>=2.10",
+                "uvicorn>=0.50",
+            ),
+            dev_dependencies=("black>=26.1", "pytest>=9.0", "ruff>=0.17"),
+            env=(
+                EnvVar("APP_ID", spec.name, "Dapr app id of this service"),
+                EnvVar("LOG_LEVEL", "INFO", "Log level (JSON lines on stderr)"),
+                EnvVar("DAPR_HTTP_PORT", "3500", "Dapr sidecar HTTP port (read by the Dapr SDK)"),
+                EnvVar("DAPR_GRPC_PORT", "50001", "Dapr sidecar gRPC port (read by the Dapr SDK)"),
+                EnvVar("DAPR_TIMEOUT_SECONDS", "5.0", "Timeout of sidecar health checks"),
+            ),
+            readme=(
+                ReadmeSection(
+                    "Run it",
+                    "```\n"
+                    "pip install -e '.[dev]'\n"
+                    f"dapr run --app-id {spec.name} --app-port {spec.port} "
+                    "--resources-path components/local -- \\\n"
+                    f"  uvicorn {pkg}.main:app --host 127.0.0.1 --port {spec.port}\n"
+                    "pytest\n"
+                    "```\n\n"
+                    "Without a Dapr installation, `synth dev .` runs it beside synth's local "
+                    "Dapr-compatible sidecar (not daprd).",
+                ),
+            ),
+        )

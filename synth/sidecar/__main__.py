@@ -1,0 +1,104 @@
+"""Command line: ``python -m synth.sidecar`` runs one local sidecar until SIGINT / SIGTERM.
+
+Flag names mirror daprd's (``--app-id``, ``--app-port``, ``--dapr-http-port``,
+``--dapr-grpc-port``, ``--resources-path``); ``--store`` is the local runtime's backend
+override.  Tokens come from the env vars ``DAPR_API_TOKEN`` / ``APP_API_TOKEN`` (G-7 / G-8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from .backends import BackendError
+from .components import ManifestError
+from .config import RedeliveryPolicy, SidecarConfig
+from .runtime import Sidecar
+
+__all__ = ["build_parser", "main"]
+
+DESCRIPTION = (
+    "synth local sidecar: a Dapr-API-compatible LOCAL runtime for development and tests. "
+    "It is NOT daprd; it implements the state, pub/sub, service invocation, health and "
+    "metadata APIs that synth services use, on in-memory or Redis backends."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m synth.sidecar", description=DESCRIPTION)
+    parser.add_argument("--app-id", required=True, help="the app id (as daprd --app-id)")
+    parser.add_argument("--app-port", type=int, default=None, help="port the app listens on")
+    parser.add_argument("--app-channel-address", default="127.0.0.1", help="app host")
+    parser.add_argument("--dapr-http-port", type=int, default=3500, help="HTTP API port (0=any)")
+    parser.add_argument("--dapr-grpc-port", type=int, default=50001, help="gRPC API port (0=any)")
+    parser.add_argument(
+        "--dapr-listen-addresses", default="127.0.0.1", help="address the APIs bind to"
+    )
+    parser.add_argument(
+        "--resources-path",
+        action="append",
+        default=[],
+        help="folder (or file) of Component / Subscription manifests; repeatable",
+    )
+    parser.add_argument(
+        "--store",
+        choices=("memory", "redis"),
+        default=None,
+        help="serve every component with this local backend (needed for kafka / postgresql)",
+    )
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --store redis"
+    )
+    parser.add_argument("--max-delivery-attempts", type=int, default=5)
+    parser.add_argument("--log-level", default="info", choices=("debug", "info", "warn", "error"))
+    return parser
+
+
+async def _run(config: SidecarConfig) -> None:
+    sidecar = Sidecar(config)
+    await sidecar.start()
+    print(
+        f"synth local sidecar (not daprd): app-id={config.app_id} "
+        f"http={sidecar.http_port} grpc={sidecar.grpc_port}",
+        flush=True,
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, sidecar.shutdown_requested.set)
+    try:
+        await sidecar.shutdown_requested.wait()
+    finally:
+        await sidecar.stop()
+        print("synth local sidecar stopped", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = {"warn": "WARNING"}.get(args.log_level, args.log_level.upper())
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = SidecarConfig(
+        app_id=args.app_id,
+        app_port=args.app_port,
+        app_host=args.app_channel_address,
+        http_port=args.dapr_http_port,
+        grpc_port=args.dapr_grpc_port,
+        host=args.dapr_listen_addresses,
+        resources_paths=tuple(Path(p) for p in args.resources_path),
+        store=args.store,
+        redis_url=args.redis_url,
+        redelivery=RedeliveryPolicy(max_attempts=args.max_delivery_attempts),
+    )
+    try:
+        asyncio.run(_run(config))
+    except (BackendError, ManifestError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

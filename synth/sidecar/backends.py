@@ -1,0 +1,154 @@
+"""Choosing and building the backend of each component (C-1, C-8..C-14, the ``store`` override).
+
+``state.in-memory`` / ``pubsub.in-memory`` use the shared :class:`MemoryBackend` (one per
+process in ``synth dev``, so sidecars share stores and the bus); ``state.redis`` /
+``pubsub.redis`` use Redis at the component's ``redisHost`` (``redisPassword`` only as a plain
+``value``; ``secretKeyRef`` is out of scope).  Production types (``pubsub.kafka``,
+``state.postgresql``, ...) need the override: ``store="memory"`` or ``"redis"`` serves the same
+component *name* with that backend (override ``redis`` uses ``SidecarConfig.redis_url``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+
+from .components import Component
+from .config import SidecarConfig
+from .pubsub import Broker
+from .pubsub_memory import MemoryBroker
+from .pubsub_redis import RedisStreamsBroker, parse_duration
+from .state import KeyPrefixer, StateStore
+from .state_memory import MemoryStateStore
+from .state_redis import RedisStateStore
+
+__all__ = [
+    "BackendError",
+    "MemoryBackend",
+    "PubsubEntry",
+    "StateEntry",
+    "build_backends",
+]
+
+log = logging.getLogger("synth.sidecar")
+
+LOCAL_TYPES = {"state.in-memory", "state.redis", "pubsub.in-memory", "pubsub.redis"}
+
+
+class BackendError(RuntimeError):
+    """A component cannot be served by the local runtime."""
+
+
+@dataclass
+class MemoryBackend:
+    """In-memory state stores and buses, shareable by every sidecar of one process."""
+
+    stores: dict[str, MemoryStateStore] = field(default_factory=dict)
+    brokers: dict[str, MemoryBroker] = field(default_factory=dict)
+
+    def state_store(self, name: str) -> MemoryStateStore:
+        return self.stores.setdefault(name, MemoryStateStore())
+
+    def broker(self, name: str) -> MemoryBroker:
+        return self.brokers.setdefault(name, MemoryBroker())
+
+
+@dataclass
+class StateEntry:
+    component: Component
+    store: StateStore
+    prefixer: KeyPrefixer
+    backend: str
+    owned: bool = False
+
+
+@dataclass
+class PubsubEntry:
+    component: Component
+    broker: Broker
+    consumer_group: str
+    backend: str
+    owned: bool = False
+
+
+def _backend_for(component: Component, override: str | None) -> str:
+    if override is not None:
+        return override
+    if component.type in LOCAL_TYPES:
+        return "redis" if component.type.endswith(".redis") else "memory"
+    raise BackendError(
+        f"component {component.name!r} has type {component.type}, which synth's local runtime "
+        "cannot run (it serves state.in-memory, state.redis, pubsub.in-memory, pubsub.redis); "
+        "start the local sidecar with --store memory or --store redis to serve it under the "
+        "same name"
+    )
+
+
+def _redis_factory(component: Component, config: SidecarConfig) -> Callable[[], aioredis.Redis]:
+    host = component.meta("redisHost") if component.type.endswith(".redis") else None
+    if not host:
+        url = config.redis_url
+        return lambda: aioredis.Redis.from_url(url)
+    hostname, _, port = host.split(",")[0].rpartition(":")
+    kwargs = {
+        "host": hostname or host,
+        "port": int(port) if port.isdigit() else 6379,
+        "db": int(component.meta("redisDB") or 0),
+        "password": component.meta("redisPassword") or None,
+        "username": component.meta("redisUsername") or None,
+        "ssl": (component.meta("enableTLS") or "").lower() == "true",
+    }
+    return lambda: aioredis.Redis(**kwargs)  # type: ignore[arg-type]
+
+
+def build_backends(
+    components: list[Component], config: SidecarConfig, memory: MemoryBackend
+) -> tuple[dict[str, StateEntry], dict[str, PubsubEntry]]:
+    """Instantiate every state / pubsub component for ``config.app_id``."""
+    states: dict[str, StateEntry] = {}
+    pubsubs: dict[str, PubsubEntry] = {}
+    for component in components:
+        if component.kind not in ("state", "pubsub"):
+            log.warning(
+                "component %s (%s) is ignored by the local runtime", component.name, component.type
+            )
+            continue
+        backend = _backend_for(component, config.store)
+        if component.kind == "state":
+            prefix = component.meta("keyPrefix")
+            prefixer = KeyPrefixer.from_metadata(component.name, config.app_id, prefix)
+            if backend == "memory":
+                states[component.name] = StateEntry(
+                    component, memory.state_store(component.name), prefixer, backend
+                )
+            else:
+                client = _redis_factory(component, config)()
+                store = RedisStateStore(client, component.meta("ttlInSeconds"))
+                states[component.name] = StateEntry(component, store, prefixer, backend, True)
+            continue
+        group = component.meta("consumerID") or config.app_id
+        if backend == "memory":
+            pubsubs[component.name] = PubsubEntry(
+                component, memory.broker(component.name), group, backend
+            )
+            continue
+        processing = config.redis_processing_timeout
+        if processing is None:
+            processing = parse_duration(component.meta("processingTimeout"), 15.0)
+        redeliver = config.redis_redeliver_interval
+        if redeliver is None:
+            redeliver = parse_duration(component.meta("redeliverInterval"), 60.0)
+        max_len = component.meta("maxLenApprox")
+        broker = RedisStreamsBroker(
+            _redis_factory(component, config),
+            processing_timeout=processing,
+            redeliver_interval=redeliver,
+            queue_depth=int(component.meta("queueDepth") or 100),
+            concurrency=int(component.meta("concurrency") or 10),
+            max_len_approx=int(max_len) if max_len else None,
+        )
+        pubsubs[component.name] = PubsubEntry(component, broker, group, backend, True)
+    return states, pubsubs

@@ -1,0 +1,304 @@
+"""The :class:`Sidecar`: one local Dapr-API-compatible runtime for one app (not daprd).
+
+Start order follows daprd (H-1, H-2, H-6, U-1): load resources, build backends, serve the HTTP
+and gRPC APIs (``/v1.0/healthz/outbound`` turns 204), then -- in the background -- wait for
+the app port to accept TCP, call ``/dapr/config`` and ``/dapr/subscribe``, start the
+subscriptions and turn ``/v1.0/healthz`` 204.  Several sidecars can share one event loop, one
+:class:`~synth.sidecar.backends.MemoryBackend` and one
+:class:`~synth.sidecar.invocation.NameRegistry`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Generator
+from functools import partial
+from types import TracebackType
+
+import grpc
+import httpx
+import uvicorn
+from dapr.proto.runtime.v1 import dapr_pb2_grpc
+
+from .api_core import ApiCore
+from .backends import MemoryBackend, build_backends
+from .components import load_resources
+from .config import SidecarConfig
+from .delivery import Deliverer
+from .grpc_api import ApiTokenInterceptor, DaprGrpcServicer
+from .http_api import HealthState, HttpApi
+from .invocation import REGISTRY, AppAddress, Forwarder, NameRegistry
+from .pubsub import BrokerSubscription
+from .scopes import topic_allowed
+from .subscriptions import Subscription, discover, from_manifest, merge
+
+__all__ = ["Sidecar"]
+
+log = logging.getLogger("synth.sidecar")
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without signal capture: the owner of the loop handles signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class Sidecar:
+    """A local sidecar; use ``async with Sidecar(config):`` or ``start()`` / ``stop()``."""
+
+    def __init__(
+        self,
+        config: SidecarConfig,
+        *,
+        memory: MemoryBackend | None = None,
+        registry: NameRegistry | None = None,
+    ) -> None:
+        self.config = config
+        self.memory = memory if memory is not None else MemoryBackend()
+        self.registry = registry if registry is not None else REGISTRY
+        self.health = HealthState()
+        self.core: ApiCore | None = None
+        self.shutdown_requested = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._http_port: int | None = None
+        self._grpc_port: int | None = None
+        self._http_server: _QuietServer | None = None
+        self._http_task: asyncio.Task[None] | None = None
+        self._grpc_server: grpc.aio.Server | None = None
+        self._app_task: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._broker_subs: list[BrokerSubscription] = []
+        self._address: AppAddress | None = None
+        self._declarative: list[Subscription] = []
+
+    # -- properties ------------------------------------------------------------------------
+    @property
+    def app_id(self) -> str:
+        return self.config.app_id
+
+    @property
+    def http_port(self) -> int:
+        if self._http_port is None:
+            raise RuntimeError("sidecar not started")
+        return self._http_port
+
+    @property
+    def grpc_port(self) -> int:
+        if self._grpc_port is None:
+            raise RuntimeError("sidecar not started")
+        return self._grpc_port
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.config.host}:{self.http_port}"
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        return list(self.core.subscriptions) if self.core else []
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        config = self.config
+        resources = load_resources(config.resources_paths, config.app_id)
+        states, pubsubs = build_backends(resources.components, config, self.memory)
+        self._declarative = [s for s in map(from_manifest, resources.subscriptions) if s]
+        core = ApiCore(app_id=config.app_id, states=states, pubsubs=pubsubs)
+        core.app_port = config.app_port
+        core.app_host = config.app_host
+        self.core = core
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=5.0))
+        forwarder = Forwarder(
+            own_app_id=config.app_id,
+            client=self._client,
+            registry=self.registry,
+            static=dict(config.static_app_addresses),
+        )
+        token = config.effective_api_token
+        await self._start_http(
+            HttpApi(
+                core=core,
+                forwarder=forwarder,
+                health=self.health,
+                api_token=token,
+                on_shutdown=self.shutdown_requested.set,
+            )
+        )
+        await self._start_grpc(DaprGrpcServicer(core, forwarder), token)
+        if config.app_port is not None:
+            self._address = AppAddress(
+                config.app_host, config.app_port, config.effective_app_api_token
+            )
+            self.registry.register(config.app_id, self._address)
+        self.health.outbound_ready = True
+        log.info(
+            "synth local sidecar (a local runtime, not daprd) app_id=%s http=%d grpc=%d",
+            config.app_id,
+            self.http_port,
+            self.grpc_port,
+        )
+        self._app_task = asyncio.create_task(self._app_startup(), name=f"app-{config.app_id}")
+
+    async def _start_http(self, app: HttpApi) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.config.host, self.config.http_port))
+        sock.listen(128)
+        sock.setblocking(False)
+        self._http_port = sock.getsockname()[1]
+        server = _QuietServer(
+            uvicorn.Config(
+                app,
+                log_level="warning",
+                lifespan="off",
+                access_log=False,
+                timeout_graceful_shutdown=1,
+            )
+        )
+        self._http_server = server
+        self._http_task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started:
+            if self._http_task.done():
+                self._http_task.result()
+                raise RuntimeError("HTTP API server stopped during startup")
+            await asyncio.sleep(0.01)
+
+    async def _start_grpc(self, servicer: DaprGrpcServicer, token: str | None) -> None:
+        interceptors = [ApiTokenInterceptor(token)] if token else []
+        server = grpc.aio.server(interceptors=interceptors)
+        dapr_pb2_grpc.add_DaprServicer_to_server(servicer, server)
+        self._grpc_port = server.add_insecure_port(f"{self.config.host}:{self.config.grpc_port}")
+        await server.start()
+        self._grpc_server = server
+
+    async def _wait_app_port(self) -> None:
+        assert self.config.app_port is not None
+        while True:
+            try:
+                _reader, writer = await asyncio.open_connection(
+                    self.config.app_host, self.config.app_port
+                )
+            except OSError:
+                await asyncio.sleep(self.config.app_ready_poll_interval)
+                continue
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return
+
+    async def _app_startup(self) -> None:
+        core, client = self.core, self._client
+        assert core is not None and client is not None
+        try:
+            programmatic: list[Subscription] = []
+            if self.config.app_port is not None:
+                await self._wait_app_port()
+                if core.pubsubs:
+                    programmatic = await discover(
+                        client,
+                        f"http://{self.config.app_host}:{self.config.app_port}",
+                        self.config.app_id,
+                        self.config.effective_app_api_token,
+                        self.config.subscribe_retry_attempts,
+                    )
+                await self._subscribe(merge(programmatic, self._declarative))
+            self.health.ready = True
+            self._ready.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("local sidecar %s: app startup failed", self.config.app_id)
+            raise
+
+    async def _subscribe(self, subscriptions: list[Subscription]) -> None:
+        core, client = self.core, self._client
+        assert core is not None and client is not None
+        deliverer = Deliverer(
+            client=client,
+            app_base_url=f"http://{self.config.app_host}:{self.config.app_port}",
+            app_token=self.config.effective_app_api_token,
+            policy=self.config.redelivery,
+            publish_dead_letter=core.publish_dead_letter,
+        )
+        active: list[Subscription] = []
+        for sub in subscriptions:
+            entry = core.pubsubs.get(sub.pubsubname)
+            if entry is None:
+                log.warning("subscription to unknown pubsub %s is ignored", sub.pubsubname)
+                continue
+            if not topic_allowed(entry.component, sub.topic, self.config.app_id, publishing=False):
+                log.error(
+                    "subscription to topic %s is not allowed for app id %s (U-5)",
+                    sub.topic,
+                    self.config.app_id,
+                )
+                continue
+            handle = await entry.broker.subscribe(
+                sub.topic, entry.consumer_group, partial(deliverer.deliver, sub)
+            )
+            self._broker_subs.append(handle)
+            active.append(sub)
+        core.subscriptions = active
+
+    async def wait_app_ready(self) -> None:
+        """Wait until the app is reachable and subscriptions run (H-1 ready).
+
+        Raises the startup error if discovery failed; bound it with ``asyncio.timeout``.
+        """
+        if self._app_task is None:
+            raise RuntimeError("sidecar not started")
+        waiter = asyncio.ensure_future(self._ready.wait())
+        try:
+            await asyncio.wait({waiter, self._app_task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        if not self._ready.is_set():
+            self._app_task.result()
+            raise RuntimeError(f"app {self.config.app_id} startup ended without readiness")
+
+    async def stop(self) -> None:
+        self.health.ready = False
+        self.health.outbound_ready = False
+        if self._app_task is not None:
+            self._app_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._app_task
+        for handle in self._broker_subs:
+            with contextlib.suppress(Exception):
+                await handle.close()
+        self._broker_subs.clear()
+        if self._address is not None:
+            self.registry.unregister(self.config.app_id, self._address)
+            self._address = None
+        if self._http_server is not None and self._http_task is not None:
+            self._http_server.should_exit = True
+            with contextlib.suppress(Exception):
+                await self._http_task
+        if self._grpc_server is not None:
+            await self._grpc_server.stop(0.5)
+        if self.core is not None:
+            for state_entry in self.core.states.values():
+                if state_entry.owned:
+                    await state_entry.store.close()
+            for pubsub_entry in self.core.pubsubs.values():
+                if pubsub_entry.owned:
+                    await pubsub_entry.broker.close()
+        if self._client is not None:
+            await self._client.aclose()
+        self._http_server = self._http_task = self._grpc_server = self._client = None
+
+    async def __aenter__(self) -> Sidecar:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()

@@ -1,0 +1,104 @@
+"""Sinks: the only code that writes. Disk (atomic), dry-run diff, and the JSON summary."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from synth.errors import TargetError
+from synth.workspace.changes import ChangeSet
+
+__all__ = ["render_diff", "summarize", "write_changes"]
+
+
+def render_diff(changes: ChangeSet, root_label: str) -> str:
+    """A unified diff of every changed file (the dry-run sink)."""
+    chunks: list[str] = []
+    for change in changes.changed:
+        before = (change.before or "").splitlines(keepends=True)
+        after = change.after.splitlines(keepends=True)
+        old = "/dev/null" if change.before is None else f"a/{root_label}/{change.path}"
+        chunks.extend(
+            difflib.unified_diff(before, after, fromfile=old, tofile=f"b/{root_label}/{change.path}")
+        )
+    return "".join(chunks)
+
+
+def summarize(changes: ChangeSet, root: Path) -> list[dict[str, str]]:
+    """Paths and statuses only: what `--json` prints."""
+    return [{"path": str(root / c.path), "status": str(c.status)} for c in changes.changed]
+
+
+def write_changes(changes: ChangeSet, root: Path, *, replace_root: bool = False) -> None:
+    """Write every changed file, all or nothing.
+
+    A new service (or `replace_root`) is built in a sibling temporary folder and renamed into
+    place; changes to an existing service are staged as sibling temporary files first and then
+    renamed over the originals, with the originals restored if any rename fails.
+    """
+    if replace_root or not root.exists():
+        _write_tree(changes, root)
+    else:
+        _write_in_place(changes, root)
+
+
+def _write_tree(changes: ChangeSet, root: Path) -> None:
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.synth-", dir=root.parent))
+    try:
+        for change in changes.files:
+            target = staging / change.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(change.after, encoding="utf-8")
+        if root.exists():
+            backup = root.with_name(f".{root.name}.synth-old")
+            if backup.exists():
+                shutil.rmtree(backup)
+            os.rename(root, backup)
+            os.rename(staging, root)
+            shutil.rmtree(backup)
+        else:
+            os.rename(staging, root)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise TargetError(f"{root}: cannot write ({exc.strerror}); nothing was changed") from exc
+
+
+def _write_in_place(changes: ChangeSet, root: Path) -> None:
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for change in changes.changed:
+            target = root / change.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(change.after)
+            if target.exists():
+                shutil.copymode(target, temp)
+            staged.append((Path(temp), target))
+    except OSError as exc:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise TargetError(f"{root}: cannot stage changes ({exc.strerror}); nothing written") from exc
+    backups: list[tuple[Path, Path | None]] = []
+    try:
+        for temp, target in staged:
+            backup = None
+            if target.exists():
+                backup = target.with_name(f".{target.name}.synth-bak")
+                os.replace(target, backup)
+            backups.append((target, backup))
+            os.replace(temp, target)
+    except OSError as exc:
+        for target, backup in reversed(backups):
+            if backup is not None:
+                os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+        raise TargetError(f"{root}: write failed ({exc.strerror}); originals restored") from exc
+    for _, backup in backups:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
