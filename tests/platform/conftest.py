@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import sys
 import types
@@ -23,11 +24,12 @@ def _fields(*names: str) -> list[dict[str, str]]:
 def _two_service_data() -> list[dict[str, Any]]:
     question = {"topic": "learning.question", "fields": _fields("user_id", "text")}
     answer = {"topic": "learning.answer", "fields": _fields("user_id", "reply")}
+    # Each declaration its own copy, so a test can change one side of a topic.
     return [
-        {"name": "asker", "publishes": [question], "subscribes": [answer]},
+        {"name": "asker", "publishes": [question], "subscribes": [copy.deepcopy(answer)]},
         {
             "name": "answerer",
-            "subscribes": [question],
+            "subscribes": [copy.deepcopy(question)],
             "publishes": [answer],
             "state": [{"key": "cache:{user_id}", "fields": _fields("reply")}],
         },
