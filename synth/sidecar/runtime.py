@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-import socket
-from collections.abc import Generator
+import ssl
 from functools import partial
 from types import TracebackType
 
 import grpc
 import httpx
-import uvicorn
 from dapr.proto.runtime.v1 import dapr_pb2_grpc
 
 from .api_core import ApiCore
+from .asgi_server import AsgiServer
 from .backends import MemoryBackend, build_backends
 from .components import load_resources
 from .config import SidecarConfig
@@ -40,12 +40,10 @@ __all__ = ["Sidecar"]
 log = logging.getLogger("synth.sidecar")
 
 
-class _QuietServer(uvicorn.Server):
-    """uvicorn without signal capture: the owner of the loop handles signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context per process: building one per client costs ~80 ms."""
+    return ssl.create_default_context()
 
 
 class Sidecar:
@@ -67,8 +65,7 @@ class Sidecar:
         self._ready = asyncio.Event()
         self._http_port: int | None = None
         self._grpc_port: int | None = None
-        self._http_server: _QuietServer | None = None
-        self._http_task: asyncio.Task[None] | None = None
+        self._http_server: AsgiServer | None = None
         self._grpc_server: grpc.aio.Server | None = None
         self._app_task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
@@ -111,7 +108,9 @@ class Sidecar:
         core.app_port = config.app_port
         core.app_host = config.app_host
         self.core = core
-        self._client = httpx.AsyncClient(timeout=httpx.Timeout(None, connect=5.0))
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(None, connect=5.0), verify=_ssl_context()
+        )
         forwarder = Forwarder(
             own_app_id=config.app_id,
             client=self._client,
@@ -144,28 +143,9 @@ class Sidecar:
         self._app_task = asyncio.create_task(self._app_startup(), name=f"app-{config.app_id}")
 
     async def _start_http(self, app: HttpApi) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.config.host, self.config.http_port))
-        sock.listen(128)
-        sock.setblocking(False)
-        self._http_port = sock.getsockname()[1]
-        server = _QuietServer(
-            uvicorn.Config(
-                app,
-                log_level="warning",
-                lifespan="off",
-                access_log=False,
-                timeout_graceful_shutdown=1,
-            )
-        )
+        server = AsgiServer(app, self.config.host, self.config.http_port)
+        self._http_port = await server.start()
         self._http_server = server
-        self._http_task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started:
-            if self._http_task.done():
-                self._http_task.result()
-                raise RuntimeError("HTTP API server stopped during startup")
-            await asyncio.sleep(0.01)
 
     async def _start_grpc(self, servicer: DaprGrpcServicer, token: str | None) -> None:
         interceptors = [ApiTokenInterceptor(token)] if token else []
@@ -274,10 +254,8 @@ class Sidecar:
         if self._address is not None:
             self.registry.unregister(self.config.app_id, self._address)
             self._address = None
-        if self._http_server is not None and self._http_task is not None:
-            self._http_server.should_exit = True
-            with contextlib.suppress(Exception):
-                await self._http_task
+        if self._http_server is not None:
+            await self._http_server.stop()
         if self._grpc_server is not None:
             await self._grpc_server.stop(0.5)
         if self.core is not None:
@@ -289,7 +267,7 @@ class Sidecar:
                     await pubsub_entry.broker.close()
         if self._client is not None:
             await self._client.aclose()
-        self._http_server = self._http_task = self._grpc_server = self._client = None
+        self._http_server = self._grpc_server = self._client = None
 
     async def __aenter__(self) -> Sidecar:
         await self.start()
