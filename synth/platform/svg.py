@@ -303,7 +303,8 @@ def _route_edges(
         links += [_Link(left[s], box, box.stroke, s == OUTSIDE_ID) for s in sources]
         links += [_Link(box, right[t], box.stroke, t == OUTSIDE_ID) for t in targets]
     for call in topology.invocations:
-        links.append(_Link(left[call.caller], right[call.callee], _INVOKE, True, "invokes"))
+        label = "invokes" + (": " + ", ".join(call.methods) if call.methods else "")
+        links.append(_Link(left[call.caller], right[call.callee], _INVOKE, True, label))
     starts = _ports(links, outgoing=True)
     ends = _ports(links, outgoing=False)
     return [

@@ -58,6 +58,20 @@ def test_graph_png(cli_app: Any, specs_dir: Path, tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def test_png_without_resvg_is_one_line_exit_2(
+    cli_app: Any, specs_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("synth.platform.png.has_png_support", lambda: False)
+    out = tmp_path / "platform.png"
+    result = runner.invoke(cli_app, ["graph", "--specs", str(specs_dir), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "synth: error: png output needs the resvg-py package: pip install 'synth[png]' "
+        "(or resvg-py), or use --format svg\n"
+    )
+    assert not out.exists()
+
+
 def test_png_without_out_is_refused(cli_app: Any, specs_dir: Path) -> None:
     result = runner.invoke(cli_app, ["graph", "--specs", str(specs_dir), "--format", "png"])
     assert result.exit_code == 2

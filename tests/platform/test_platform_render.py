@@ -75,6 +75,7 @@ def test_invocations_and_external_topics_are_drawn(two_service_data: list[dict[s
     dot = render_dot(topology)
     assert 'svc_asker -> svc_answerer [style=bold, color="#7b1fa2", label="invokes: ping"];' in dot
     assert "outside -> topic_learning__query [style=dashed];" in dot
+    assert ">invokes: ping</text>" in render_svg(topology)
 
 
 def test_learnflow_dot_has_every_edge_once() -> None:
