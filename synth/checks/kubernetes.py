@@ -1,17 +1,26 @@
 """Kubernetes documents against the Kubernetes OpenAPI schema, strictly (unknown fields are errors).
 
-Uses `kubernetes-validate`, which ships the schemas (no network). Kinds it has no schema for
-(Dapr, Kustomize, Strimzi) are left to the other checks. An overlay's patch file is partial by
-nature, so it is checked as what Kustomize would produce: patched onto its base document.
+Uses the schemas `kubernetes-validate` ships (no network), loaded once per process. Kinds it
+has no schema for (Dapr, Kustomize, Strimzi) are left to the other checks. An overlay's patch
+file is partial by nature, so it is checked as what Kustomize would produce: patched onto its
+base document.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import posixpath
+import re
 from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 
-import kubernetes_validate
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 from ruamel.yaml.comments import CommentedMap
 
 from synth.checks.findings import Finding
@@ -29,16 +38,42 @@ def _is_kubernetes(doc: Mapping[str, object]) -> bool:
     return bool(api) and not any(api.split("/")[0].endswith(group) for group in NOT_KUBERNETES)
 
 
-def find_schema_problem(doc: Mapping[str, object]) -> str | None:
-    """The first strict-schema violation of a Kubernetes document, or None."""
-    try:
-        kubernetes_validate.validate(to_plain(doc), KUBERNETES_VERSION, strict=True)
-    except kubernetes_validate.SchemaNotFoundError:
+@cache
+def _schema_folder() -> Traversable:
+    return resources.files("kubernetes_validate").joinpath(
+        "kubernetes-json-schema", f"v{KUBERNETES_VERSION}.0-local-strict"
+    )
+
+
+@cache
+def _registry() -> Registry:
+    definitions = json.loads(_schema_folder().joinpath("_definitions.json").read_text())
+    return Resource.from_contents(definitions, default_specification=DRAFT202012) @ Registry()
+
+
+@cache
+def _validator(api_version: str, kind: str) -> Draft202012Validator | None:
+    # the file naming of kubernetes-validate: rbac.authorization.k8s.io/v1 -> rbac-v1
+    api = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    entry = _schema_folder().joinpath(f"{kind.lower()}-{api}.json")
+    if not entry.is_file():
         return None
-    except kubernetes_validate.ValidationError as exc:
-        where = ".".join(str(part) for part in exc.absolute_path) or "(document)"
-        return f"{where}: {exc.message}"
-    return None
+    schema = json.loads(entry.read_text())
+    return Draft202012Validator(schema, registry=_registry())
+
+
+def find_schema_problem(doc: Mapping[str, object]) -> str | None:
+    """The first strict-schema violation of a Kubernetes document, or None (None also when the
+    kind has no Kubernetes schema). Same schemas and rules as `kubernetes-validate --strict`,
+    with the 1.4 MB definitions file loaded once per process."""
+    validator = _validator(str(doc.get("apiVersion", "")), str(doc.get("kind", "")))
+    if validator is None:
+        return None
+    error = best_match(validator.iter_errors(to_plain(doc)))
+    if error is None:
+        return None
+    where = ".".join(str(part) for part in error.absolute_path) or "(document)"
+    return f"{where}: {error.message}"
 
 
 def _patch_paths(folder: ServiceFolder) -> dict[str, str]:
@@ -106,9 +141,7 @@ def check_kubernetes(folder: ServiceFolder) -> list[Finding]:
             if path in patches:
                 target = _find_patched(folder, patches[path], doc)
                 if target is None:
-                    findings.append(
-                        Finding(path, "patch matches no base document", _describe(doc))
-                    )
+                    findings.append(Finding(path, "patch matches no base document", _describe(doc)))
                     continue
                 subject: Mapping[str, object] = _apply_patch(to_plain(target), to_plain(doc))  # type: ignore[assignment]
             else:
@@ -120,7 +153,9 @@ def check_kubernetes(folder: ServiceFolder) -> list[Finding]:
     return findings
 
 
-def _find_patched(folder: ServiceFolder, directory: str, patch: Mapping[str, object]) -> CommentedMap | None:
+def _find_patched(
+    folder: ServiceFolder, directory: str, patch: Mapping[str, object]
+) -> CommentedMap | None:
     name = _name(patch)
     for doc in _base_documents(folder, directory):
         if doc.get("kind") == patch.get("kind") and _name(doc) == name:

@@ -1,0 +1,53 @@
+"""Good service folders built with synth's own builders, written to a tmp folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from synth.manifests import build_deploy_files, build_platform_files
+from synth.spec import FeatureName, ServiceSpec, load_spec
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
+
+
+def learnflow_spec(name: str) -> ServiceSpec:
+    return load_spec(SPECS / f"{name}.yaml")
+
+
+def features_of(spec: ServiceSpec) -> frozenset[FeatureName]:
+    return frozenset(spec.features) | {FeatureName.APP, FeatureName.HEALTH}
+
+
+def write_record(root: Path, spec: ServiceSpec, features: frozenset[FeatureName]) -> None:
+    data = {
+        "features": sorted(f.value for f in features),
+        "spec": spec.model_dump(mode="json", exclude_defaults=True),
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / "synth.yaml").open("w", encoding="utf-8") as handle:
+        YAML().dump(data, handle)
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+def write_service(root: Path, spec: ServiceSpec) -> Path:
+    """The deploy artifacts and synth.yaml of `spec` in `root` (no Python package)."""
+    features = features_of(spec)
+    write_record(root, spec, features)
+    write_files(root, build_deploy_files(spec, features).render())
+    return root
+
+
+def write_platform(root: Path, specs: list[ServiceSpec]) -> Path:
+    for spec in specs:
+        write_service(root / spec.name, spec)
+    features = {spec.name: features_of(spec) for spec in specs}
+    write_files(root, build_platform_files(specs, features).render())
+    return root
