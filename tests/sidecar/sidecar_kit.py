@@ -7,6 +7,7 @@ import contextlib
 import functools
 import io
 import ssl
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -76,7 +77,6 @@ class RecordingApp:
     replies: dict[str, Reply] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     port: int = 0
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def _handle(self, request: Request) -> Response:
         item = Received(
@@ -87,7 +87,6 @@ class RecordingApp:
             await request.body(),
         )
         self.received.append(item)
-        self._changed.set()
         if request.url.path == "/dapr/subscribe":
             if self.subscriptions is None:
                 return Response(status_code=404)
@@ -106,11 +105,8 @@ class RecordingApp:
         return [r for r in self.received if r.path == path]
 
     async def wait_for(self, path: str, count: int = 1, within: float = 10.0) -> list[Received]:
-        async with asyncio.timeout(within):
-            while len(self.on(path)) < count:
-                self._changed.clear()
-                await self._changed.wait()
-        return self.on(path)
+        """Poll (thread-safe: the app may run on another thread's loop) for ``count`` calls."""
+        return await eventually(lambda: len(self.on(path)) >= count and self.on(path), within)
 
     def asgi(self) -> Starlette:
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -173,3 +169,54 @@ def _ssl_context() -> ssl.SSLContext:
 def http_client(base_url: str = "", **kwargs: Any) -> httpx.AsyncClient:
     """An httpx client sharing one TLS context (creating one per client costs ~80 ms)."""
     return httpx.AsyncClient(base_url=base_url, verify=_ssl_context(), **kwargs)
+
+
+class ThreadedSidecar:
+    """A sidecar (and optionally a recording app) on its own event loop in a thread.
+
+    The Python SDK's ``DaprClient`` constructor blocks on ``/v1.0/healthz/outbound`` (R-8), so
+    the sidecar must not share the test's event loop -- as with a real separate daprd process.
+    """
+
+    def __init__(self, config_factory: Callable[[int | None], Any], app: Any = None) -> None:
+        self._factory = config_factory
+        self.app = app
+        self.sidecar: Sidecar | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._started = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                port = None
+                if self.app is not None:
+                    await stack.enter_async_context(serve_app(self.app))
+                    port = self.app.port
+                sidecar = await stack.enter_async_context(running_sidecar(self._factory(port)))
+                self.sidecar = sidecar
+                self._started.set()
+                await self._stop.wait()
+        except BaseException as exc:  # surfaced to the test thread
+            self._error = exc
+            self._started.set()
+
+    def __enter__(self) -> Sidecar:
+        self._thread.start()
+        self._started.wait(20)
+        if self._error is not None:
+            raise self._error
+        assert self.sidecar is not None
+        return self.sidecar
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(20)
