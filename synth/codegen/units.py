@@ -15,6 +15,8 @@ after the import block), so the result does not depend on the order features wer
 
 from __future__ import annotations
 
+import ast
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -124,7 +126,9 @@ def find_unit(
 
 
 def _normalized(node: cst.BaseStatement) -> str:
-    return _EMPTY.code_for_node(node.with_changes(leading_lines=[])).strip()
+    """The statement's meaning: its AST, so comments and layout are not edits."""
+    code = textwrap.dedent(_EMPTY.code_for_node(node.with_changes(leading_lines=[])))
+    return ast.dump(ast.parse(code))
 
 
 def _spaced(unit: Unit, after: cst.BaseStatement | None) -> cst.BaseStatement:
