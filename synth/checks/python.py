@@ -19,6 +19,7 @@ from synth.checks.findings import Finding
 from synth.checks.folder import ServiceFolder
 from synth.errors import GateError
 from synth.quality import is_black_stable, ruff_check_tree
+from synth.spec import FeatureName
 
 __all__ = ["BOOT_TIMEOUT_SECONDS", "check_python"]
 
@@ -75,6 +76,8 @@ def _static_findings(folder: ServiceFolder, sources: dict[str, str]) -> list[Fin
 
 def _expected_subscriptions(folder: ServiceFolder) -> set[tuple[str, str]]:
     spec = folder.spec
+    if FeatureName.PUBSUB not in folder.features:
+        return set()
     return {(spec.pubsub, topic.topic) for topic in spec.subscribes}
 
 

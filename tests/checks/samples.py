@@ -51,3 +51,57 @@ def write_platform(root: Path, specs: list[ServiceSpec]) -> Path:
     features = {spec.name: features_of(spec) for spec in specs}
     write_files(root, build_platform_files(specs, features).render())
     return root
+
+
+STAND_IN_MAIN = """\
+\"\"\"A stand-in app: serves /health and the spec's subscriptions, like a generated one.\"\"\"
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/dapr/subscribe")
+def subscribe() -> list[dict[str, str]]:
+    return SUBSCRIPTIONS
+
+
+SUBSCRIPTIONS = [
+%s]
+"""
+
+STAND_IN_PYPROJECT = """\
+[project]
+name = "stand-in"
+version = "0.1.0"
+dependencies = ["fastapi"]
+
+[tool.ruff]
+line-length = 100
+
+[tool.ruff.lint]
+select = ["E", "F", "W", "I", "B", "UP", "N", "SIM"]
+"""
+
+
+def write_python_service(root: Path, spec: ServiceSpec) -> Path:
+    """Deploy artifacts plus a small black- and ruff-clean package whose app boots."""
+    write_service(root, spec)
+    entries = "".join(
+        f'    {{"pubsubname": "{spec.pubsub}", "topic": "{t.topic}", "route": "/events"}},\n'
+        for t in spec.subscribes
+    )
+    write_files(
+        root,
+        {
+            f"{spec.package}/__init__.py": "",
+            f"{spec.package}/main.py": STAND_IN_MAIN % entries,
+            "pyproject.toml": STAND_IN_PYPROJECT,
+        },
+    )
+    return root
