@@ -29,6 +29,7 @@ from synth.manifests.dapr_config import build_dapr_configuration, build_resilien
 from synth.manifests.docker import build_uvicorn_command
 from synth.manifests.environment import build_plain_env
 from synth.manifests.files import DeployFiles
+from synth.manifests.kubernetes import HEALTH_PATH
 from synth.manifests.kustomize import KUSTOMIZE_API
 from synth.manifests.service import ALWAYS_FEATURES
 from synth.manifests.topics import build_kafka_topic, topic_resource_name
@@ -55,6 +56,8 @@ def build_dapr_run_file(
                 ("appDirPath", f"./{spec.name}"),
                 ("appPort", spec.port),
                 ("appProtocol", "http"),
+                ("enableAppHealthCheck", True),
+                ("appHealthCheckPath", HEALTH_PATH),
                 ("env", build_plain_env(spec, features)),
                 ("command", build_uvicorn_command(spec, "127.0.0.1")),
             )

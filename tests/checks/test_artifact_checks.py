@@ -272,3 +272,9 @@ def test_unusable_input_raises(tmp_path: Path) -> None:
     (tmp_path / "synth.yaml").write_text("spec: {name: 1}\n")
     with pytest.raises(SpecError, match="malformed synth record"):
         check_path(tmp_path, python=False)
+
+
+def test_all_learnflow_services_and_platform_are_clean(tmp_path: Path) -> None:
+    names = ["code-review", "concepts", "debug", "exercise", "progress", "triage"]
+    root = write_platform(tmp_path / "out", [learnflow_spec(name) for name in names])
+    assert _lines(check_path(root, python=False)) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from synth.errors import SpecError, SynthError
@@ -73,3 +75,19 @@ def test_shared_store_with_two_backends_is_refused() -> None:
     b = ServiceSpec(name="b", features=(FeatureName.STATE,), state_backend="postgresql")
     with pytest.raises(SpecError, match="different state_backend"):
         build_platform_files([a, b], {})
+
+
+def test_local_components_load_in_the_local_sidecar(tmp_path: Path) -> None:
+    from synth.sidecar.components import load_resources
+
+    specs = learnflow_specs()
+    files = build_platform_files(specs, {s.name: features_of(s) for s in specs})
+    for relative, text in files.render().items():
+        if relative.startswith("components/"):
+            (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / relative).write_text(text)
+    loaded = load_resources((tmp_path / "components",), "triage")
+    assert sorted((c.name, c.type) for c in loaded.components) == [
+        ("pubsub", "pubsub.redis"),
+        ("statestore", "state.redis"),
+    ]
