@@ -117,17 +117,11 @@ class Sidecar:
             registry=self.registry,
             static=dict(config.static_app_addresses),
         )
-        token = config.effective_api_token
-        await self._start_http(
-            HttpApi(
-                core=core,
-                forwarder=forwarder,
-                health=self.health,
-                api_token=token,
-                on_shutdown=self.shutdown_requested.set,
-            )
-        )
-        await self._start_grpc(DaprGrpcServicer(core, forwarder), token)
+        try:
+            await self._start_servers(core, forwarder)
+        except BaseException:
+            await self.stop()
+            raise
         if config.app_port is not None:
             self._address = AppAddress(
                 config.app_host, config.app_port, config.effective_app_api_token
@@ -141,6 +135,19 @@ class Sidecar:
             self.grpc_port,
         )
         self._app_task = asyncio.create_task(self._app_startup(), name=f"app-{config.app_id}")
+
+    async def _start_servers(self, core: ApiCore, forwarder: Forwarder) -> None:
+        token = self.config.effective_api_token
+        await self._start_http(
+            HttpApi(
+                core=core,
+                forwarder=forwarder,
+                health=self.health,
+                api_token=token,
+                on_shutdown=self.shutdown_requested.set,
+            )
+        )
+        await self._start_grpc(DaprGrpcServicer(core, forwarder), token)
 
     async def _start_http(self, app: HttpApi) -> None:
         server = AsgiServer(app, self.config.host, self.config.http_port)

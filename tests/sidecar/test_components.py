@@ -9,6 +9,7 @@ from sidecar_kit import (
     MEMORY_COMPONENTS,
     RecordingApp,
     component,
+    eventually,
     http_client,
     running_sidecar,
     serve_app,
@@ -168,3 +169,30 @@ async def test_two_sidecars_share_a_memory_backend(resources) -> None:
             (got,) = await consumer.wait_for("/t")
     event = json.loads(got.body)
     assert event["source"] == "producer" and event["data"] == "cross-service"
+
+
+async def test_same_app_id_sidecars_compete_on_the_memory_bus_c9(resources) -> None:
+    from synth.sidecar import MemoryBackend, NameRegistry
+
+    memory, registry = MemoryBackend(), NameRegistry()
+    folder = resources(MEMORY_COMPONENTS)
+    subscription = [{"pubsubname": "pubsub", "topic": "jobs", "route": "/jobs"}]
+    apps = [RecordingApp(subscriptions=subscription), RecordingApp(subscriptions=subscription)]
+    async with serve_app(apps[0]), serve_app(apps[1]):
+        configs = [
+            sidecar_config("worker", app_port=app.port, resources_paths=(folder,)) for app in apps
+        ]
+        async with (
+            running_sidecar(configs[0], memory=memory, registry=registry) as first,
+            running_sidecar(configs[1], memory=memory, registry=registry),
+            http_client(first.http_url) as http,
+        ):
+            for index in range(20):
+                await http.post(
+                    "/v1.0/publish/pubsub/jobs",
+                    json={"n": index},
+                    headers={"content-type": "application/json"},
+                )
+            await eventually(lambda: sum(len(a.on("/jobs")) for a in apps) >= 20)
+    seen = sorted(json.loads(r.body)["data"]["n"] for a in apps for r in a.on("/jobs"))
+    assert seen == list(range(20))

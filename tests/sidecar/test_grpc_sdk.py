@@ -180,3 +180,15 @@ async def test_grpc_api_token_g7(token_sidecar: Sidecar, monkeypatch) -> None:
         with pytest.raises(DaprGrpcError) as info:
             await client.get_state("statestore", "k")
     assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+@pytest.mark.filterwarnings("ignore:invoke_method with protocol gRPC:DeprecationWarning")
+async def test_grpc_invoke_service_i7(sidecar: Sidecar, app, monkeypatch) -> None:
+    monkeypatch.setenv("DAPR_API_METHOD_INVOCATION_PROTOCOL", "grpc")
+    async with DaprClient() as client:
+        response = await client.invoke_method(
+            "sdk-app", "echo", data=b"via-grpc", http_verb="PUT", content_type="text/plain"
+        )
+    assert json.loads(response.data) == {"got": "via-grpc", "q": ""}
+    (call,) = app.on("/echo")
+    assert call.method == "PUT" and call.headers["content-type"] == "text/plain"
