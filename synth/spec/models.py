@@ -13,7 +13,14 @@ import sys
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "AgentSpec",
@@ -172,6 +179,17 @@ class InvokeSpec(_Strict):
 
     app_id: ServiceName
     methods: tuple[Identifier, ...] = ()
+    get_methods: tuple[Identifier, ...] = Field(
+        default=(),
+        description="methods called with HTTP GET (read-only, so retried); the others use POST",
+    )
+
+    @model_validator(mode="after")
+    def _get_methods_known(self) -> InvokeSpec:
+        for method in self.get_methods:
+            if method not in self.methods:
+                raise ValueError(f"get_methods names '{method}', not a method of {self.app_id}")
+        return self
 
 
 class AgentSpec(_Strict):

@@ -1,0 +1,1004 @@
+"""The `pubsub` feature: typed events, CloudEvent subscribers and typed publishers.
+
+For a service that subscribes to `code.error-request` and publishes `code.error-hint`:
+
+    <pkg>/events.py       class CodeErrorRequest(BaseModel), class CodeErrorHint(BaseModel),
+                          EventContext (the envelope's id, source, type, topic, trace)
+    <pkg>/subscribers.py  GET /dapr/subscribe, and
+                          @subscriber("code.error-request", "/events/pubsub/code.error-request")
+                          async def receive_code_error_request(request) -> {"status": ...}
+    <pkg>/handlers.py     async def on_code_error_request(event, context, client)  # owner's seam
+    <pkg>/publishers.py   async def publish_code_error_hint(client, event, *, trace=None)
+
+Deliveries always answer 200 with an explicit status: SUCCESS, DROP (invalid payload; Dapr
+dead-letters it) or RETRY (transient failure). With the `state` feature a redelivered event id
+is handled once, through a `processed:<topic>:<id>` record with a TTL.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import libcst as cst
+
+from synth.codegen import (
+    ImportRequest,
+    Unit,
+    build_annotation,
+    build_dict,
+    build_docstring,
+    build_int,
+    build_list,
+    build_name,
+    build_str,
+    build_template_units,
+)
+from synth.errors import FeatureError
+from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
+from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, TopicSpec
+
+__all__ = ["PubSubFeature"]
+
+PROCESSED_TTL_SECONDS = 86400
+_RESERVED_MODELS = frozenset({"EventContext", "BaseModel", "ConfigDict", "Self", "Mapping"})
+
+_SETTINGS_FIELD = """
+pubsub_name: str = {pubsub}
+"""
+
+_EVENTS = '''
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Self
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """The CloudEvent envelope of one delivery: what identifies the event and its trace."""
+
+    id: str
+    source: str
+    type: str
+    topic: str
+    traceparent: str = ""
+    tracestate: str = ""
+
+    @classmethod
+    def from_envelope(cls, envelope: Mapping[str, object]) -> Self:
+        """The context of a CloudEvent as daprd delivers it (a missing field reads as "")."""
+
+        def text(name: str) -> str:
+            value = envelope.get(name)
+            return value if isinstance(value, str) else ""
+
+        return cls(
+            id=text("id"),
+            source=text("source"),
+            type=text("type"),
+            topic=text("topic"),
+            traceparent=text("traceparent"),
+            tracestate=text("tracestate"),
+        )
+'''
+
+_SUBSCRIBERS = '''
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+import grpc
+import httpx
+from dapr.aio.clients import DaprClient
+from dapr.clients.exceptions import DaprInternalError
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ValidationError
+
+from {package}.dapr_client import get_dapr_connection
+from {package}.events import EventContext
+from {package}.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+EventT = TypeVar("EventT", bound=BaseModel)
+Handler = Callable[[EventT, EventContext, DaprClient], Awaitable[None]]
+Receiver = Callable[[Request], Awaitable[dict[str, str]]]
+
+
+
+class Status(StrEnum):
+    """What a subscriber answers Dapr (contract U-9); the names are case-sensitive."""
+
+    SUCCESS = "SUCCESS"
+    RETRY = "RETRY"
+    DROP = "DROP"
+
+
+TRANSIENT_GRPC_CODES = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.ABORTED,
+    }
+)
+
+subscriptions_router = APIRouter(tags=["pubsub"])
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One programmatic subscription: a topic and the route Dapr delivers its events to."""
+
+    topic: str
+    route: str
+
+
+SUBSCRIPTIONS: list[Subscription] = []
+
+
+def subscriber(topic: str, route: str) -> Callable[[Receiver], Receiver]:
+    """Serve `POST route` for deliveries of `topic` and list it in `/dapr/subscribe`."""
+
+    def register(receiver: Receiver) -> Receiver:
+        subscriptions_router.add_api_route(route, receiver, methods=["POST"])
+        SUBSCRIPTIONS.append(Subscription(topic, route))
+        return receiver
+
+    return register
+
+
+@subscriptions_router.get("/dapr/subscribe")
+async def dapr_subscriptions() -> list[dict[str, object]]:
+    """What daprd reads at start-up (contract U-3): each topic, its route and dead-letter topic."""
+    pubsub = get_settings().pubsub_name
+    return [
+        {
+            "pubsubname": pubsub,
+            "topic": subscription.topic,
+            "route": subscription.route,
+            "metadata": {},
+            "deadLetterTopic": f"{subscription.topic}.dlq",
+        }
+        for subscription in SUBSCRIPTIONS
+    ]
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for failures worth a redelivery: Dapr or a dependency unreachable or slow."""
+    if isinstance(error, TimeoutError | ConnectionError | DaprInternalError):
+        return True
+    if isinstance(error, httpx.TransportError):
+        return True
+    code = getattr(error, "code", None)
+    return isinstance(error, grpc.RpcError) and callable(code) and code() in TRANSIENT_GRPC_CODES
+
+
+def failure_status(error: Exception, context: EventContext) -> Status:
+    """RETRY for a transient failure; DROP (to the dead-letter topic) for any other, logged."""
+    fields = {"topic": context.topic, "event_id": context.id, "error": type(error).__name__}
+    if is_transient(error):
+        logger.warning(
+            "event %s on %s will be retried: %s",
+            context.id,
+            context.topic,
+            error,
+            extra={"fields": fields},
+        )
+        return Status.RETRY
+    logger.exception(
+        "event %s on %s failed; dropped to the dead-letter topic",
+        context.id,
+        context.topic,
+        extra={"fields": fields},
+    )
+    return Status.DROP
+
+
+async def read_event(request: Request, model: type[EventT]) -> tuple[EventT, EventContext] | None:
+    """The typed event of a delivery and its context, or None (logged) when it is not valid."""
+    try:
+        envelope = await request.json()
+    except ValueError:
+        logger.warning("undecodable delivery to %s dropped", request.url.path)
+        return None
+    if not isinstance(envelope, dict):
+        logger.warning("delivery to %s is not a CloudEvent; dropped", request.url.path)
+        return None
+    context = EventContext.from_envelope(envelope)
+    data = envelope.get("data")
+    try:
+        if isinstance(data, str):
+            event = model.model_validate_json(data)
+        else:
+            event = model.model_validate(data)
+    except ValidationError as error:
+        logger.warning(
+            "event %s on %s dropped: invalid payload",
+            context.id,
+            context.topic,
+            extra={
+                "fields": {
+                    "topic": context.topic,
+                    "event_id": context.id,
+                    "errors": error.errors(include_url=False, include_input=False),
+                }
+            },
+        )
+        return None
+    return event, context
+
+
+async def deliver(
+    request: Request, model: type[EventT], handler: Handler[EventT]
+) -> dict[str, str]:
+    """Hand one CloudEvent delivery to `handler`; answer Dapr with SUCCESS, RETRY or DROP.
+
+    The answer is always HTTP 200 with an explicit status: a 4xx would make Dapr retry an event
+    that can never succeed, and a malformed one belongs on the dead-letter topic.
+    """
+    parsed = await read_event(request, model)
+    if parsed is None:
+        return {"status": Status.DROP}
+    event, context = parsed
+    connection = get_dapr_connection(request)
+    if connection is None or connection.client is None:
+        logger.warning("event %s on %s will be retried: no Dapr client", context.id, context.topic)
+        return {"status": Status.RETRY}
+    return {"status": await run_handler(handler, event, context, connection.client)}
+'''
+
+_RUN_HANDLER = '''
+async def run_handler(
+    handler: Handler[EventT], event: EventT, context: EventContext, client: DaprClient
+) -> Status:
+    """Run `handler` on the event; its failure decides between RETRY and DROP."""
+    try:
+        await handler(event, context, client)
+    except Exception as error:
+        return failure_status(error, context)
+    return Status.SUCCESS
+'''
+
+_RUN_HANDLER_ONCE = '''
+from {package}.logs import dapr_operation
+
+PROCESSED_TTL_SECONDS = {ttl}
+
+
+async def was_processed(client: DaprClient, key: str) -> bool:
+    """True when the dedupe record `key` exists: the event was handled already."""
+    store = get_settings().state_store
+    async with dapr_operation("state.get", store=store, key=key):
+        response = await client.get_state(store, key)
+    return bool(response.data)
+
+
+async def remember_processed(client: DaprClient, key: str) -> None:
+    """Write the dedupe record `key` for PROCESSED_TTL_SECONDS; failing only risks a rerun."""
+    store = get_settings().state_store
+    metadata = {"ttlInSeconds": str(PROCESSED_TTL_SECONDS)}
+    try:
+        async with dapr_operation("state.save", store=store, key=key):
+            await client.save_state(store, key, "1", state_metadata=metadata)
+    except Exception as error:
+        logger.warning("could not record %s as processed: %s", key, error)
+
+
+async def run_handler(
+    handler: Handler[EventT], event: EventT, context: EventContext, client: DaprClient
+) -> Status:
+    """Run `handler` once per event id: a redelivery of a handled event is acknowledged."""
+    key = f"processed:{context.topic}:{context.id}"
+    try:
+        if context.id and await was_processed(client, key):
+            logger.info("event %s on %s was handled already", context.id, context.topic)
+            return Status.SUCCESS
+        await handler(event, context, client)
+    except Exception as error:
+        return failure_status(error, context)
+    if context.id:
+        await remember_processed(client, key)
+    return Status.SUCCESS
+'''
+
+_RECEIVER = """
+@subscriber({topic}, {route})
+async def {receiver}(request: Request) -> dict[str, str]:
+    {doc}
+    return await deliver(request, {model}, {handler})
+"""
+
+_HANDLERS = """
+import logging
+
+logger = logging.getLogger(__name__)
+"""
+
+_HANDLER = """
+from dapr.aio.clients import DaprClient
+
+from {package}.events import EventContext
+
+
+async def {handler}(event: {model}, context: EventContext, client: DaprClient) -> None:
+    {doc}
+    logger.info(
+        "%s event %s received",
+        context.topic,
+        context.id,
+        extra={"fields": {"topic": context.topic, "event_id": context.id}},
+    )
+"""
+
+_PUBLISHERS = '''
+from dapr.aio.clients import DaprClient
+from pydantic import BaseModel
+
+from {package}.events import EventContext
+from {package}.logs import dapr_operation
+from {package}.settings import get_settings
+
+
+async def publish(
+    client: DaprClient,
+    topic: str,
+    event: BaseModel,
+    *,
+    partition_key: object = None,
+    trace: EventContext | None = None,
+) -> None:
+    """Publish `event` as `application/json`, so subscribers get an object (contract R-3)."""
+    pubsub = get_settings().pubsub_name
+    metadata: dict[str, str] = {}
+    if partition_key is not None:
+        metadata["partitionKey"] = str(partition_key)
+    if trace is not None and trace.traceparent:
+        metadata["cloudevent.traceparent"] = trace.traceparent
+        if trace.tracestate:
+            metadata["cloudevent.tracestate"] = trace.tracestate
+    async with dapr_operation("pubsub.publish", pubsub=pubsub, topic=topic):
+        await client.publish_event(
+            pubsub_name=pubsub,
+            topic_name=topic,
+            data=event.model_dump_json(),
+            data_content_type="application/json",
+            publish_metadata=metadata,
+        )
+'''
+
+_PUBLISHER = """
+from dapr.aio.clients import DaprClient
+
+from {package}.events import EventContext
+
+
+async def {publisher}(
+    client: DaprClient, event: {model}, *, trace: EventContext | None = None
+) -> None:
+    {doc}
+    await publish(client, {topic}, event, partition_key={partition}, trace=trace)
+"""
+
+_MAIN = """
+from {package}.subscribers import subscriptions_router
+
+app.include_router(subscriptions_router)
+"""
+
+_TESTS = '''
+import json
+
+import httpx
+from fastapi.testclient import TestClient
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
+    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
+    return {
+        "data": data,
+        "datacontenttype": "application/json",
+        "id": event_id,
+        "pubsubname": {pubsub},
+        "source": "tests",
+        "specversion": "1.0",
+        "time": "2026-01-02T03:04:05Z",
+        "topic": topic,
+        "traceid": TRACEPARENT,
+        "traceparent": TRACEPARENT,
+        "tracestate": "",
+        "type": "com.dapr.event.sent",
+    }
+
+
+def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
+    """POST `event` the way daprd does: as `application/cloudevents+json` (contract U-6)."""
+    return client.post(
+        route,
+        content=json.dumps(event),
+        headers={"content-type": "application/cloudevents+json"},
+    )
+
+
+def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
+    assert app_client.get("/dapr/subscribe").json() == {expected}
+'''
+
+_TESTS_FIRST_TOPIC = '''
+import json
+
+import pytest
+from dapr.aio.clients import DaprClient
+from fastapi.testclient import TestClient
+
+from {package} import subscribers
+from {package}.dapr_client import DaprConnection
+from {package}.events import EventContext
+from {package}.main import app
+
+
+class NeverConnects(DaprConnection):
+    """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
+
+    async def connect(self) -> None:
+        return None
+
+
+def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
+    app.state.dapr = NeverConnects()
+    try:
+        with TestClient(app) as client:
+            response = post_cloud_event(client, {route}, cloud_event({topic}, {payload}))
+    finally:
+        app.state.dapr = None
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
+    response = app_client.post(
+        {route}, content=b"not json", headers={"content-type": "application/cloudevents+json"}
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_handler_that_fails_for_good_dead_letters_the_event(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        raise ValueError("a bug, not a transient failure")
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    response = post_cloud_event(app_client, {route}, cloud_event({topic}, {payload}))
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_payload_published_as_json_text_is_accepted(app_client: TestClient) -> None:
+    event = cloud_event({topic}, json.dumps({payload}))
+    response = post_cloud_event(app_client, {route}, event)
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+'''
+
+_TESTS_SUBSCRIBER = """
+import grpc
+import pytest
+from dapr.aio.clients import DaprClient
+from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
+
+from {package} import subscribers
+from {package}.events import EventContext
+
+
+def {valid}(app_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[{model}, EventContext]] = []
+
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    data = {**{payload}, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(app_client, {route}, cloud_event({topic}, data, "event-7"))
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic={topic},
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [({model}.model_validate({payload}), context)]
+
+
+def {malformed}(app_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[{model}] = []
+
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    event = cloud_event({topic}, ["not", "an", "object"])
+    response = post_cloud_event(app_client, {route}, event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def {transient}(app_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    response = post_cloud_event(app_client, {route}, cloud_event({topic}, {payload}))
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+"""
+
+_TESTS_ONCE = """
+import pytest
+from dapr.aio.clients import DaprClient
+from fastapi.testclient import TestClient
+
+from {package} import subscribers
+from {package}.events import EventContext
+from tests.conftest import FakeDaprClient
+
+
+def {duplicate}(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    event = cloud_event({topic}, {payload}, "event-twice")
+    first = post_cloud_event(app_client, {route}, event)
+    second = post_cloud_event(app_client, {route}, event)
+    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
+    assert seen == ["event-twice"]
+    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
+    assert saved == [
+        {
+            "store_name": {store},
+            "key": {key},
+            "value": "1",
+            "state_metadata": {"ttlInSeconds": {ttl}},
+        }
+    ]
+"""
+
+_TESTS_PUBLISHER = """
+import asyncio
+
+from tests.conftest import FakeDaprClient
+
+from {package}.events import EventContext
+
+
+def {test}(fake_dapr: FakeDaprClient) -> None:
+    event = {model}.model_validate({payload})
+    trace = EventContext(
+        id="event-1",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="any.topic",
+        traceparent=TRACEPARENT,
+        tracestate="vendor=1",
+    )
+    asyncio.run({publisher}(fake_dapr, event, trace=trace))
+    assert fake_dapr.calls == [
+        (
+            "publish_event",
+            {
+                "pubsub_name": {pubsub},
+                "topic_name": {topic},
+                "data": event.model_dump_json(),
+                "data_content_type": "application/json",
+                "publish_metadata": {metadata},
+            },
+        )
+    ]
+"""
+
+_EVENTS_DOC = (
+    "Events of the {service} service: a pydantic model per topic it subscribes to or publishes, "
+    "and the context of a delivery.\n\nModels ignore fields they do not know, so a producer can "
+    "add fields without breaking this service."
+)
+
+_SUBSCRIBERS_DOC = (
+    "Dapr subscriptions of the {service} service: `/dapr/subscribe` and one route per topic.\n\n"
+    "Each delivery answers HTTP 200 with SUCCESS, RETRY (transient failure) or DROP (invalid "
+    "payload or a failed handler; Dapr dead-letters it to `<topic>.dlq`)."
+)
+
+_HANDLERS_DOC = (
+    "What the {service} service does with each event: the owner's code, one function per "
+    "subscribed topic.\n\nsynth wrote each function once (it only logs the event) and never "
+    "rewrites one you changed. Return normally when done; raise to fail: transient failures "
+    "(Dapr unreachable, timeouts, gRPC UNAVAILABLE) are retried, any other exception "
+    "dead-letters the event."
+)
+
+_PUBLISHERS_DOC = (
+    "Typed publishers of the {service} service: one function per published topic.\n\n"
+    "Events go out as JSON to the pub/sub component named by the `PUBSUB_NAME` setting, keyed by "
+    "their partition key, carrying the trace of the event being handled."
+)
+
+_SAMPLES: dict[FieldType, cst.BaseExpression] = {
+    FieldType.INT: build_int(3),
+    FieldType.FLOAT: cst.Float("0.5"),
+    FieldType.BOOL: cst.Name("True"),
+    FieldType.DATETIME: build_str("2026-01-02T03:04:05Z"),
+    FieldType.LIST_STR: build_list([build_str("a"), build_str("b")]),
+    FieldType.DICT_STR: build_dict([(build_str("k"), build_str("v"))]),
+    FieldType.DICT_INT: build_dict([(build_str("k"), build_int(1))]),
+    FieldType.DICT_FLOAT: build_dict([(build_str("k"), cst.Float("0.25"))]),
+}
+
+
+class _Topic:
+    """The names synth derives from one topic: `code.error-request` -> `CodeErrorRequest` etc."""
+
+    def __init__(self, spec: TopicSpec, pubsub: str) -> None:
+        self.spec = spec
+        self.name = spec.topic
+        self.snake = spec.topic.replace(".", "_").replace("-", "_")
+        pascal = "".join(part[:1].upper() + part[1:] for part in self.snake.split("_") if part)
+        self.model = pascal + "Event" if pascal in _RESERVED_MODELS else pascal
+        self.route = f"/events/{pubsub}/{spec.topic}"
+        self.handler = f"on_{self.snake}"
+        self.receiver = f"receive_{self.snake}"
+        self.publisher = f"publish_{self.snake}"
+        self.payload = f"{self.snake.upper()}_PAYLOAD"
+
+
+class PubSubFeature(Feature):
+    """Typed events, CloudEvent subscribers with explicit statuses, typed publishers."""
+
+    name: ClassVar[FeatureName] = FeatureName.PUBSUB
+    requires: ClassVar[tuple[FeatureName, ...]] = (FeatureName.APP,)
+    summary: ClassVar[str] = "typed events, CloudEvent subscribers (SUCCESS/RETRY/DROP), publishers"
+
+    def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
+        package = build_name(spec.package)
+        once = FeatureName.STATE in active
+        subscribed = [_Topic(t, spec.pubsub) for t in spec.subscribes]
+        published = [_Topic(t, spec.pubsub) for t in spec.publishes]
+        topics = _distinct(subscribed + published)
+        python: dict[str, tuple[Unit, ...]] = {
+            f"{spec.package}/settings.py": build_template_units(
+                _SETTINGS_FIELD, container="Settings", pubsub=build_str(spec.pubsub)
+            ).units,
+            f"{spec.package}/events.py": (
+                _doc(_EVENTS_DOC, spec),
+                *_units(_EVENTS),
+                *(_model_unit(t) for t in topics),
+            ),
+            f"{spec.package}/subscribers.py": self._subscribers(spec, subscribed, package, once),
+            f"{spec.package}/main.py": tuple(
+                Unit(u.node, u.imports, anchor=("assign", "app"))
+                for u in _units(_MAIN, package=package)
+            ),
+            "tests/test_pubsub.py": self._tests(spec, subscribed, published, topics, once),
+        }
+        if subscribed:
+            python[f"{spec.package}/handlers.py"] = self._handlers(spec, subscribed, package)
+        if published:
+            python[f"{spec.package}/publishers.py"] = self._publishers(spec, published, package)
+        return Contribution(
+            python=python,
+            env=(EnvVar("PUBSUB_NAME", spec.pubsub, "Dapr pub/sub component name"),),
+            readme=(ReadmeSection("Events", _readme(spec, subscribed, published, once)),),
+        )
+
+    def _subscribers(
+        self, spec: ServiceSpec, subscribed: list[_Topic], package: cst.Name, once: bool
+    ) -> tuple[Unit, ...]:
+        doc = _doc(_SUBSCRIBERS_DOC, spec)
+        core = _units(_SUBSCRIBERS, package=package)
+        if once:
+            ttl = build_int(PROCESSED_TTL_SECONDS)
+            runner = _units(_RUN_HANDLER_ONCE, package=package, ttl=ttl)
+        else:
+            runner = _units(_RUN_HANDLER)
+        receivers: list[Unit] = []
+        for topic in subscribed:
+            own = (
+                ImportRequest(f"{spec.package}.events", topic.model),
+                ImportRequest(f"{spec.package}.handlers", topic.handler),
+            )
+            for unit in _units(
+                _RECEIVER,
+                topic=build_str(topic.name),
+                route=build_str(topic.route),
+                receiver=build_name(topic.receiver),
+                model=build_name(topic.model),
+                handler=build_name(topic.handler),
+                doc=build_docstring(
+                    f"Deliveries of `{topic.name}`.\n\nValidated into `{topic.model}`, handled by "
+                    f"`{topic.handler}`.",
+                    indent=4,
+                ),
+            ):
+                receivers.append(Unit(unit.node, (*unit.imports, *own)))
+        return (doc, *core, *runner, *receivers)
+
+    def _handlers(
+        self, spec: ServiceSpec, subscribed: list[_Topic], package: cst.Name
+    ) -> tuple[Unit, ...]:
+        doc = _doc(_HANDLERS_DOC, spec)
+        units: list[Unit] = [doc, *_units(_HANDLERS)]
+        for topic in subscribed:
+            for unit in _units(
+                _HANDLER,
+                package=package,
+                handler=build_name(topic.handler),
+                model=build_name(topic.model),
+                doc=build_docstring(
+                    f"Handle one `{topic.name}` event.\n\nThis is the extension point: the "
+                    "service's logic goes here.",
+                    indent=4,
+                ),
+            ):
+                own = ImportRequest(f"{spec.package}.events", topic.model)
+                units.append(Unit(unit.node, (*unit.imports, own)))
+        return tuple(units)
+
+    def _publishers(
+        self, spec: ServiceSpec, published: list[_Topic], package: cst.Name
+    ) -> tuple[Unit, ...]:
+        doc = _doc(_PUBLISHERS_DOC, spec)
+        units: list[Unit] = [doc, *_units(_PUBLISHERS, package=package)]
+        for topic in published:
+            key = topic.spec.partition_key
+            partition: cst.BaseExpression = (
+                cst.Attribute(cst.Name("event"), build_name(key)) if key else cst.Name("None")
+            )
+            keyed = f", keyed by `{key}`" if key else ""
+            for unit in _units(
+                _PUBLISHER,
+                package=package,
+                publisher=build_name(topic.publisher),
+                model=build_name(topic.model),
+                topic=build_str(topic.name),
+                partition=partition,
+                doc=build_docstring(
+                    f"Publish one `{topic.name}` event{keyed}.\n\nAs JSON, to the pub/sub "
+                    "component named by `PUBSUB_NAME`.",
+                    indent=4,
+                ),
+            ):
+                own = ImportRequest(f"{spec.package}.events", topic.model)
+                units.append(Unit(unit.node, (*unit.imports, own)))
+        return tuple(units)
+
+    def _tests(
+        self,
+        spec: ServiceSpec,
+        subscribed: list[_Topic],
+        published: list[_Topic],
+        topics: list[_Topic],
+        once: bool,
+    ) -> tuple[Unit, ...]:
+        package = build_name(spec.package)
+        expected = build_list(
+            [
+                build_dict(
+                    [
+                        (build_str("pubsubname"), build_str(spec.pubsub)),
+                        (build_str("topic"), build_str(t.name)),
+                        (build_str("route"), build_str(t.route)),
+                        (build_str("metadata"), cst.Dict([])),
+                        (build_str("deadLetterTopic"), build_str(f"{t.name}.dlq")),
+                    ]
+                )
+                for t in subscribed
+            ]
+        )
+        units: list[Unit] = [
+            Unit(
+                build_docstring(
+                    "Deliveries as daprd makes them (CloudEvents), `/dapr/subscribe`, and what the "
+                    "publishers hand to the Dapr client."
+                )
+            ),
+            *_units(_TESTS, pubsub=build_str(spec.pubsub), expected=expected),
+        ]
+        units.extend(
+            Unit(
+                cst.SimpleStatementLine(
+                    [
+                        cst.AnnAssign(
+                            build_name(t.payload),
+                            build_annotation("dict[str, object]"),
+                            value=_payload(t.spec.fields),
+                        )
+                    ]
+                )
+            )
+            for t in topics
+        )
+        if subscribed:
+            first = subscribed[0]
+            units.extend(
+                _units(
+                    _TESTS_FIRST_TOPIC,
+                    package=package,
+                    route=build_str(first.route),
+                    topic=build_str(first.name),
+                    payload=build_name(first.payload),
+                    handler=build_str(first.handler),
+                )
+            )
+        for topic in subscribed:
+            units.extend(self._subscriber_tests(spec, topic, package, once))
+        for topic in published:
+            units.extend(self._publisher_test(spec, topic, package))
+        return tuple(units)
+
+    def _subscriber_tests(
+        self, spec: ServiceSpec, topic: _Topic, package: cst.Name, once: bool
+    ) -> list[Unit]:
+        nodes: dict[str, cst.CSTNode] = {
+            "package": package,
+            "model": build_name(topic.model),
+            "handler": build_str(topic.handler),
+            "route": build_str(topic.route),
+            "topic": build_str(topic.name),
+            "payload": build_name(topic.payload),
+        }
+        own = (ImportRequest(f"{spec.package}.events", topic.model),)
+        stem = f"test_{topic.snake}"
+        units = _units(
+            _TESTS_SUBSCRIBER,
+            valid=build_name(f"{stem}_valid_event_reaches_its_handler"),
+            malformed=build_name(f"{stem}_malformed_event_is_dropped"),
+            transient=build_name(f"{stem}_transient_failure_is_retried"),
+            **nodes,
+        )
+        if once:
+            units += _units(
+                _TESTS_ONCE,
+                duplicate=build_name(f"{stem}_redelivered_event_is_handled_once"),
+                store=build_str(spec.state_store),
+                key=build_str(f"processed:{topic.name}:event-twice"),
+                ttl=build_str(str(PROCESSED_TTL_SECONDS)),
+                **nodes,
+            )
+        return [Unit(u.node, (*u.imports, *own)) for u in units]
+
+    def _publisher_test(self, spec: ServiceSpec, topic: _Topic, package: cst.Name) -> list[Unit]:
+        metadata: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+        key = topic.spec.partition_key
+        if key:
+            field = next(f for f in topic.spec.fields if f.name == key)
+            value: cst.BaseExpression = (
+                _sample(field)
+                if field.type is FieldType.STR
+                else cst.parse_expression(f"str(event.{key})")
+            )
+            metadata.append((build_str("partitionKey"), value))
+        metadata.append((build_str("cloudevent.traceparent"), cst.Name("TRACEPARENT")))
+        metadata.append((build_str("cloudevent.tracestate"), build_str("vendor=1")))
+        units = _units(
+            _TESTS_PUBLISHER,
+            package=package,
+            test=build_name(f"test_{topic.publisher}_sends_json_keyed_and_traced"),
+            model=build_name(topic.model),
+            payload=build_name(topic.payload),
+            publisher=build_name(topic.publisher),
+            pubsub=build_str(spec.pubsub),
+            topic=build_str(topic.name),
+            metadata=build_dict(metadata),
+        )
+        own = (
+            ImportRequest(f"{spec.package}.events", topic.model),
+            ImportRequest(f"{spec.package}.publishers", topic.publisher),
+        )
+        return [Unit(u.node, (*u.imports, *own)) for u in units]
+
+
+def _doc(text: str, spec: ServiceSpec) -> Unit:
+    return Unit(build_docstring(text.format(service=spec.name)))
+
+
+def _units(template: str, **nodes: cst.CSTNode) -> tuple[Unit, ...]:
+    return build_template_units(template, **nodes).units
+
+
+def _distinct(topics: list[_Topic]) -> list[_Topic]:
+    """One model per topic name; two topics must not derive the same Python names."""
+    by_name: dict[str, _Topic] = {}
+    for topic in topics:
+        seen = by_name.get(topic.name)
+        if seen is not None and seen.spec.fields != topic.spec.fields:
+            raise FeatureError(
+                f"topic '{topic.name}' is both subscribed and published with different fields; "
+                "give both the same fields"
+            )
+        by_name.setdefault(topic.name, topic)
+    models: dict[str, str] = {}
+    for topic in by_name.values():
+        for derived in (topic.model, topic.snake):
+            other = models.setdefault(derived, topic.name)
+            if other != topic.name:
+                raise FeatureError(
+                    f"topics '{other}' and '{topic.name}' both become `{derived}` in Python; "
+                    "rename one of them"
+                )
+    return list(by_name.values())
+
+
+def _model_unit(topic: _Topic) -> Unit:
+    doc = topic.spec.description or f"The payload of a `{topic.name}` event."
+    key = topic.spec.partition_key
+    doc += f"\n\nTopic `{topic.name}`" + (f", partitioned by `{key}`." if key else ".")
+    body: list[cst.BaseStatement] = [
+        build_docstring(doc, indent=4),
+        cst.parse_statement('model_config = ConfigDict(extra="ignore")').with_changes(
+            leading_lines=[cst.EmptyLine()]
+        ),
+    ]
+    fields = [_field(f) for f in topic.spec.fields]
+    fields[0] = fields[0].with_changes(leading_lines=[cst.EmptyLine()])
+    body.extend(fields)
+    node = cst.ClassDef(
+        name=build_name(topic.model),
+        bases=[cst.Arg(cst.Name("BaseModel"))],
+        body=cst.IndentedBlock(body),
+    )
+    imports = [ImportRequest("pydantic", "BaseModel"), ImportRequest("pydantic", "ConfigDict")]
+    if any(f.type is FieldType.DATETIME for f in topic.spec.fields):
+        imports.append(ImportRequest("datetime", "datetime"))
+    return Unit(node, tuple(imports))
+
+
+def _field(spec: FieldSpec) -> cst.SimpleStatementLine:
+    annotation = spec.type.value + (" | None" if spec.optional else "")
+    value = cst.Name("None") if spec.optional else None
+    return cst.SimpleStatementLine(
+        [cst.AnnAssign(build_name(spec.name), build_annotation(annotation), value=value)]
+    )
+
+
+def _sample(field: FieldSpec) -> cst.BaseExpression:
+    if field.type is FieldType.STR:
+        return build_str(f"{field.name}-1")
+    return _SAMPLES[field.type]
+
+
+def _payload(fields: tuple[FieldSpec, ...]) -> cst.Dict:
+    return build_dict([(build_str(f.name), _sample(f)) for f in fields])
+
+
+def _readme(
+    spec: ServiceSpec, subscribed: list[_Topic], published: list[_Topic], once: bool
+) -> str:
+    lines = ["| topic | direction | model | code |", "|---|---|---|---|"]
+    lines += [
+        f"| `{t.name}` | subscribed | `{t.model}` | `handlers.{t.handler}` |" for t in subscribed
+    ]
+    lines += [
+        f"| `{t.name}` | published | `{t.model}` | `publishers.{t.publisher}` |" for t in published
+    ]
+    dedupe = (
+        f" A redelivered event (same CloudEvent id) is handled once: a `processed:<topic>:<id>` "
+        f"record is kept in the state store for {PROCESSED_TTL_SECONDS} s."
+        if once
+        else ""
+    )
+    return (
+        "\n".join(lines) + "\n\n"
+        "`GET /dapr/subscribe` lists the subscriptions (pub/sub component from `PUBSUB_NAME`, "
+        f"default `{spec.pubsub}`; dead letters go to `<topic>.dlq`). Each delivery is a "
+        "CloudEvent validated into its model and answered with HTTP 200 and a status: "
+        "`SUCCESS`, `RETRY` (Dapr unreachable, timeouts, gRPC UNAVAILABLE) or `DROP` (an "
+        f"invalid payload, or a handler that failed for good).{dedupe}\n\n"
+        f"`{spec.package}/handlers.py` is where this service's logic goes: synth generates one "
+        "function per subscribed topic that only logs the event, and never rewrites it once you "
+        "have changed it. That is the extension point, not unfinished work."
+    )
