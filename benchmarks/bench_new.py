@@ -50,7 +50,9 @@ def main() -> None:
     six = _median_seconds([*synth, "new", "--all"], args.runs)
     print(f"runs per figure: {args.runs} (median, whole process)")
     print(f"import libcst, black     {floor * 1000:8.0f} ms")
-    print(f"synth new debug --with {every or '-'}  {one * 1000:8.0f} ms  ({one / floor:.2f}x floor)")
+    print(
+        f"synth new debug --with {every or '-'}  {one * 1000:8.0f} ms  ({one / floor:.2f}x floor)"
+    )
     print(f"synth new --all (6)      {six * 1000:8.0f} ms")
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from synth.compose.deploy import apply_deploy_files
 from synth.compose.lines import ensure_env_example, ensure_lines
 from synth.compose.provenance import RECORD_FILE, render_record
 from synth.compose.pyproject import ensure_pyproject
@@ -17,11 +18,18 @@ from synth.compose.readme import ensure_readme
 from synth.errors import GateError, TargetError
 from synth.features.base import Contribution, EnvVar, ReadmeSection
 from synth.features.registry import available_features, plan_features
+from synth.manifests import build_deploy_files, build_platform_files
 from synth.quality import format_source, is_black_stable, ruff_check_tree
 from synth.spec import FeatureName, ServiceSpec
 from synth.workspace import ChangeSet, FileChange, Workspace
 
-__all__ = ["ServicePlan", "compose_service", "new_service", "runnable_features"]
+__all__ = [
+    "ServicePlan",
+    "compose_platform",
+    "compose_service",
+    "new_service",
+    "runnable_features",
+]
 
 GITIGNORE = (
     "__pycache__/",
@@ -75,9 +83,20 @@ def compose_service(
     contributions = [f.contribute(spec, active) for f in features]
     report = apply_python(workspace, contributions, spec.package)
     _apply_project_files(workspace, spec, names, contributions)
+    apply_deploy_files(workspace, build_deploy_files(spec, active))
     changes = _render(workspace)
     _gate(changes, workspace)
     return ServicePlan(spec, names, changes, report)
+
+
+def compose_platform(plans: Sequence[ServicePlan], root: Path) -> ChangeSet:
+    """The platform files at `root` (dapr.yaml for `dapr run -f`, shared components, k8s)."""
+    workspace = Workspace(root=root)
+    files = build_platform_files(
+        [p.spec for p in plans], {p.spec.name: frozenset(p.features) for p in plans}
+    )
+    apply_deploy_files(workspace, files)
+    return _render(workspace)
 
 
 def _apply_project_files(
@@ -105,9 +124,7 @@ def _apply_project_files(
     workspace.text["README.md"] = ensure_readme(
         workspace.current_text("README.md"), spec.name, intro, sections, env
     )
-    workspace.text[".env.example"] = ensure_env_example(
-        workspace.current_text(".env.example"), env
-    )
+    workspace.text[".env.example"] = ensure_env_example(workspace.current_text(".env.example"), env)
     workspace.text[".gitignore"] = ensure_lines(workspace.current_text(".gitignore"), GITIGNORE)
     recorded = spec.model_copy(update={"features": features[2:] if len(features) > 2 else ()})
     workspace.text[RECORD_FILE] = render_record(recorded, features)
@@ -141,7 +158,9 @@ def _gate(changes: ChangeSet, workspace: Workspace) -> None:
     before = {
         c.path: c.before for c in changes.changed if c.path.endswith(".py") and c.before is not None
     }
-    known = {(f.path, f.code, f.message) for f in ruff_check_tree(before, config)} if before else set()
+    known = (
+        {(f.path, f.code, f.message) for f in ruff_check_tree(before, config)} if before else set()
+    )
     new = [f for f in findings if (f.path, f.code, f.message) not in known]
     if new:
         listing = "; ".join(str(f) for f in new[:5])

@@ -1,8 +1,10 @@
-"""synth's command line: `synth new`, `synth list`, ... Each module registers its commands."""
+"""synth's command line. Each module registers its commands on the one Typer app."""
 
 from __future__ import annotations
 
-from synth.cli import service as _service  # noqa: F401  (registers new, list)
+from synth.cli import deploy as _deploy  # noqa: F401  (check, create-topic)
+from synth.cli import platform as _platform  # noqa: F401  (graph, lint-platform, asyncapi)
+from synth.cli import service as _service  # noqa: F401  (new, list)
 from synth.cli.app import app
 
 __all__ = ["app", "main"]

@@ -25,16 +25,12 @@ from synth.workspace import render_diff, summarize, write_changes
 
 __all__: list[str] = []
 
-SpecsOption = Annotated[
-    Path, typer.Option("--specs", help="Folder of service specs (NAME.yaml).")
-]
+SpecsOption = Annotated[Path, typer.Option("--specs", help="Folder of service specs (NAME.yaml).")]
 
 
 def _adhoc_spec(name: str, port: int | None, keys: list[str], backend: StateBackend) -> ServiceSpec:
     try:
-        state = tuple(
-            StateKeySpec(key=key, fields=(FieldSpec(name="value"),)) for key in keys
-        )
+        state = tuple(StateKeySpec(key=key, fields=(FieldSpec(name="value"),)) for key in keys)
         return ServiceSpec(name=name, port=port or 8000, state=state, state_backend=backend)
     except ValueError as exc:
         first = str(exc).splitlines()
@@ -86,19 +82,27 @@ def new(
     ] = StateBackend.REDIS,
     force: Annotated[bool, typer.Option(help="Replace a non-empty target folder.")] = False,
     dry_run: Annotated[bool, typer.Option(help="Print the diff; write nothing.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print paths and status as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print paths and status as JSON.")
+    ] = False,
 ) -> None:
     """Create a complete, deployable service (from specs/NAME.yaml when it exists)."""
 
     def run() -> None:
         if all_:
-            targets = [(load_spec(find_spec_file(n, specs) or specs), None) for n in spec_names(specs)]
-            if not targets:
+            loaded = [load_spec(find_spec_file(n, specs) or specs) for n in spec_names(specs)]
+            if not loaded:
                 raise SpecError(f"{specs}: no specs found; add NAME.yaml files or pass --specs")
             base = out or Path("out")
-            plans = []
-            for spec, _ in targets:
-                plans.append((api.new_service(spec, api.runnable_features(spec), base / spec.name, force=True), base / spec.name))
+            plans = [
+                (
+                    api.new_service(
+                        spec, api.runnable_features(spec), base / spec.name, force=True
+                    ),
+                    base / spec.name,
+                )
+                for spec in loaded
+            ]
         else:
             if not name:
                 raise SpecError("give a service NAME (or --all); see `synth list`")
@@ -116,6 +120,9 @@ def new(
             if not dry_run:
                 write_changes(plan.changes, target, replace_root=True)
             _emit(plan, target, dry_run=dry_run, as_json=as_json)
+        if all_ and not dry_run:
+            root = out or Path("out")
+            write_changes(api.compose_platform([p for p, _ in plans], root), root)
 
     guarded(run)
 

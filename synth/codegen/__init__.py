@@ -3,8 +3,8 @@
 from synth.codegen.imports import ImportRequest, ensure_imports, import_block_end
 from synth.codegen.nodes import (
     build_annotation,
-    build_docstring,
     build_dict,
+    build_docstring,
     build_fstring,
     build_int,
     build_list,

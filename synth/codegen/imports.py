@@ -113,16 +113,25 @@ def _has(body: Sequence[cst.BaseStatement], request: ImportRequest) -> bool:
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
         for small in stmt.body:
-            if request.name is None and isinstance(small, cst.Import):
-                if any(_dotted(a.name) == request.module and a.asname is None for a in small.names):
-                    return True
+            if (
+                request.name is None
+                and isinstance(small, cst.Import)
+                and any(_dotted(a.name) == request.module and a.asname is None for a in small.names)
+            ):
+                return True
             if request.name is not None and isinstance(small, cst.ImportFrom):
-                if small.module is None or small.relative or _dotted(small.module) != request.module:
+                if (
+                    small.module is None
+                    or small.relative
+                    or _dotted(small.module) != request.module
+                ):
                     continue
                 if isinstance(small.names, cst.ImportStar):
                     return True
                 if any(
-                    isinstance(a.name, cst.Name) and a.name.value == request.name and a.asname is None
+                    isinstance(a.name, cst.Name)
+                    and a.name.value == request.name
+                    and a.asname is None
                     for a in small.names
                 ):
                     return True
@@ -139,7 +148,9 @@ def _merge_member(stmt: cst.SimpleStatementLine, name: str) -> cst.SimpleStateme
 
 def _build_statement(request: ImportRequest) -> cst.SimpleStatementLine:
     if request.name is None:
-        return cst.SimpleStatementLine([cst.Import([cst.ImportAlias(_build_dotted(request.module))])])
+        return cst.SimpleStatementLine(
+            [cst.Import([cst.ImportAlias(_build_dotted(request.module))])]
+        )
     return cst.SimpleStatementLine(
         [cst.ImportFrom(_build_dotted(request.module), [cst.ImportAlias(cst.Name(request.name))])]
     )
@@ -169,13 +180,14 @@ def ensure_imports(
                 assert isinstance(stmt, cst.SimpleStatementLine)
                 if _statement_key(stmt, party) == new_key and len(stmt.body) == 1:
                     small = stmt.body[0]
-                    if isinstance(small, cst.ImportFrom) and not isinstance(
-                        small.names, cst.ImportStar
+                    if (
+                        isinstance(small, cst.ImportFrom)
+                        and not isinstance(small.names, cst.ImportStar)
+                        and all(a.asname is None for a in small.names)
                     ):
-                        if all(a.asname is None for a in small.names):
-                            block[index] = _merge_member(stmt, request.name)
-                            merged = True
-                            break
+                        block[index] = _merge_member(stmt, request.name)
+                        merged = True
+                        break
             if merged:
                 continue
         position = len(block)

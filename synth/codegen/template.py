@@ -9,8 +9,8 @@ pass; every other top-level statement becomes a Unit.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.helpers import parse_template_module
 
+from synth.codegen._fastfill import fill_template, names_in
 from synth.codegen.imports import ImportRequest
 from synth.codegen.units import Unit
 
@@ -62,7 +62,7 @@ def build_template_units(
     Every unit of the template carries all of the template's imports, so a unit inserted on its
     own (by add-feature) brings what it needs; the imports pass drops the unused ones' duplicates.
     """
-    module = parse_template_module(template, config=_CONFIG, **replacements)
+    module = fill_template(template, replacements)
     imports: list[ImportRequest] = []
     statements: list[cst.BaseStatement] = []
     for stmt in module.body:
@@ -75,26 +75,19 @@ def build_template_units(
     return TemplateUnits(tuple(imports), units)
 
 
-class _NameCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
 def _used_imports(
     stmt: cst.BaseStatement, imports: list[ImportRequest]
 ) -> tuple[ImportRequest, ...]:
     """The subset of `imports` that `stmt` refers to (plus `from __future__` ones, always)."""
-    collector = _NameCollector()
-    stmt.visit(collector)
+    names = names_in(stmt)
     used = []
     for request in imports:
-        if request.module == "__future__":
-            used.append(request)
-        elif request.name is None and request.module.split(".")[0] in collector.names:
-            used.append(request)
-        elif request.name is not None and request.name in collector.names:
+        if (
+            request.module == "__future__"
+            or request.name is None
+            and request.module.split(".")[0] in names
+            or request.name is not None
+            and request.name in names
+        ):
             used.append(request)
     return tuple(used)

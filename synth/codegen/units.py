@@ -106,9 +106,12 @@ def _body_of(module: cst.Module, container: str | None) -> Sequence[cst.BaseStat
     if container is None:
         return module.body
     for stmt in module.body:
-        if isinstance(stmt, cst.ClassDef) and stmt.name.value == container:
-            if isinstance(stmt.body, cst.IndentedBlock):
-                return stmt.body.body
+        if (
+            isinstance(stmt, cst.ClassDef)
+            and stmt.name.value == container
+            and isinstance(stmt.body, cst.IndentedBlock)
+        ):
+            return stmt.body.body
     return None
 
 
@@ -174,9 +177,7 @@ def ensure_units(
                 f"cannot add {' '.join(unit.identity[1:])}: its anchor "
                 f"`{' '.join(unit.anchor[1:])}` is missing; restore it, then retry"
             )
-        predecessors = [
-            u.identity for u in units[:index] if u.container == unit.container
-        ]
+        predecessors = [u.identity for u in units[:index] if u.container == unit.container]
         module = _insert(module, unit, predecessors)
         added.append(unit.identity)
     return module, added, drifts
@@ -213,9 +214,7 @@ def _default_position(module: cst.Module, unit: Unit) -> int:
     return import_block_end(module)
 
 
-def _position(
-    body: Sequence[cst.BaseStatement], predecessors: list[Identity], default: int
-) -> int:
+def _position(body: Sequence[cst.BaseStatement], predecessors: list[Identity], default: int) -> int:
     for identity in reversed(predecessors):
         for index, stmt in enumerate(body):
             if identity_of(stmt) == identity:
@@ -232,5 +231,7 @@ def _respace_follower(
         blank = sum(1 for line in follower.leading_lines if line.comment is None)
         if blank < 2:
             comments = [line for line in follower.leading_lines if line.comment is not None]
-            return follower.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *comments])
+            return follower.with_changes(
+                leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *comments]
+            )
     return follower

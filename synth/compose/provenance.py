@@ -42,7 +42,9 @@ def render_record(spec: ServiceSpec, features: tuple[FeatureName, ...]) -> str:
     yaml.default_flow_style = False
     yaml.width = 100
     buffer = io.StringIO()
-    buffer.write("# Written by synth: how this service was generated. synth add-feature reads it.\n")
+    buffer.write(
+        "# Written by synth: how this service was generated. synth add-feature reads it.\n"
+    )
     yaml.dump(data, buffer)
     return buffer.getvalue()
 

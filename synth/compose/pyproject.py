@@ -79,14 +79,16 @@ def ensure_pyproject(
     dependencies: Sequence[str],
     dev_dependencies: Sequence[str],
 ) -> str:
-    """The pyproject with every wanted requirement present (new file, or merged into the owner's)."""
+    """The pyproject with every wanted requirement present (new, or merged into the owner's)."""
     if text is None:
         doc = _new_document(name, package, description)
     else:
         try:
             doc = tomlkit.parse(text)
         except TOMLKitError as exc:
-            raise SourceError(f"pyproject.toml: not valid TOML ({exc}); fix it, then retry") from exc
+            raise SourceError(
+                f"pyproject.toml: not valid TOML ({exc}); fix it, then retry"
+            ) from exc
     project = doc.get("project")
     if not isinstance(project, Table):
         raise SourceError("pyproject.toml has no [project] table; add one (PEP 621), then retry")

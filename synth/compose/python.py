@@ -35,10 +35,7 @@ def apply_python(
         module, inserted, drifts = ensure_units(workspace.module(path), units)
         inserted_set = set(inserted)
         wanted: list[ImportRequest] = [
-            request
-            for unit in units
-            if unit.identity in inserted_set
-            for request in unit.imports
+            request for unit in units if unit.identity in inserted_set for request in unit.imports
         ]
         if wanted:
             module = ensure_imports(module, wanted, first_party=[first_party, "tests"])

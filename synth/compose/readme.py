@@ -92,7 +92,9 @@ def _config_body(variables: Sequence[EnvVar]) -> str:
 
 
 def _ensure_rows(section: _Section, variables: Sequence[EnvVar]) -> None:
-    names = {line.split("|")[1].strip().strip("`") for line in section.lines if line.startswith("| `")}
+    names = {
+        line.split("|")[1].strip().strip("`") for line in section.lines if line.startswith("| `")
+    }
     table_end = max((i for i, line in enumerate(section.lines) if line.startswith("|")), default=-1)
     if table_end < 0:
         return

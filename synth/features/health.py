@@ -1,8 +1,8 @@
 """The `health` feature (always on): `/health` liveness and `/ready` readiness.
 
-    @health_router.get("/health")   -> {"status": "ok"}; touches no dependency
-    @health_router.get("/ready")    -> 200 {"status": "ready"} or 503 {"status": "unavailable",
-                                       "reason": "Dapr sidecar unreachable at ..."}
+@health_router.get("/health")   -> {"status": "ok"}; touches no dependency
+@health_router.get("/ready")    -> 200 {"status": "ready"} or 503 {"status": "unavailable",
+                                   "reason": "Dapr sidecar unreachable at ..."}
 """
 
 from __future__ import annotations
@@ -43,13 +43,13 @@ async def ready(request: Request, response: Response) -> dict[str, str]:
     return {"status": "ready"}
 '''
 
-_MAIN = '''
+_MAIN = """
 from {package}.health import health_router
 
 app.include_router(health_router)
-'''
+"""
 
-_TESTS = '''
+_TESTS = """
 import pytest
 from fastapi.testclient import TestClient
 
@@ -82,7 +82,8 @@ def test_not_ready_with_the_reason_while_the_sidecar_is_down(
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
     assert "127.0.0.1:9" in response.json()["reason"]
-'''
+"""
+
 
 class HealthFeature(Feature):
     """Liveness and readiness endpoints."""
@@ -98,9 +99,7 @@ class HealthFeature(Feature):
             "Liveness and readiness: `/health` touches no dependency; `/ready` checks Dapr."
         )
         main = build_template_units(_MAIN, package=package).units
-        main_units = tuple(
-            Unit(u.node, u.imports, anchor=("assign", "app")) for u in main
-        )
+        main_units = tuple(Unit(u.node, u.imports, anchor=("assign", "app")) for u in main)
         test_units = build_template_units(_TESTS, package=package).units
         return Contribution(
             python={
@@ -117,11 +116,10 @@ class HealthFeature(Feature):
             readme=(
                 ReadmeSection(
                     "Health",
-                    f"- `GET /health`: liveness; answers 200 without touching Dapr (the Dapr "
+                    "- `GET /health`: liveness; answers 200 without touching Dapr (the Dapr "
                     "app health check and the Kubernetes liveness probe use it).\n"
                     "- `GET /ready`: readiness; 200 once the Dapr sidecar answers, 503 with "
                     "the reason until then.",
                 ),
             ),
         )
-

@@ -30,14 +30,15 @@ from synth.codegen import (
     build_str,
     build_template_units,
 )
+from synth.codegen._fastfill import names_in
 from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
 from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, StateKeySpec
 
 __all__ = ["StateFeature"]
 
-_SETTINGS_FIELD = '''
+_SETTINGS_FIELD = """
 state_store: str = {store}
-'''
+"""
 
 _CORE = '''
 import asyncio
@@ -149,7 +150,7 @@ async def update_value(
     raise StateConflictError(f"{key}: still conflicting after {MAX_CONFLICT_RETRIES} retries")
 '''
 
-_KEY = '''
+_KEY = """
 from collections.abc import Callable
 
 from dapr.aio.clients import DaprClient
@@ -178,7 +179,7 @@ async def {delete_fn}({delete_params}) -> None:
 async def {update_fn}({update_params}) -> {model}:
     {update_doc}
     return await update_value(client, {key_call}, {model}, change, ttl_seconds={ttl})
-'''
+"""
 
 _SAMPLES: dict[FieldType, str] = {
     FieldType.STR: '"sample"',
@@ -192,7 +193,7 @@ _SAMPLES: dict[FieldType, str] = {
     FieldType.DICT_FLOAT: '{"k": 0.25}',
 }
 
-_TEST_KEY = '''
+_TEST_KEY = """
 import asyncio
 from datetime import UTC, datetime
 
@@ -245,7 +246,7 @@ def {delete}(fake_dapr: FakeDaprClient) -> None:
     asyncio.run({save_sample})
     asyncio.run({delete_call})
     assert asyncio.run({get_call}) is None
-'''
+"""
 
 
 def _call(
@@ -310,7 +311,9 @@ def _params(
         cst.Param(build_name(n), build_annotation(t), default=cst.parse_expression(d))
         for n, t, d in keyword_only
     ]
-    star: cst.ParamStar | cst.MaybeSentinel = cst.ParamStar() if kwonly else cst.MaybeSentinel.DEFAULT
+    star: cst.ParamStar | cst.MaybeSentinel = (
+        cst.ParamStar() if kwonly else cst.MaybeSentinel.DEFAULT
+    )
     return cst.Parameters(params=params, kwonly_params=kwonly, star_arg=star)
 
 
@@ -325,11 +328,14 @@ class StateFeature(Feature):
         package = build_name(spec.package)
         keys = spec.state or _default_keys(spec)
         module: list[Unit] = [
-            Unit(build_docstring(
-                f"Typed state of the {spec.name} service: a value model and helpers per key.\n\n"
-                "Keys follow the spec's templates; values are JSON in the Dapr state store "
-                "named by the `STATE_STORE` setting."
-            )),
+            Unit(
+                build_docstring(
+                    f"Typed state of the {spec.name} service: a value model and helpers "
+                    "per key.\n\n"
+                    "Keys follow the spec's templates; values are JSON in the Dapr state store "
+                    "named by the `STATE_STORE` setting."
+                )
+            ),
             *build_template_units(_CORE, package=package).units,
         ]
         tests: list[Unit] = [Unit(build_docstring("Before/after tests of the state helpers."))]
@@ -367,9 +373,7 @@ class StateFeature(Feature):
         model = build_name(key.model_name)
         key_params = [(p, "str") for p in key.params]
         client = [("client", "DaprClient"), *key_params]
-        key_call = cst.Call(
-            build_name(f"{stem}_key"), [cst.Arg(build_name(p)) for p in key.params]
-        )
+        key_call = cst.Call(build_name(f"{stem}_key"), [cst.Arg(build_name(p)) for p in key.params])
         etag = (("etag", "str | None", "None"),)
         ttl = build_int(key.ttl_seconds) if key.ttl_seconds else cst.Name("None")
         template = build_template_units(
@@ -393,12 +397,15 @@ class StateFeature(Feature):
             key_doc=build_docstring(f"The state key `{key.key}`.", indent=4),
             get_doc=build_docstring(f"Read `{key.key}`; None when it is not stored.", indent=4),
             save_doc=build_docstring(
-                f"Write `{key.key}`; with `etag`, only if nobody wrote it since it was read."
-            , indent=4),
-            delete_doc=build_docstring(f"Delete `{key.key}`; with `etag`, only if unchanged.", indent=4),
+                f"Write `{key.key}`; with `etag`, only if nobody wrote it since it was read.",
+                indent=4,
+            ),
+            delete_doc=build_docstring(
+                f"Delete `{key.key}`; with `etag`, only if unchanged.", indent=4
+            ),
             update_doc=build_docstring(
-                f"Read-modify-write `{key.key}` under its ETag, retrying on conflict."
-            , indent=4),
+                f"Read-modify-write `{key.key}` under its ETag, retrying on conflict.", indent=4
+            ),
         )
         return (Unit(_model(key), _model_imports(key)), *template.units)
 
@@ -447,19 +454,11 @@ class StateFeature(Feature):
             )
         )
         pool = tuple(own)
-        return tuple(
-            Unit(u.node, (*u.imports, *_used(u.node, pool))) for u in units.units
-        )
+        return tuple(Unit(u.node, (*u.imports, *_used(u.node, pool))) for u in units.units)
 
 
 def _used(node: cst.CSTNode, pool: tuple[ImportRequest, ...]) -> tuple[ImportRequest, ...]:
-    names: set[str] = set()
-
-    class _Names(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            names.add(name.value)
-
-    node.visit(_Names())
+    names = names_in(node)
     return tuple(i for i in pool if i.name in names)
 
 

@@ -23,8 +23,7 @@ def test_adds_sections_in_isort_order_to_an_empty_module() -> None:
         ImportRequest("__future__", "annotations"),
         ImportRequest("collections.abc", "Iterator"),
     )
-    assert after == textwrap.dedent(
-        '''\
+    assert after == textwrap.dedent('''\
         """Doc."""
 
         from __future__ import annotations
@@ -35,8 +34,7 @@ def test_adds_sections_in_isort_order_to_an_empty_module() -> None:
         from fastapi import FastAPI
 
         from svc.settings import get_settings
-        '''
-    )
+        ''')
 
 
 def test_merges_a_member_into_an_existing_from_import_in_order() -> None:
@@ -47,16 +45,16 @@ def test_merges_a_member_into_an_existing_from_import_in_order() -> None:
 
     x = 1
     """
-    after = _apply(before, ImportRequest("fastapi", "Request"), ImportRequest("fastapi", "HTTPException"))
-    assert after == textwrap.dedent(
-        """\
+    after = _apply(
+        before, ImportRequest("fastapi", "Request"), ImportRequest("fastapi", "HTTPException")
+    )
+    assert after == textwrap.dedent("""\
         import os
 
         from fastapi import FastAPI, HTTPException, Request, status
 
         x = 1
-        """
-    )
+        """)
 
 
 def test_an_import_already_present_changes_nothing() -> None:

@@ -15,8 +15,7 @@ def _units(source: str) -> list[Unit]:
     return list(build_template_units(textwrap.dedent(source)).units)
 
 
-CANONICAL = _units(
-    """\
+CANONICAL = _units("""\
     app = FastAPI()
 
     app.include_router(health_router)
@@ -26,18 +25,15 @@ CANONICAL = _units(
 
     def helper() -> int:
         return 1
-    """
-)
+    """)
 
 
 def test_identities_name_what_a_statement_is() -> None:
-    routes = _units(
-        """\
+    routes = _units("""\
         @router.get("/health")
         async def health() -> dict[str, str]:
             return {}
-        """
-    )
+        """)
     assert routes[0].identity == ("route", "GET", "/health")
     assert [u.identity for u in CANONICAL] == [
         ("assign", "app"),
@@ -48,21 +44,18 @@ def test_identities_name_what_a_statement_is() -> None:
 
 
 def test_inserts_missing_units_after_their_predecessor_and_keeps_owner_code() -> None:
-    before = textwrap.dedent(
-        """\
+    before = textwrap.dedent("""\
         app = FastAPI()  # the owner's comment
         app.include_router(events_router)
 
 
         def owners_function() -> str:
             return "mine"
-        """
-    )
+        """)
     module, added, drifts = ensure_units(cst.parse_module(before), CANONICAL)
     assert added == [("expr", "app.include_router(health_router)"), ("def", "helper")]
     assert drifts == []
-    assert module.code == textwrap.dedent(
-        """\
+    assert module.code == textwrap.dedent("""\
         app = FastAPI()  # the owner's comment
 
         app.include_router(health_router)
@@ -75,8 +68,7 @@ def test_inserts_missing_units_after_their_predecessor_and_keeps_owner_code() ->
 
         def owners_function() -> str:
             return "mine"
-        """
-    )
+        """)
     again, added_again, _ = ensure_units(module, CANONICAL)
     assert (again.code, added_again) == (module.code, [])
 
@@ -100,6 +92,8 @@ def test_user_values_enter_as_nodes_never_as_text() -> None:
     units = build_template_units("NAME = {value}\n", value=build_str(tricky)).units
     code = cst.Module(body=[units[0].node]).code
     namespace: dict[str, object] = {}
-    exec(compile(code, "<unit>", "exec"), namespace)  # noqa: S102 - checking the literal round-trips
+    exec(
+        compile(code, "<unit>", "exec"), namespace
+    )  # noqa: S102 - checking the literal round-trips
     assert namespace["NAME"] == tricky
     assert identity_of(units[0].node) == ("assign", "NAME")

@@ -21,8 +21,19 @@ def test_new_adhoc_service_writes_a_project_and_reports_json(tmp_path: Path) -> 
     target = tmp_path / "orders"
     result = runner.invoke(
         app,
-        ["new", "orders", "--with", "state", "--state-key", "order:{id}", "--out", str(target),
-         "--specs", str(tmp_path / "none"), "--json"],
+        [
+            "new",
+            "orders",
+            "--with",
+            "state",
+            "--state-key",
+            "order:{id}",
+            "--out",
+            str(target),
+            "--specs",
+            str(tmp_path / "none"),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
@@ -75,7 +86,9 @@ def test_malformed_spec_names_file_and_field(tmp_path: Path) -> None:
     specs = tmp_path / "specs"
     specs.mkdir()
     (specs / "orders.yaml").write_text("name: orders\nport: 80\n")
-    result = runner.invoke(app, ["new", "orders", "--specs", str(specs), "--out", str(tmp_path / "o")])
+    result = runner.invoke(
+        app, ["new", "orders", "--specs", str(specs), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 2
     assert f"{specs / 'orders.yaml'}: field `port`" in result.stderr
     assert not (tmp_path / "o").exists()
@@ -98,5 +111,12 @@ def test_list_names_specs_and_features(specs_dir: Path) -> None:
     result = runner.invoke(app, ["list", "--specs", str(specs_dir), "--json"])
     assert result.exit_code == 0
     listing = json.loads(result.stdout)
-    assert listing["specs"] == ["code-review", "concepts", "debug", "exercise", "progress", "triage"]
+    assert listing["specs"] == [
+        "code-review",
+        "concepts",
+        "debug",
+        "exercise",
+        "progress",
+        "triage",
+    ]
     assert {"app", "health", "state"} <= set(listing["features"])

@@ -61,7 +61,11 @@ def test_adding_state_to_an_app_only_service_keeps_owner_edits(tmp_path: Path) -
     target = tmp_path / "orders"
     write_changes(new_service(SPEC, [], target, force=False).changes, target, replace_root=True)
     main = target / "orders/main.py"
-    edited = main.read_text() + '\n\n@app.get("/orders/{order_id}")\nasync def read(order_id: str) -> str:\n    return order_id  # mine\n'
+    edited = (
+        main.read_text()
+        + '\n\n@app.get("/orders/{order_id}")\n'
+        + "async def read(order_id: str) -> str:\n    return order_id  # mine\n"
+    )
     main.write_text(edited)
     plan = compose_service(SPEC, [FeatureName.STATE], Workspace(root=target))
     changed = {c.path for c in plan.changes.changed}

@@ -28,7 +28,9 @@ from synth.workspace import write_changes
 
 OPTIONAL = sorted(n for n, f in available_features().items() if not f.always)
 SUBSETS = [
-    list(combo) for size in range(len(OPTIONAL) + 1) for combo in itertools.combinations(OPTIONAL, size)
+    list(combo)
+    for size in range(len(OPTIONAL) + 1)
+    for combo in itertools.combinations(OPTIONAL, size)
 ]
 
 names = st.from_regex(r"[a-z][a-z0-9]{1,7}(-[a-z][a-z0-9]{0,4}){0,2}", fullmatch=True)
@@ -54,7 +56,11 @@ def specs(draw: st.DrawFn) -> ServiceSpec:
             state=tuple(
                 StateKeySpec(
                     key=key,
-                    fields=(FieldSpec(name="value", type=draw(field_types), optional=draw(st.booleans())),),
+                    fields=(
+                        FieldSpec(
+                            name="value", type=draw(field_types), optional=draw(st.booleans())
+                        ),
+                    ),
                 )
                 for key in keys
             ),
@@ -91,7 +97,9 @@ def _check_service(spec: ServiceSpec, features: list[FeatureName], root: Path) -
 
 
 @pytest.mark.parametrize("features", SUBSETS, ids=lambda f: "+".join(f) or "base")
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(spec=specs())
 def test_every_output_compiles_passes_gates_imports_and_boots(
     tmp_path_factory: pytest.TempPathFactory, features: list[FeatureName], spec: ServiceSpec
@@ -104,7 +112,9 @@ SAMPLE = [[], *([name] for name in OPTIONAL), OPTIONAL] if OPTIONAL else [[]]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("features", SAMPLE, ids=lambda f: "+".join(f) or "base")
-def test_generated_test_suite_passes(tmp_path: Path, specs_dir: Path, features: list[FeatureName]) -> None:
+def test_generated_test_suite_passes(
+    tmp_path: Path, specs_dir: Path, features: list[FeatureName]
+) -> None:
     spec = load_spec(specs_dir / "progress.yaml")
     root = tmp_path / "progress"
     write_changes(new_service(spec, features, root, force=True).changes, root, replace_root=True)
