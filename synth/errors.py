@@ -1,12 +1,12 @@
 """Every error synth reports to a user, as one tree.
 
-    SynthError                 one line that names the problem and the fix; exit code 2
-    ├── SpecError              a spec file or value is malformed (names file and field)
-    ├── FeatureError           an unknown feature, or one that cannot be applied here
-    ├── TargetError            the target folder is not usable (exists, not a synth service)
-    ├── SourceError            a Python or YAML file of the service cannot be parsed
-    ├── AnchorError            an edit needs an anchor (e.g. `app = FastAPI(...)`) that is gone
-    └── GateError              generated code failed black or ruff (a synth bug, reported)
+SynthError                 one line that names the problem and the fix; exit code 2
+├── SpecError              a spec file or value is malformed (names file and field)
+├── FeatureError           an unknown feature, or one that cannot be applied here
+├── TargetError            the target folder is not usable (exists, not a synth service)
+├── SourceError            a Python or YAML file of the service cannot be parsed
+├── AnchorError            an edit needs an anchor (e.g. `app = FastAPI(...)`) that is gone
+└── GateError              generated code failed black or ruff (a synth bug, reported)
 """
 
 from __future__ import annotations

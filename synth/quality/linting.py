@@ -61,4 +61,3 @@ def ruff_check_tree(files: dict[str, str], config: str) -> list[RuffFinding]:
             line = int(item["location"]["row"])
             findings.append(RuffFinding(rel, line, str(item["code"]), str(item["message"])))
         return sorted(findings)
-

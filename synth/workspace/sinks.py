@@ -22,7 +22,9 @@ def render_diff(changes: ChangeSet, root_label: str) -> str:
         after = change.after.splitlines(keepends=True)
         old = "/dev/null" if change.before is None else f"a/{root_label}/{change.path}"
         chunks.extend(
-            difflib.unified_diff(before, after, fromfile=old, tofile=f"b/{root_label}/{change.path}")
+            difflib.unified_diff(
+                before, after, fromfile=old, tofile=f"b/{root_label}/{change.path}"
+            )
         )
     return "".join(chunks)
 
@@ -82,7 +84,9 @@ def _write_in_place(changes: ChangeSet, root: Path) -> None:
     except OSError as exc:
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
-        raise TargetError(f"{root}: cannot stage changes ({exc.strerror}); nothing written") from exc
+        raise TargetError(
+            f"{root}: cannot stage changes ({exc.strerror}); nothing written"
+        ) from exc
     backups: list[tuple[Path, Path | None]] = []
     try:
         for temp, target in staged:
