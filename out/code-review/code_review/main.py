@@ -9,6 +9,7 @@ from code_review.dapr_client import lifespan
 from code_review.health import health_router
 from code_review.logs import configure_logging
 from code_review.settings import get_settings
+from code_review.subscribers import subscriptions_router
 
 configure_logging(get_settings().log_level)
 
@@ -20,3 +21,4 @@ app = FastAPI(
 )
 
 app.include_router(health_router)
+app.include_router(subscriptions_router)

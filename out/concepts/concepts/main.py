@@ -9,6 +9,7 @@ from concepts.dapr_client import lifespan
 from concepts.health import health_router
 from concepts.logs import configure_logging
 from concepts.settings import get_settings
+from concepts.subscribers import subscriptions_router
 
 configure_logging(get_settings().log_level)
 
@@ -20,3 +21,4 @@ app = FastAPI(
 )
 
 app.include_router(health_router)
+app.include_router(subscriptions_router)

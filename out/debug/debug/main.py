@@ -9,6 +9,7 @@ from debug.dapr_client import lifespan
 from debug.health import health_router
 from debug.logs import configure_logging
 from debug.settings import get_settings
+from debug.subscribers import subscriptions_router
 
 configure_logging(get_settings().log_level)
 
@@ -20,3 +21,4 @@ app = FastAPI(
 )
 
 app.include_router(health_router)
+app.include_router(subscriptions_router)

@@ -29,6 +29,7 @@ class FakeDaprClient:
     state: dict[tuple[str, str], tuple[bytes, str]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     versions: int = 0
+    replies: list[Any] = field(default_factory=list)
 
     def _conflict(self, key: str) -> DaprInternalError:
         cause = AioRpcError(
@@ -69,8 +70,56 @@ class FakeDaprClient:
                 self.versions += 1
                 self.state[(store, stored_key)] = (data, str(self.versions))
 
-    async def publish_event(self, **kwargs: Any) -> None:
-        self.calls.append(("publish_event", kwargs))
+    async def publish_event(
+        self,
+        pubsub_name: str,
+        topic_name: str,
+        data: bytes | str,
+        publish_metadata: dict[str, str] | None = None,
+        data_content_type: str | None = None,
+    ) -> None:
+        self.calls.append(
+            (
+                "publish_event",
+                {
+                    "pubsub_name": pubsub_name,
+                    "topic_name": topic_name,
+                    "data": data,
+                    "data_content_type": data_content_type,
+                    "publish_metadata": publish_metadata or {},
+                },
+            )
+        )
+
+    async def invoke_method(
+        self,
+        app_id: str,
+        method_name: str,
+        data: bytes | str = b"",
+        content_type: str | None = None,
+        http_verb: str | None = None,
+        **options: Any,
+    ) -> Any:
+        """Answer with the next of `replies` (an exception in it is raised instead)."""
+        self.calls.append(
+            (
+                "invoke_method",
+                {
+                    "app_id": app_id,
+                    "method_name": method_name,
+                    "data": data,
+                    "content_type": content_type,
+                    "http_verb": http_verb,
+                    **options,
+                },
+            )
+        )
+        if not self.replies:
+            raise AssertionError(f"invoke_method {app_id}/{method_name}: no reply queued")
+        reply = self.replies.pop(0)
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply
 
     async def close(self) -> None:
         self.calls.append(("close", {}))

@@ -9,6 +9,7 @@ from exercise.dapr_client import lifespan
 from exercise.health import health_router
 from exercise.logs import configure_logging
 from exercise.settings import get_settings
+from exercise.subscribers import subscriptions_router
 
 configure_logging(get_settings().log_level)
 
@@ -20,3 +21,4 @@ app = FastAPI(
 )
 
 app.include_router(health_router)
+app.include_router(subscriptions_router)

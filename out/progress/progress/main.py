@@ -9,6 +9,7 @@ from progress.dapr_client import lifespan
 from progress.health import health_router
 from progress.logs import configure_logging
 from progress.settings import get_settings
+from progress.subscribers import subscriptions_router
 
 configure_logging(get_settings().log_level)
 
@@ -20,3 +21,4 @@ app = FastAPI(
 )
 
 app.include_router(health_router)
+app.include_router(subscriptions_router)

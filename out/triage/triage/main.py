@@ -9,6 +9,7 @@ from triage.dapr_client import lifespan
 from triage.health import health_router
 from triage.logs import configure_logging
 from triage.settings import get_settings
+from triage.subscribers import subscriptions_router
 
 configure_logging(get_settings().log_level)
 
@@ -20,3 +21,4 @@ app = FastAPI(
 )
 
 app.include_router(health_router)
+app.include_router(subscriptions_router)

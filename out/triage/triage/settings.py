@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     dapr_http_port: int = 3500
     dapr_timeout_seconds: float = 5.0
     state_store: str = "statestore"
+    pubsub_name: str = "pubsub"
 
 
 @lru_cache(maxsize=1)

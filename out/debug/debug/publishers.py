@@ -1,0 +1,49 @@
+"""Typed publishers of the debug service: one function per published topic.
+
+Events go out as JSON to the pub/sub component named by the `PUBSUB_NAME` setting, keyed by
+their partition key, carrying the trace of the event being handled.
+"""
+
+from dapr.aio.clients import DaprClient
+from pydantic import BaseModel
+
+from debug.events import CodeErrorHint, EventContext
+from debug.logs import dapr_operation
+from debug.settings import get_settings
+
+
+async def publish(
+    client: DaprClient,
+    topic: str,
+    event: BaseModel,
+    *,
+    partition_key: object = None,
+    trace: EventContext | None = None,
+) -> None:
+    """Publish `event` as `application/json`, so subscribers get an object (contract R-3)."""
+    pubsub = get_settings().pubsub_name
+    metadata: dict[str, str] = {}
+    if partition_key is not None:
+        metadata["partitionKey"] = str(partition_key)
+    if trace is not None and trace.traceparent:
+        metadata["cloudevent.traceparent"] = trace.traceparent
+        if trace.tracestate:
+            metadata["cloudevent.tracestate"] = trace.tracestate
+    async with dapr_operation("pubsub.publish", pubsub=pubsub, topic=topic):
+        await client.publish_event(
+            pubsub_name=pubsub,
+            topic_name=topic,
+            data=event.model_dump_json(),
+            data_content_type="application/json",
+            publish_metadata=metadata,
+        )
+
+
+async def publish_code_error_hint(
+    client: DaprClient, event: CodeErrorHint, *, trace: EventContext | None = None
+) -> None:
+    """Publish one `code.error-hint` event, keyed by `user_id`.
+
+    As JSON, to the pub/sub component named by `PUBSUB_NAME`.
+    """
+    await publish(client, "code.error-hint", event, partition_key=event.user_id, trace=trace)

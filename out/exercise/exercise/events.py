@@ -1,0 +1,75 @@
+"""Events of the exercise service: a pydantic model per topic it subscribes to or publishes, and
+the context of a delivery.
+
+Models ignore fields they do not know, so a producer can add fields without breaking this
+service.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """The CloudEvent envelope of one delivery: what identifies the event and its trace."""
+
+    id: str
+    source: str
+    type: str
+    topic: str
+    traceparent: str = ""
+    tracestate: str = ""
+
+    @classmethod
+    def from_envelope(cls, envelope: Mapping[str, object]) -> Self:
+        """The context of a CloudEvent as daprd delivers it (a missing field reads as "")."""
+
+        def text(name: str) -> str:
+            value = envelope.get(name)
+            return value if isinstance(value, str) else ""
+
+        return cls(
+            id=text("id"),
+            source=text("source"),
+            type=text("type"),
+            topic=text("topic"),
+            traceparent=text("traceparent"),
+            tracestate=text("tracestate"),
+        )
+
+
+class ExerciseRequest(BaseModel):
+    """The payload of a `exercise.request` event.
+
+    Topic `exercise.request`, partitioned by `user_id`.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    request_id: str
+    user_id: str
+    session_id: str
+    concept: str
+    exercise_id: str | None = None
+    submission: str | None = None
+
+
+class ExerciseResponse(BaseModel):
+    """The payload of a `exercise.response` event.
+
+    Topic `exercise.response`, partitioned by `user_id`.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    request_id: str
+    user_id: str
+    session_id: str
+    exercise_id: str
+    concept: str
+    prompt: str
+    passed: bool | None = None
+    feedback: str | None = None

@@ -1,0 +1,243 @@
+"""Deliveries as daprd makes them (CloudEvents), `/dapr/subscribe`, and what the publishers hand to
+the Dapr client.
+"""
+
+import asyncio
+import json
+
+import grpc
+import httpx
+import pytest
+from dapr.aio.clients import DaprClient
+from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
+
+from exercise import subscribers
+from exercise.dapr_client import DaprConnection
+from exercise.events import EventContext, ExerciseRequest, ExerciseResponse
+from exercise.main import app
+from exercise.publishers import publish_exercise_response
+from tests.conftest import FakeDaprClient
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
+    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
+    return {
+        "data": data,
+        "datacontenttype": "application/json",
+        "id": event_id,
+        "pubsubname": "pubsub",
+        "source": "tests",
+        "specversion": "1.0",
+        "time": "2026-01-02T03:04:05Z",
+        "topic": topic,
+        "traceid": TRACEPARENT,
+        "traceparent": TRACEPARENT,
+        "tracestate": "",
+        "type": "com.dapr.event.sent",
+    }
+
+
+def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
+    """POST `event` the way daprd does: as `application/cloudevents+json` (contract U-6)."""
+    return client.post(
+        route,
+        content=json.dumps(event),
+        headers={"content-type": "application/cloudevents+json"},
+    )
+
+
+def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
+    assert app_client.get("/dapr/subscribe").json() == [
+        {
+            "pubsubname": "pubsub",
+            "topic": "exercise.request",
+            "route": "/events/pubsub/exercise.request",
+            "metadata": {},
+            "deadLetterTopic": "exercise.request.dlq",
+        }
+    ]
+
+
+EXERCISE_REQUEST_PAYLOAD: dict[str, object] = {
+    "request_id": "request_id-1",
+    "user_id": "user_id-1",
+    "session_id": "session_id-1",
+    "concept": "concept-1",
+    "exercise_id": "exercise_id-1",
+    "submission": "submission-1",
+}
+
+EXERCISE_RESPONSE_PAYLOAD: dict[str, object] = {
+    "request_id": "request_id-1",
+    "user_id": "user_id-1",
+    "session_id": "session_id-1",
+    "exercise_id": "exercise_id-1",
+    "concept": "concept-1",
+    "prompt": "prompt-1",
+    "passed": True,
+    "feedback": "feedback-1",
+}
+
+
+class NeverConnects(DaprConnection):
+    """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
+
+    async def connect(self) -> None:
+        return None
+
+
+def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
+    app.state.dapr = NeverConnects()
+    try:
+        with TestClient(app) as client:
+            response = post_cloud_event(
+                client,
+                "/events/pubsub/exercise.request",
+                cloud_event("exercise.request", EXERCISE_REQUEST_PAYLOAD),
+            )
+    finally:
+        app.state.dapr = None
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
+    response = app_client.post(
+        "/events/pubsub/exercise.request",
+        content=b"not json",
+        headers={"content-type": "application/cloudevents+json"},
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_handler_that_fails_for_good_dead_letters_the_event(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        raise ValueError("a bug, not a transient failure")
+
+    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/exercise.request",
+        cloud_event("exercise.request", EXERCISE_REQUEST_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_payload_published_as_json_text_is_accepted(app_client: TestClient) -> None:
+    event = cloud_event("exercise.request", json.dumps(EXERCISE_REQUEST_PAYLOAD))
+    response = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+
+
+def test_exercise_request_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[ExerciseRequest, EventContext]] = []
+
+    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
+    data = {**EXERCISE_REQUEST_PAYLOAD, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/exercise.request",
+        cloud_event("exercise.request", data, "event-7"),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="exercise.request",
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [(ExerciseRequest.model_validate(EXERCISE_REQUEST_PAYLOAD), context)]
+
+
+def test_exercise_request_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[ExerciseRequest] = []
+
+    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
+    event = cloud_event("exercise.request", ["not", "an", "object"])
+    response = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def test_exercise_request_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/exercise.request",
+        cloud_event("exercise.request", EXERCISE_REQUEST_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_exercise_request_redelivered_event_is_handled_once(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
+    event = cloud_event("exercise.request", EXERCISE_REQUEST_PAYLOAD, "event-twice")
+    first = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
+    second = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
+    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
+    assert seen == ["event-twice"]
+    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
+    assert saved == [
+        {
+            "store_name": "statestore",
+            "key": "processed:exercise.request:event-twice",
+            "value": "1",
+            "state_metadata": {"ttlInSeconds": "86400"},
+        }
+    ]
+
+
+def test_publish_exercise_response_sends_json_keyed_and_traced(fake_dapr: FakeDaprClient) -> None:
+    event = ExerciseResponse.model_validate(EXERCISE_RESPONSE_PAYLOAD)
+    trace = EventContext(
+        id="event-1",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="any.topic",
+        traceparent=TRACEPARENT,
+        tracestate="vendor=1",
+    )
+    asyncio.run(publish_exercise_response(fake_dapr, event, trace=trace))
+    assert fake_dapr.calls == [
+        (
+            "publish_event",
+            {
+                "pubsub_name": "pubsub",
+                "topic_name": "exercise.response",
+                "data": event.model_dump_json(),
+                "data_content_type": "application/json",
+                "publish_metadata": {
+                    "partitionKey": "user_id-1",
+                    "cloudevent.traceparent": TRACEPARENT,
+                    "cloudevent.tracestate": "vendor=1",
+                },
+            },
+        )
+    ]

@@ -1,0 +1,739 @@
+"""Deliveries as daprd makes them (CloudEvents), `/dapr/subscribe`, and what the publishers hand to
+the Dapr client.
+"""
+
+import asyncio
+import json
+
+import grpc
+import httpx
+import pytest
+from dapr.aio.clients import DaprClient
+from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
+
+from progress import subscribers
+from progress.dapr_client import DaprConnection
+from progress.events import (
+    CodeErrorHint,
+    CodeReviewFeedback,
+    EventContext,
+    ExerciseResponse,
+    LearningConceptResponse,
+    LearningQuery,
+    LearningRouted,
+    StruggleAlert,
+)
+from progress.main import app
+from progress.publishers import publish_struggle_alert
+from tests.conftest import FakeDaprClient
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
+    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
+    return {
+        "data": data,
+        "datacontenttype": "application/json",
+        "id": event_id,
+        "pubsubname": "pubsub",
+        "source": "tests",
+        "specversion": "1.0",
+        "time": "2026-01-02T03:04:05Z",
+        "topic": topic,
+        "traceid": TRACEPARENT,
+        "traceparent": TRACEPARENT,
+        "tracestate": "",
+        "type": "com.dapr.event.sent",
+    }
+
+
+def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
+    """POST `event` the way daprd does: as `application/cloudevents+json` (contract U-6)."""
+    return client.post(
+        route,
+        content=json.dumps(event),
+        headers={"content-type": "application/cloudevents+json"},
+    )
+
+
+def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
+    assert app_client.get("/dapr/subscribe").json() == [
+        {
+            "pubsubname": "pubsub",
+            "topic": "learning.query",
+            "route": "/events/pubsub/learning.query",
+            "metadata": {},
+            "deadLetterTopic": "learning.query.dlq",
+        },
+        {
+            "pubsubname": "pubsub",
+            "topic": "learning.routed",
+            "route": "/events/pubsub/learning.routed",
+            "metadata": {},
+            "deadLetterTopic": "learning.routed.dlq",
+        },
+        {
+            "pubsubname": "pubsub",
+            "topic": "learning.concept-response",
+            "route": "/events/pubsub/learning.concept-response",
+            "metadata": {},
+            "deadLetterTopic": "learning.concept-response.dlq",
+        },
+        {
+            "pubsubname": "pubsub",
+            "topic": "code.review-feedback",
+            "route": "/events/pubsub/code.review-feedback",
+            "metadata": {},
+            "deadLetterTopic": "code.review-feedback.dlq",
+        },
+        {
+            "pubsubname": "pubsub",
+            "topic": "code.error-hint",
+            "route": "/events/pubsub/code.error-hint",
+            "metadata": {},
+            "deadLetterTopic": "code.error-hint.dlq",
+        },
+        {
+            "pubsubname": "pubsub",
+            "topic": "exercise.response",
+            "route": "/events/pubsub/exercise.response",
+            "metadata": {},
+            "deadLetterTopic": "exercise.response.dlq",
+        },
+    ]
+
+
+LEARNING_QUERY_PAYLOAD: dict[str, object] = {
+    "request_id": "request_id-1",
+    "user_id": "user_id-1",
+    "session_id": "session_id-1",
+    "text": "text-1",
+}
+
+LEARNING_ROUTED_PAYLOAD: dict[str, object] = {
+    "request_id": "request_id-1",
+    "user_id": "user_id-1",
+    "session_id": "session_id-1",
+    "target": "target-1",
+    "reason": "reason-1",
+}
+
+LEARNING_CONCEPT_RESPONSE_PAYLOAD: dict[str, object] = {
+    "request_id": "request_id-1",
+    "user_id": "user_id-1",
+    "session_id": "session_id-1",
+    "concept": "concept-1",
+    "explanation": "explanation-1",
+}
+
+CODE_REVIEW_FEEDBACK_PAYLOAD: dict[str, object] = {
+    "request_id": "request_id-1",
+    "user_id": "user_id-1",
+    "session_id": "session_id-1",
+    "feedback": "feedback-1",
+    "issues": ["a", "b"],
+}
+
+CODE_ERROR_HINT_PAYLOAD: dict[str, object] = {
+    "request_id": "request_id-1",
+    "user_id": "user_id-1",
+    "session_id": "session_id-1",
+    "hint": "hint-1",
+    "attempt": 3,
+}
+
+EXERCISE_RESPONSE_PAYLOAD: dict[str, object] = {
+    "request_id": "request_id-1",
+    "user_id": "user_id-1",
+    "session_id": "session_id-1",
+    "exercise_id": "exercise_id-1",
+    "concept": "concept-1",
+    "prompt": "prompt-1",
+    "passed": True,
+    "feedback": "feedback-1",
+}
+
+STRUGGLE_ALERT_PAYLOAD: dict[str, object] = {
+    "user_id": "user_id-1",
+    "concept": "concept-1",
+    "failed_attempts": 3,
+    "reason": "reason-1",
+}
+
+
+class NeverConnects(DaprConnection):
+    """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
+
+    async def connect(self) -> None:
+        return None
+
+
+def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
+    app.state.dapr = NeverConnects()
+    try:
+        with TestClient(app) as client:
+            response = post_cloud_event(
+                client,
+                "/events/pubsub/learning.query",
+                cloud_event("learning.query", LEARNING_QUERY_PAYLOAD),
+            )
+    finally:
+        app.state.dapr = None
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
+    response = app_client.post(
+        "/events/pubsub/learning.query",
+        content=b"not json",
+        headers={"content-type": "application/cloudevents+json"},
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_handler_that_fails_for_good_dead_letters_the_event(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        raise ValueError("a bug, not a transient failure")
+
+    monkeypatch.setattr(subscribers, "on_learning_query", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/learning.query",
+        cloud_event("learning.query", LEARNING_QUERY_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_payload_published_as_json_text_is_accepted(app_client: TestClient) -> None:
+    event = cloud_event("learning.query", json.dumps(LEARNING_QUERY_PAYLOAD))
+    response = post_cloud_event(app_client, "/events/pubsub/learning.query", event)
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+
+
+def test_learning_query_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[LearningQuery, EventContext]] = []
+
+    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, "on_learning_query", handle)
+    data = {**LEARNING_QUERY_PAYLOAD, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(
+        app_client, "/events/pubsub/learning.query", cloud_event("learning.query", data, "event-7")
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="learning.query",
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [(LearningQuery.model_validate(LEARNING_QUERY_PAYLOAD), context)]
+
+
+def test_learning_query_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[LearningQuery] = []
+
+    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, "on_learning_query", handle)
+    event = cloud_event("learning.query", ["not", "an", "object"])
+    response = post_cloud_event(app_client, "/events/pubsub/learning.query", event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def test_learning_query_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, "on_learning_query", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/learning.query",
+        cloud_event("learning.query", LEARNING_QUERY_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_learning_query_redelivered_event_is_handled_once(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_learning_query", handle)
+    event = cloud_event("learning.query", LEARNING_QUERY_PAYLOAD, "event-twice")
+    first = post_cloud_event(app_client, "/events/pubsub/learning.query", event)
+    second = post_cloud_event(app_client, "/events/pubsub/learning.query", event)
+    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
+    assert seen == ["event-twice"]
+    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
+    assert saved == [
+        {
+            "store_name": "statestore",
+            "key": "processed:learning.query:event-twice",
+            "value": "1",
+            "state_metadata": {"ttlInSeconds": "86400"},
+        }
+    ]
+
+
+def test_learning_routed_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[LearningRouted, EventContext]] = []
+
+    async def handle(event: LearningRouted, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, "on_learning_routed", handle)
+    data = {**LEARNING_ROUTED_PAYLOAD, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/learning.routed",
+        cloud_event("learning.routed", data, "event-7"),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="learning.routed",
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [(LearningRouted.model_validate(LEARNING_ROUTED_PAYLOAD), context)]
+
+
+def test_learning_routed_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[LearningRouted] = []
+
+    async def handle(event: LearningRouted, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, "on_learning_routed", handle)
+    event = cloud_event("learning.routed", ["not", "an", "object"])
+    response = post_cloud_event(app_client, "/events/pubsub/learning.routed", event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def test_learning_routed_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: LearningRouted, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, "on_learning_routed", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/learning.routed",
+        cloud_event("learning.routed", LEARNING_ROUTED_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_learning_routed_redelivered_event_is_handled_once(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: LearningRouted, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_learning_routed", handle)
+    event = cloud_event("learning.routed", LEARNING_ROUTED_PAYLOAD, "event-twice")
+    first = post_cloud_event(app_client, "/events/pubsub/learning.routed", event)
+    second = post_cloud_event(app_client, "/events/pubsub/learning.routed", event)
+    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
+    assert seen == ["event-twice"]
+    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
+    assert saved == [
+        {
+            "store_name": "statestore",
+            "key": "processed:learning.routed:event-twice",
+            "value": "1",
+            "state_metadata": {"ttlInSeconds": "86400"},
+        }
+    ]
+
+
+def test_learning_concept_response_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[LearningConceptResponse, EventContext]] = []
+
+    async def handle(
+        event: LearningConceptResponse, context: EventContext, client: DaprClient
+    ) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, "on_learning_concept_response", handle)
+    data = {**LEARNING_CONCEPT_RESPONSE_PAYLOAD, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/learning.concept-response",
+        cloud_event("learning.concept-response", data, "event-7"),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="learning.concept-response",
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [
+        (LearningConceptResponse.model_validate(LEARNING_CONCEPT_RESPONSE_PAYLOAD), context)
+    ]
+
+
+def test_learning_concept_response_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[LearningConceptResponse] = []
+
+    async def handle(
+        event: LearningConceptResponse, context: EventContext, client: DaprClient
+    ) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, "on_learning_concept_response", handle)
+    event = cloud_event("learning.concept-response", ["not", "an", "object"])
+    response = post_cloud_event(app_client, "/events/pubsub/learning.concept-response", event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def test_learning_concept_response_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(
+        event: LearningConceptResponse, context: EventContext, client: DaprClient
+    ) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, "on_learning_concept_response", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/learning.concept-response",
+        cloud_event("learning.concept-response", LEARNING_CONCEPT_RESPONSE_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_learning_concept_response_redelivered_event_is_handled_once(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(
+        event: LearningConceptResponse, context: EventContext, client: DaprClient
+    ) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_learning_concept_response", handle)
+    event = cloud_event(
+        "learning.concept-response", LEARNING_CONCEPT_RESPONSE_PAYLOAD, "event-twice"
+    )
+    first = post_cloud_event(app_client, "/events/pubsub/learning.concept-response", event)
+    second = post_cloud_event(app_client, "/events/pubsub/learning.concept-response", event)
+    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
+    assert seen == ["event-twice"]
+    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
+    assert saved == [
+        {
+            "store_name": "statestore",
+            "key": "processed:learning.concept-response:event-twice",
+            "value": "1",
+            "state_metadata": {"ttlInSeconds": "86400"},
+        }
+    ]
+
+
+def test_code_review_feedback_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[CodeReviewFeedback, EventContext]] = []
+
+    async def handle(event: CodeReviewFeedback, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, "on_code_review_feedback", handle)
+    data = {**CODE_REVIEW_FEEDBACK_PAYLOAD, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/code.review-feedback",
+        cloud_event("code.review-feedback", data, "event-7"),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="code.review-feedback",
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [(CodeReviewFeedback.model_validate(CODE_REVIEW_FEEDBACK_PAYLOAD), context)]
+
+
+def test_code_review_feedback_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[CodeReviewFeedback] = []
+
+    async def handle(event: CodeReviewFeedback, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, "on_code_review_feedback", handle)
+    event = cloud_event("code.review-feedback", ["not", "an", "object"])
+    response = post_cloud_event(app_client, "/events/pubsub/code.review-feedback", event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def test_code_review_feedback_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: CodeReviewFeedback, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, "on_code_review_feedback", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/code.review-feedback",
+        cloud_event("code.review-feedback", CODE_REVIEW_FEEDBACK_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_code_review_feedback_redelivered_event_is_handled_once(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: CodeReviewFeedback, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_code_review_feedback", handle)
+    event = cloud_event("code.review-feedback", CODE_REVIEW_FEEDBACK_PAYLOAD, "event-twice")
+    first = post_cloud_event(app_client, "/events/pubsub/code.review-feedback", event)
+    second = post_cloud_event(app_client, "/events/pubsub/code.review-feedback", event)
+    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
+    assert seen == ["event-twice"]
+    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
+    assert saved == [
+        {
+            "store_name": "statestore",
+            "key": "processed:code.review-feedback:event-twice",
+            "value": "1",
+            "state_metadata": {"ttlInSeconds": "86400"},
+        }
+    ]
+
+
+def test_code_error_hint_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[CodeErrorHint, EventContext]] = []
+
+    async def handle(event: CodeErrorHint, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, "on_code_error_hint", handle)
+    data = {**CODE_ERROR_HINT_PAYLOAD, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/code.error-hint",
+        cloud_event("code.error-hint", data, "event-7"),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="code.error-hint",
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [(CodeErrorHint.model_validate(CODE_ERROR_HINT_PAYLOAD), context)]
+
+
+def test_code_error_hint_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[CodeErrorHint] = []
+
+    async def handle(event: CodeErrorHint, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, "on_code_error_hint", handle)
+    event = cloud_event("code.error-hint", ["not", "an", "object"])
+    response = post_cloud_event(app_client, "/events/pubsub/code.error-hint", event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def test_code_error_hint_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: CodeErrorHint, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, "on_code_error_hint", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/code.error-hint",
+        cloud_event("code.error-hint", CODE_ERROR_HINT_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_code_error_hint_redelivered_event_is_handled_once(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: CodeErrorHint, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_code_error_hint", handle)
+    event = cloud_event("code.error-hint", CODE_ERROR_HINT_PAYLOAD, "event-twice")
+    first = post_cloud_event(app_client, "/events/pubsub/code.error-hint", event)
+    second = post_cloud_event(app_client, "/events/pubsub/code.error-hint", event)
+    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
+    assert seen == ["event-twice"]
+    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
+    assert saved == [
+        {
+            "store_name": "statestore",
+            "key": "processed:code.error-hint:event-twice",
+            "value": "1",
+            "state_metadata": {"ttlInSeconds": "86400"},
+        }
+    ]
+
+
+def test_exercise_response_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[ExerciseResponse, EventContext]] = []
+
+    async def handle(event: ExerciseResponse, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, "on_exercise_response", handle)
+    data = {**EXERCISE_RESPONSE_PAYLOAD, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/exercise.response",
+        cloud_event("exercise.response", data, "event-7"),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="exercise.response",
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [(ExerciseResponse.model_validate(EXERCISE_RESPONSE_PAYLOAD), context)]
+
+
+def test_exercise_response_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[ExerciseResponse] = []
+
+    async def handle(event: ExerciseResponse, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, "on_exercise_response", handle)
+    event = cloud_event("exercise.response", ["not", "an", "object"])
+    response = post_cloud_event(app_client, "/events/pubsub/exercise.response", event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def test_exercise_response_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: ExerciseResponse, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, "on_exercise_response", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/exercise.response",
+        cloud_event("exercise.response", EXERCISE_RESPONSE_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_exercise_response_redelivered_event_is_handled_once(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: ExerciseResponse, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_exercise_response", handle)
+    event = cloud_event("exercise.response", EXERCISE_RESPONSE_PAYLOAD, "event-twice")
+    first = post_cloud_event(app_client, "/events/pubsub/exercise.response", event)
+    second = post_cloud_event(app_client, "/events/pubsub/exercise.response", event)
+    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
+    assert seen == ["event-twice"]
+    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
+    assert saved == [
+        {
+            "store_name": "statestore",
+            "key": "processed:exercise.response:event-twice",
+            "value": "1",
+            "state_metadata": {"ttlInSeconds": "86400"},
+        }
+    ]
+
+
+def test_publish_struggle_alert_sends_json_keyed_and_traced(fake_dapr: FakeDaprClient) -> None:
+    event = StruggleAlert.model_validate(STRUGGLE_ALERT_PAYLOAD)
+    trace = EventContext(
+        id="event-1",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="any.topic",
+        traceparent=TRACEPARENT,
+        tracestate="vendor=1",
+    )
+    asyncio.run(publish_struggle_alert(fake_dapr, event, trace=trace))
+    assert fake_dapr.calls == [
+        (
+            "publish_event",
+            {
+                "pubsub_name": "pubsub",
+                "topic_name": "struggle.alert",
+                "data": event.model_dump_json(),
+                "data_content_type": "application/json",
+                "publish_metadata": {
+                    "partitionKey": "user_id-1",
+                    "cloudevent.traceparent": TRACEPARENT,
+                    "cloudevent.tracestate": "vendor=1",
+                },
+            },
+        )
+    ]
