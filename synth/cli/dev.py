@@ -92,6 +92,12 @@ def dev_command(
             "component's own redisHost, localhost:6379 for generated ones).",
         ),
     ] = None,
+    free_ports: Annotated[
+        bool,
+        typer.Option(
+            "--free-ports", help="Serve each app on a free port instead of its spec's port."
+        ),
+    ] = False,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Print only one JSON line (status, service URLs) once ready."),
@@ -108,6 +114,7 @@ def dev_command(
     options = DevOptions(
         store="redis" if store is Store.REDIS else "memory",
         redis_url=redis_url if store is Store.REDIS else None,
+        free_app_ports=free_ports,
         sink=stream_sink("stderr" if as_json else "stdout"),
     )
     try:

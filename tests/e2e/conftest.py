@@ -255,6 +255,12 @@ def launch(e2e_db: E2EDatabase, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @pytest.fixture
+def learnflow(tmp_path: Path) -> Callable[[tuple[str, ...]], Path]:
+    """Copy LearnFlow services with their owners' handlers into `tmp_path` (no Redis needed)."""
+    return lambda services: copy_learnflow(tmp_path / "learnflow", services)
+
+
+@pytest.fixture
 def user() -> str:
     """A learner id nobody else uses."""
     return f"u-{uuid.uuid4().hex[:10]}"

@@ -1,0 +1,94 @@
+"""`synth dev` as a user runs it: help, bad input, and a whole run in memory mode ended by SIGTERM.
+
+The command is registered by importing `synth.cli.dev`; the full run is a real subprocess so
+that SIGTERM, the exit code and stdout (only the `--json` line) are the user's.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+import synth.cli.dev  # noqa: F401  (registers `dev` until synth.cli imports it)
+from synth.cli.app import app
+
+LAUNCH = "import synth.cli.dev; from synth.cli.app import app; app()"
+
+
+def test_help_says_the_sidecar_is_not_daprd() -> None:
+    result = CliRunner().invoke(app, ["dev", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "NOT daprd" in text and "--store" in text and "--redis-url" in text
+
+
+def test_a_folder_without_services_is_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["dev", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no service (synth.yaml)" in result.output
+
+
+def test_a_bad_redis_url_is_exit_2() -> None:
+    folder = Path(__file__).resolve().parents[2] / "out" / "concepts"
+    result = CliRunner().invoke(app, ["dev", str(folder), "--store", "redis", "--redis-url", "x"])
+    assert result.exit_code == 2
+    assert "not a redis:// URL" in result.output
+
+
+@pytest.mark.slow
+def test_a_memory_run_crosses_services_and_stops_cleanly_on_sigterm(
+    learnflow: Callable[[tuple[str, ...]], Path],
+) -> None:
+    folder = learnflow(("triage", "concepts", "progress"))
+    command = [sys.executable, "-c", LAUNCH, "dev", str(folder), "--json", "--free-ports"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        status = json.loads(process.stdout.readline())
+        assert status["status"] == "ready" and "not daprd" in status["runtime"]
+        services = {s["name"]: s for s in status["services"]}
+        assert sorted(services) == ["concepts", "progress", "triage"]
+        user = f"u-{uuid.uuid4().hex[:8]}"
+        query = {"request_id": "r1", "user_id": user, "session_id": "s1", "text": "list?"}
+        with httpx.Client(timeout=5) as http:
+            for service in services.values():
+                assert http.get(f"{service['url']}/ready").status_code == 200
+            published = http.post(
+                f"{services['triage']['dapr_http_url']}/v1.0/publish/pubsub/learning.query",
+                json=query,
+            )
+            assert published.status_code == 204
+            state = f"{services['progress']['dapr_http_url']}/v1.0/state/statestore"
+            deadline = time.monotonic() + 30
+            while True:
+                got = http.get(f"{state}/progress:{user}")
+                if got.status_code == 200 and "learning.concept-response" in got.json()["topics"]:
+                    break
+                assert time.monotonic() < deadline, "the in-memory flow did not reach progress"
+                time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert out.strip() == b"", "--json prints nothing on stdout but the status line"
+    log = err.decode()
+    assert "not daprd" in log
+    for name in services:
+        assert f"[{name}]" in log
+    with httpx.Client(timeout=1) as http:
+        for service in services.values():
+            with pytest.raises(httpx.ConnectError):
+                http.get(f"{service['url']}/health")
