@@ -3,6 +3,8 @@
 @health_router.get("/health")   -> {"status": "ok"}; touches no dependency
 @health_router.get("/ready")    -> 200 {"status": "ready"} or 503 {"status": "unavailable",
                                    "reason": "Dapr sidecar unreachable at ..."}
+@readiness_note("agent")        -> another module adds `"agent": "<note>"` to `/ready` while its
+                                   function returns a note; readiness stays about the sidecar
 """
 
 from __future__ import annotations
@@ -16,11 +18,31 @@ from synth.spec import FeatureName, ServiceSpec
 __all__ = ["HealthFeature"]
 
 _HEALTH = '''
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request, Response, status
 
 from {package}.dapr_client import get_dapr_connection
 
 health_router = APIRouter(tags=["health"])
+
+ReadinessNote = Callable[[], str]
+
+READINESS_NOTES: dict[str, ReadinessNote] = {}
+
+
+def readiness_note(name: str) -> Callable[[ReadinessNote], ReadinessNote]:
+    """Report `name: <note>` in `/ready` whenever the decorated function returns a note.
+
+    Notes inform (a part of the service that is switched off, and why); they never change
+    readiness, which stays about the Dapr sidecar.
+    """
+
+    def register(note: ReadinessNote) -> ReadinessNote:
+        READINESS_NOTES[name] = note
+        return note
+
+    return register
 
 
 @health_router.get("/health")
@@ -37,10 +59,11 @@ async def ready(request: Request, response: Response) -> dict[str, str]:
         problem = "the app's lifespan has not started"
     else:
         problem = await connection.sidecar_problem() or connection.problem
+    notes = {name: note for name, check in READINESS_NOTES.items() if (note := check())}
     if problem:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-        return {"status": "unavailable", "reason": problem}
-    return {"status": "ready"}
+        return {"status": "unavailable", "reason": problem, **notes}
+    return {"status": "ready", **notes}
 '''
 
 _MAIN = """
@@ -54,6 +77,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {package}.dapr_client import DaprConnection
+from {package}.health import READINESS_NOTES
 from {package}.main import app
 from {package}.settings import get_settings
 
@@ -66,7 +90,20 @@ def test_health_answers_without_any_dependency() -> None:
 
 def test_ready_when_the_sidecar_answers(app_client: TestClient) -> None:
     response = app_client.get("/ready")
-    assert (response.status_code, response.json()) == (200, {"status": "ready"})
+    assert (response.status_code, response.json()["status"]) == (200, "ready")
+
+
+def test_ready_adds_the_notes_of_parts_that_are_off(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(READINESS_NOTES, "example", lambda: "disabled: for this test")
+    monkeypatch.setitem(READINESS_NOTES, "quiet", lambda: "")
+    body = app_client.get("/ready").json()
+    assert (body["status"], body["example"], "quiet" in body) == (
+        "ready",
+        "disabled: for this test",
+        False,
+    )
 
 
 def test_not_ready_with_the_reason_while_the_sidecar_is_down(
@@ -119,7 +156,8 @@ class HealthFeature(Feature):
                     "- `GET /health`: liveness; answers 200 without touching Dapr (the Dapr "
                     "app health check and the Kubernetes liveness probe use it).\n"
                     "- `GET /ready`: readiness; 200 once the Dapr sidecar answers, 503 with "
-                    "the reason until then.",
+                    "the reason until then. Parts of the service that are switched off add a "
+                    "note (`@readiness_note`), which never changes readiness.",
                 ),
             ),
         )

@@ -332,6 +332,18 @@ async def {handler}(event: {model}, context: EventContext, client: DaprClient) -
     )
 """
 
+_AGENT_HANDLER = """
+from dapr.aio.clients import DaprClient
+
+from {package}.agent import answer_request
+from {package}.events import EventContext
+
+
+async def {handler}(event: {model}, context: EventContext, client: DaprClient) -> None:
+    {doc}
+    await answer_request(event, context, client)
+"""
+
 _PUBLISHERS = '''
 from dapr.aio.clients import DaprClient
 from pydantic import BaseModel
@@ -475,10 +487,19 @@ def test_a_handler_that_fails_for_good_dead_letters_the_event(
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
-def test_a_payload_published_as_json_text_is_accepted(app_client: TestClient) -> None:
+def test_a_payload_published_as_json_text_is_accepted(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
     event = cloud_event({topic}, json.dumps({payload}))
     response = post_cloud_event(app_client, {route}, event)
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    assert seen == ["event-1"]
 '''
 
 _TESTS_SUBSCRIBER = """
@@ -686,7 +707,9 @@ class PubSubFeature(Feature):
             "tests/test_pubsub.py": self._tests(spec, subscribed, published, topics, once),
         }
         if subscribed:
-            python[f"{spec.package}/handlers.py"] = self._handlers(spec, subscribed, package)
+            python[f"{spec.package}/handlers.py"] = self._handlers(
+                spec, subscribed, package, active
+            )
         if published:
             python[f"{spec.package}/publishers.py"] = self._publishers(spec, published, package)
         return Contribution(
@@ -728,21 +751,27 @@ class PubSubFeature(Feature):
         return (doc, *core, *runner, *receivers)
 
     def _handlers(
-        self, spec: ServiceSpec, subscribed: list[_Topic], package: cst.Name
+        self,
+        spec: ServiceSpec,
+        subscribed: list[_Topic],
+        package: cst.Name,
+        active: frozenset[FeatureName],
     ) -> tuple[Unit, ...]:
         doc = _doc(_HANDLERS_DOC, spec)
         units: list[Unit] = [doc, *_units(_HANDLERS)]
+        asks = spec.agent.request_topic if spec.agent and FeatureName.AGENT in active else None
         for topic in subscribed:
+            text = f"Handle one `{topic.name}` event.\n\nThis is the extension point: the "
+            if topic.name == asks:
+                template, text = _AGENT_HANDLER, text + "agent answers it and publishes the reply."
+            else:
+                template, text = _HANDLER, text + "service's logic goes here."
             for unit in _units(
-                _HANDLER,
+                template,
                 package=package,
                 handler=build_name(topic.handler),
                 model=build_name(topic.model),
-                doc=build_docstring(
-                    f"Handle one `{topic.name}` event.\n\nThis is the extension point: the "
-                    "service's logic goes here.",
-                    indent=4,
-                ),
+                doc=build_docstring(text, indent=4),
             ):
                 own = ImportRequest(f"{spec.package}.events", topic.model)
                 units.append(Unit(unit.node, (*unit.imports, own)))
