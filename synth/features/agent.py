@@ -404,10 +404,13 @@ class ScriptedModel(Model):
 
 def scripted_text(text: str, item_id: str) -> list[Any]:
     """A scripted model output: one assistant message."""
-    content = [ResponseOutputText(text=text, type="output_text", annotations=[])]
     return [
         ResponseOutputMessage(
-            id=item_id, type="message", role="assistant", status="completed", content=content
+            id=item_id,
+            type="message",
+            role="assistant",
+            status="completed",
+            content=[ResponseOutputText(text=text, type="output_text", annotations=[])],
         )
     ]
 
