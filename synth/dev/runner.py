@@ -17,7 +17,6 @@ Redis (the components' own `redisHost`, or `redis_url`).  Each service runs as
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
@@ -273,9 +272,10 @@ class DevRunner:
 
     async def stop(self) -> None:
         """Stop every sidecar, then terminate every process (killed after the grace period)."""
-        for inst in self.instances:
-            with contextlib.suppress(Exception):
-                await self.stop_sidecar(inst.service.name, inst.replica)
+        await asyncio.gather(
+            *(self.stop_sidecar(inst.service.name, inst.replica) for inst in self.instances),
+            return_exceptions=True,
+        )
         grace = self.options.grace_seconds
         await asyncio.gather(
             *(inst.process.stop(grace) for inst in self.instances if inst.process is not None),
