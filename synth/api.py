@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from synth.codegen import unit_fingerprints
 from synth.compose.deploy import apply_deploy_files
 from synth.compose.lines import ensure_env_example, ensure_lines
-from synth.compose.provenance import RECORD_FILE, render_record
+from synth.compose.provenance import RECORD_FILE, content_hash, render_record
 from synth.compose.pyproject import ensure_pyproject
-from synth.compose.python import PythonReport, apply_python
+from synth.compose.python import PythonReport, apply_python, containers_of
 from synth.compose.readme import ensure_readme
 from synth.errors import GateError, TargetError
 from synth.features.base import Contribution, EnvVar, ReadmeSection
@@ -30,6 +31,8 @@ __all__ = [
     "new_service",
     "runnable_features",
 ]
+
+_ALWAYS = frozenset({FeatureName.APP, FeatureName.HEALTH})
 
 GITIGNORE = (
     "__pycache__/",
@@ -52,6 +55,12 @@ class ServicePlan:
     features: tuple[FeatureName, ...]
     changes: ChangeSet
     python: PythonReport
+    file_hashes: dict[str, str]
+    unit_hashes: dict[str, dict[str, str]]
+
+    def contents(self) -> dict[str, str]:
+        """Every file this plan produces (path -> text), deleted files left out."""
+        return {c.path: c.after for c in self.changes.files if c.after is not None}
 
 
 def runnable_features(spec: ServiceSpec) -> tuple[FeatureName, ...]:
@@ -80,13 +89,23 @@ def compose_service(
     features = plan_features(requested)
     names = tuple(f.name for f in features)
     active = frozenset(names)
-    contributions = [f.contribute(spec, active) for f in features]
-    report = apply_python(workspace, contributions, spec.package)
+    owned = [(f.name, f.contribute(spec, active)) for f in features]
+    contributions = [c for _, c in owned]
+    report = apply_python(workspace, owned, spec.package)
     _apply_project_files(workspace, spec, names, contributions)
     apply_deploy_files(workspace, build_deploy_files(spec, active))
-    changes = _render(workspace)
-    _gate(changes, workspace)
-    return ServicePlan(spec, names, changes, report)
+    rendered = _render(workspace)
+    _gate(rendered, workspace)
+    containers = containers_of(contributions)
+    units = {
+        path: unit_fingerprints(module, containers) for path, module in workspace.python.items()
+    }
+    hashes = {c.path: content_hash(c.after) for c in rendered.files if c.after is not None}
+    recorded = spec.model_copy(update={"features": tuple(n for n in names if n not in _ALWAYS)})
+    record = render_record(recorded, names, hashes, units)
+    files = (*rendered.files, FileChange(RECORD_FILE, workspace.original(RECORD_FILE), record))
+    changes = ChangeSet(tuple(sorted(files, key=lambda f: f.path)))
+    return ServicePlan(spec, names, changes, report, hashes, units)
 
 
 def compose_platform(plans: Sequence[ServicePlan], root: Path) -> ChangeSet:
@@ -126,8 +145,6 @@ def _apply_project_files(
     )
     workspace.text[".env.example"] = ensure_env_example(workspace.current_text(".env.example"), env)
     workspace.text[".gitignore"] = ensure_lines(workspace.current_text(".gitignore"), GITIGNORE)
-    recorded = spec.model_copy(update={"features": features[2:] if len(features) > 2 else ()})
-    workspace.text[RECORD_FILE] = render_record(recorded, features)
 
 
 def _render(workspace: Workspace) -> ChangeSet:

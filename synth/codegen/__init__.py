@@ -12,7 +12,18 @@ from synth.codegen.nodes import (
     build_str,
 )
 from synth.codegen.template import TemplateUnits, build_template_units, imports_of
-from synth.codegen.units import Identity, Unit, UnitDrift, ensure_units, find_unit, identity_of
+from synth.codegen.units import (
+    Identity,
+    Unit,
+    UnitDrift,
+    ensure_units,
+    find_unit,
+    fingerprint,
+    identity_key,
+    identity_of,
+    replace_units,
+    unit_fingerprints,
+)
 
 __all__ = [
     "Identity",
@@ -32,7 +43,11 @@ __all__ = [
     "ensure_imports",
     "ensure_units",
     "find_unit",
+    "fingerprint",
+    "identity_key",
     "identity_of",
     "import_block_end",
     "imports_of",
+    "replace_units",
+    "unit_fingerprints",
 ]

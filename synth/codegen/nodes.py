@@ -73,7 +73,7 @@ def build_fstring(parts: list[str | cst.BaseExpression]) -> cst.FormattedString:
 
 def build_docstring(text: str, indent: int = 0) -> cst.SimpleStatementLine:
     """A docstring statement holding `text`, wrapped to fit 100 columns at `indent`."""
-    width = 96 - indent
+    width = 94 - indent  # the quotes take three columns on each side
     paragraphs = text.strip().split("\n\n")
     lines: list[str] = []
     for number, paragraph in enumerate(paragraphs):

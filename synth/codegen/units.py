@@ -16,8 +16,9 @@ after the import block), so the result does not depend on the order features wer
 from __future__ import annotations
 
 import ast
+import hashlib
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -31,7 +32,11 @@ __all__ = [
     "UnitDrift",
     "ensure_units",
     "find_unit",
+    "fingerprint",
+    "identity_key",
     "identity_of",
+    "replace_units",
+    "unit_fingerprints",
 ]
 
 Identity = tuple[str, ...]
@@ -235,3 +240,58 @@ def _respace_follower(
                 leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *comments]
             )
     return follower
+
+
+def identity_key(identity: Identity, container: str | None = None) -> str:
+    """An identity as one readable string: `def get_mastery`, `Settings: assign state_store`."""
+    text = " ".join(identity)
+    return f"{container}: {text}" if container else text
+
+
+def fingerprint(node: cst.BaseStatement) -> str:
+    """A short hash of a unit's meaning (its AST): comments and layout do not change it."""
+    return hashlib.sha256(_normalized(node).encode("utf-8")).hexdigest()[:12]
+
+
+def unit_fingerprints(module: cst.Module, containers: Iterable[str] = ()) -> dict[str, str]:
+    """Every unit of `module` (and of the classes named in `containers`): key -> fingerprint."""
+    found: dict[str, str] = {}
+    for stmt in module.body:
+        identity = identity_of(stmt)
+        if identity is not None:
+            found[identity_key(identity)] = fingerprint(stmt)
+    for container in containers:
+        body = _body_of(module, container)
+        for stmt in body or ():
+            identity = identity_of(stmt)
+            if identity is not None:
+                found[identity_key(identity, container)] = fingerprint(stmt)
+    return found
+
+
+def replace_units(
+    module: cst.Module, replacements: dict[tuple[Identity, str | None], cst.BaseStatement]
+) -> cst.Module:
+    """`module` with each unit (identity, container) swapped for its replacement node.
+
+    The replaced statement keeps its own leading lines (comments and spacing stay the owner's).
+    """
+
+    def swap(body: Sequence[cst.BaseStatement], container: str | None) -> list[cst.BaseStatement]:
+        out: list[cst.BaseStatement] = []
+        for stmt in body:
+            identity = identity_of(stmt)
+            new = replacements.get((identity, container)) if identity else None
+            if new is not None:
+                stmt = new.with_changes(leading_lines=stmt.leading_lines)
+            elif (
+                isinstance(stmt, cst.ClassDef)
+                and isinstance(stmt.body, cst.IndentedBlock)
+                and any(c == stmt.name.value for _, c in replacements)
+            ):
+                inner = swap(stmt.body.body, stmt.name.value)
+                stmt = stmt.with_changes(body=stmt.body.with_changes(body=inner))
+            out.append(stmt)
+        return out
+
+    return module.with_changes(body=swap(module.body, None))

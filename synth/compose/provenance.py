@@ -6,6 +6,7 @@ service from the same model that created it (and `synth check` can compare code 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -18,32 +19,58 @@ import synth
 from synth.errors import SpecError, TargetError
 from synth.spec import FeatureName, ServiceSpec
 
-__all__ = ["RECORD_FILE", "ServiceRecord", "load_record", "render_record"]
+__all__ = ["RECORD_FILE", "ServiceRecord", "content_hash", "load_record", "render_record"]
 
 RECORD_FILE = "synth.yaml"
 
 
 class ServiceRecord:
-    """What a service's synth.yaml says."""
+    """What a service's synth.yaml says: the spec, the features, and what synth generated.
 
-    def __init__(self, spec: ServiceSpec, features: tuple[FeatureName, ...]) -> None:
+    `files` maps each generated file to a short hash of the content synth generated;
+    `units` maps each Python file to its units (identity -> short hash of the unit's AST), so
+    synth can tell a unit the owner changed from one it may remove.
+    """
+
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        features: tuple[FeatureName, ...],
+        files: dict[str, str] | None = None,
+        units: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.spec = spec
         self.features = features
+        self.files = files or {}
+        self.units = units or {}
 
 
-def render_record(spec: ServiceSpec, features: tuple[FeatureName, ...]) -> str:
+def content_hash(text: str) -> str:
+    """A short, stable hash of a file's text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def render_record(
+    spec: ServiceSpec,
+    features: tuple[FeatureName, ...],
+    files: dict[str, str],
+    units: dict[str, dict[str, str]],
+) -> str:
     """The text of synth.yaml (deterministic)."""
     data: dict[str, Any] = {
         "synth_version": synth.__version__,
         "features": [f.value for f in features],
         "spec": spec.model_dump(mode="json", exclude_defaults=True),
+        "files": dict(sorted(files.items())),
+        "units": {path: dict(sorted(u.items())) for path, u in sorted(units.items())},
     }
     yaml = YAML()
     yaml.default_flow_style = False
     yaml.width = 100
     buffer = io.StringIO()
     buffer.write(
-        "# Written by synth: how this service was generated. synth add-feature reads it.\n"
+        "# Written by synth: how this service was generated (spec, features, and hashes of what\n"
+        "# synth wrote, so add-feature and remove-feature never touch what you changed).\n"
     )
     yaml.dump(data, buffer)
     return buffer.getvalue()
@@ -61,6 +88,11 @@ def load_record(service_dir: Path) -> ServiceRecord:
         data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
         spec = ServiceSpec.model_validate(data["spec"])
         features = tuple(FeatureName(f) for f in data.get("features", []))
+        files = {str(k): str(v) for k, v in (data.get("files") or {}).items()}
+        units = {
+            str(p): {str(k): str(v) for k, v in (u or {}).items()}
+            for p, u in (data.get("units") or {}).items()
+        }
     except (YAMLError, KeyError, TypeError, ValueError, ValidationError) as exc:
         raise SpecError(f"{path}: malformed synth record ({exc}); restore it from git") from exc
-    return ServiceRecord(spec, features)
+    return ServiceRecord(spec, features, files, units)

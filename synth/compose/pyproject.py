@@ -11,12 +11,28 @@ from tomlkit.items import Array, Table
 from synth.errors import SourceError
 from synth.quality import LINE_LENGTH
 
-__all__ = ["RUFF_RULES", "ensure_pyproject"]
+__all__ = ["RUFF_RULES", "ensure_pyproject", "requirement_name", "requirement_names"]
 
 RUFF_RULES = ("E", "F", "W", "I", "B", "UP", "N", "SIM", "ASYNC")
 
 
-def _requirement_name(requirement: str) -> str:
+def requirement_names(text: str) -> set[str]:
+    """Names of every requirement in a pyproject's dependencies and optional dependencies."""
+    doc = tomlkit.parse(text)
+    project = doc.get("project")
+    found: set[str] = set()
+    if isinstance(project, Table):
+        arrays = [project.get("dependencies")]
+        optional = project.get("optional-dependencies")
+        if isinstance(optional, Table):
+            arrays.extend(optional.values())
+        for array in arrays:
+            if isinstance(array, Array):
+                found.update(requirement_name(str(item)) for item in array)
+    return found
+
+
+def requirement_name(requirement: str) -> str:
     for stop in "[<>=!~; ":
         requirement = requirement.split(stop, 1)[0]
     return requirement.strip().lower().replace("_", "-")
@@ -30,11 +46,11 @@ def _multiline(items: Sequence[str]) -> Array:
 
 
 def _ensure_requirements(array: Array, wanted: Sequence[str]) -> None:
-    names = {_requirement_name(str(item)) for item in array}
+    names = {requirement_name(str(item)) for item in array}
     for requirement in wanted:
-        if _requirement_name(requirement) not in names:
+        if requirement_name(requirement) not in names:
             array.append(requirement)
-            names.add(_requirement_name(requirement))
+            names.add(requirement_name(requirement))
 
 
 def _new_document(name: str, package: str, description: str) -> tomlkit.TOMLDocument:
@@ -97,6 +113,6 @@ def ensure_pyproject(
     dev = optional.setdefault("dev", _multiline([]))
     if not isinstance(deps, Array) or not isinstance(dev, Array):
         raise SourceError("pyproject.toml: dependencies must be arrays of requirement strings")
-    _ensure_requirements(deps, sorted(dependencies, key=_requirement_name))
-    _ensure_requirements(dev, sorted(dev_dependencies, key=_requirement_name))
+    _ensure_requirements(deps, sorted(dependencies, key=requirement_name))
+    _ensure_requirements(dev, sorted(dev_dependencies, key=requirement_name))
     return tomlkit.dumps(doc)

@@ -7,31 +7,56 @@ from dataclasses import dataclass
 
 from synth.codegen import ImportRequest, Unit, UnitDrift, ensure_imports, ensure_units
 from synth.features.base import Contribution
+from synth.spec import FeatureName
 from synth.workspace import Workspace
 
-__all__ = ["PythonReport", "apply_python"]
+__all__ = ["OwnedDrift", "PythonReport", "apply_python", "containers_of"]
+
+
+@dataclass(frozen=True)
+class OwnedDrift:
+    """A unit a feature would generate that exists in another shape (its owner changed it)."""
+
+    path: str
+    feature: FeatureName
+    drift: UnitDrift
 
 
 @dataclass(frozen=True)
 class PythonReport:
-    """Units added and units found edited by their owner, per file."""
+    """How many units were added per file, and which existing units differ from synth's."""
 
     added: dict[str, int]
-    drifted: dict[str, tuple[UnitDrift, ...]]
+    drifted: tuple[OwnedDrift, ...]
+
+
+def containers_of(contributions: Sequence[Contribution]) -> frozenset[str]:
+    """The classes that receive class-level units (e.g. `Settings`)."""
+    return frozenset(
+        unit.container
+        for contribution in contributions
+        for units in contribution.python.values()
+        for unit in units
+        if unit.container is not None
+    )
 
 
 def apply_python(
-    workspace: Workspace, contributions: Sequence[Contribution], first_party: str
+    workspace: Workspace,
+    contributions: Sequence[tuple[FeatureName, Contribution]],
+    first_party: str,
 ) -> PythonReport:
     """Ensure every contributed unit (in plan order) exists; add imports for the ones inserted."""
-    by_path: dict[str, list[Unit]] = {}
-    for contribution in contributions:
+    by_path: dict[str, list[tuple[FeatureName, Unit]]] = {}
+    for feature, contribution in contributions:
         for path, units in contribution.python.items():
-            by_path.setdefault(path, []).extend(units)
+            by_path.setdefault(path, []).extend((feature, unit) for unit in units)
     added: dict[str, int] = {}
-    drifted: dict[str, tuple[UnitDrift, ...]] = {}
+    drifted: list[OwnedDrift] = []
     for path in sorted(by_path):
-        units = by_path[path]
+        owned = by_path[path]
+        units = [unit for _, unit in owned]
+        owner = {(u.identity, u.container): f for f, u in owned}
         module, inserted, drifts = ensure_units(workspace.module(path), units)
         inserted_set = set(inserted)
         wanted: list[ImportRequest] = [
@@ -42,6 +67,5 @@ def apply_python(
         workspace.python[path] = module
         if inserted:
             added[path] = len(inserted)
-        if drifts:
-            drifted[path] = tuple(drifts)
-    return PythonReport(added, drifted)
+        drifted.extend(OwnedDrift(path, owner[(d.identity, d.container)], d) for d in drifts)
+    return PythonReport(added, tuple(drifted))

@@ -13,6 +13,7 @@ class FileStatus(StrEnum):
 
     CREATED = "created"
     MODIFIED = "modified"
+    DELETED = "deleted"
     UNCHANGED = "unchanged"
 
 
@@ -22,10 +23,12 @@ class FileChange:
 
     path: str
     before: str | None
-    after: str
+    after: str | None
 
     @property
     def status(self) -> FileStatus:
+        if self.after is None:
+            return FileStatus.DELETED if self.before is not None else FileStatus.UNCHANGED
         if self.before is None:
             return FileStatus.CREATED
         if self.before == self.after:

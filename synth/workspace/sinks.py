@@ -19,7 +19,7 @@ def render_diff(changes: ChangeSet, root_label: str) -> str:
     chunks: list[str] = []
     for change in changes.changed:
         before = (change.before or "").splitlines(keepends=True)
-        after = change.after.splitlines(keepends=True)
+        after = (change.after or "").splitlines(keepends=True)
         old = "/dev/null" if change.before is None else f"a/{root_label}/{change.path}"
         chunks.extend(
             difflib.unified_diff(
@@ -52,6 +52,8 @@ def _write_tree(changes: ChangeSet, root: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.synth-", dir=root.parent))
     try:
         for change in changes.files:
+            if change.after is None:
+                continue
             target = staging / change.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(change.after, encoding="utf-8")
@@ -70,10 +72,13 @@ def _write_tree(changes: ChangeSet, root: Path) -> None:
 
 
 def _write_in_place(changes: ChangeSet, root: Path) -> None:
-    staged: list[tuple[Path, Path]] = []
+    staged: list[tuple[Path | None, Path]] = []
     try:
         for change in changes.changed:
             target = root / change.path
+            if change.after is None:
+                staged.append((None, target))
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -83,7 +88,8 @@ def _write_in_place(changes: ChangeSet, root: Path) -> None:
             staged.append((Path(temp), target))
     except OSError as exc:
         for temp, _ in staged:
-            temp.unlink(missing_ok=True)
+            if temp is not None:
+                temp.unlink(missing_ok=True)
         raise TargetError(
             f"{root}: cannot stage changes ({exc.strerror}); nothing written"
         ) from exc
@@ -95,7 +101,8 @@ def _write_in_place(changes: ChangeSet, root: Path) -> None:
                 backup = target.with_name(f".{target.name}.synth-bak")
                 os.replace(target, backup)
             backups.append((target, backup))
-            os.replace(temp, target)
+            if temp is not None:
+                os.replace(temp, target)
     except OSError as exc:
         for target, backup in reversed(backups):
             if backup is not None:
@@ -106,3 +113,13 @@ def _write_in_place(changes: ChangeSet, root: Path) -> None:
     for _, backup in backups:
         if backup is not None:
             backup.unlink(missing_ok=True)
+    for temp, target in staged:
+        if temp is None:
+            _prune_empty_parents(target.parent, root)
+
+
+def _prune_empty_parents(folder: Path, root: Path) -> None:
+    """Remove folders a deletion left empty, up to (not including) the service root."""
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
