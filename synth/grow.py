@@ -197,7 +197,7 @@ def _only_docstring(source: str) -> bool:
 
 
 def _gate_removal(changes: ChangeSet, config: str) -> None:
-    """A removal must not leave code that ruff rejects (e.g. an owner's call to a removed helper)."""
+    """A removal must not leave code ruff rejects (e.g. an owner's call to a removed helper)."""
     after = {c.path: c.after for c in changes.changed if c.path.endswith(".py") and c.after}
     if not after:
         return

@@ -18,6 +18,7 @@ from tomlkit.items import Array, Table
 
 from synth.codegen import fingerprint, identity_key, identity_of
 from synth.codegen.template import imports_of
+from synth.compose.pyproject import requirement_name, requirement_names
 from synth.manifests import parse_yaml, render_yaml
 
 __all__ = ["Leftover", "remove_python_units", "remove_text_pieces"]
@@ -198,16 +199,8 @@ def remove_text_pieces(
     return current, []
 
 
-def _requirement_names(text: str) -> set[str]:
-    from synth.compose.pyproject import requirement_names
-
-    return requirement_names(text)
-
-
 def _remove_requirements(current: str, with_feature: str, without_feature: str) -> str:
-    from synth.compose.pyproject import requirement_name
-
-    dropped = _requirement_names(with_feature) - _requirement_names(without_feature)
+    dropped = requirement_names(with_feature) - requirement_names(without_feature)
     doc = tomlkit.parse(current)
     project = doc.get("project")
     if not isinstance(project, Table):
