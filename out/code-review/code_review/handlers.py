@@ -10,6 +10,7 @@ import logging
 
 from dapr.aio.clients import DaprClient
 
+from code_review.agent import answer_request
 from code_review.events import CodeReviewRequest, EventContext
 
 logger = logging.getLogger(__name__)
@@ -20,11 +21,6 @@ async def on_code_review_request(
 ) -> None:
     """Handle one `code.review-request` event.
 
-    This is the extension point: the service's logic goes here.
+    This is the extension point: the agent answers it and publishes the reply.
     """
-    logger.info(
-        "%s event %s received",
-        context.topic,
-        context.id,
-        extra={"fields": {"topic": context.topic, "event_id": context.id}},
-    )
+    await answer_request(event, context, client)

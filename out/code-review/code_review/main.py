@@ -5,6 +5,7 @@ FastAPI app that runs beside a Dapr sidecar (app id `code-review`, port 8003).
 
 from fastapi import FastAPI
 
+from code_review.agent import agent_router
 from code_review.dapr_client import lifespan
 from code_review.health import health_router
 from code_review.logs import configure_logging
@@ -22,3 +23,4 @@ app = FastAPI(
 
 app.include_router(health_router)
 app.include_router(subscriptions_router)
+app.include_router(agent_router)

@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from code_review.dapr_client import DaprConnection
+from code_review.health import READINESS_NOTES
 from code_review.main import app
 from code_review.settings import get_settings
 
@@ -16,7 +17,20 @@ def test_health_answers_without_any_dependency() -> None:
 
 def test_ready_when_the_sidecar_answers(app_client: TestClient) -> None:
     response = app_client.get("/ready")
-    assert (response.status_code, response.json()) == (200, {"status": "ready"})
+    assert (response.status_code, response.json()["status"]) == (200, "ready")
+
+
+def test_ready_adds_the_notes_of_parts_that_are_off(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(READINESS_NOTES, "example", lambda: "disabled: for this test")
+    monkeypatch.setitem(READINESS_NOTES, "quiet", lambda: "")
+    body = app_client.get("/ready").json()
+    assert (body["status"], body["example"], "quiet" in body) == (
+        "ready",
+        "disabled: for this test",
+        False,
+    )
 
 
 def test_not_ready_with_the_reason_while_the_sidecar_is_down(

@@ -10,6 +10,7 @@ import logging
 
 from dapr.aio.clients import DaprClient
 
+from concepts.agent import answer_request
 from concepts.events import EventContext, LearningConceptRequest
 
 logger = logging.getLogger(__name__)
@@ -20,11 +21,6 @@ async def on_learning_concept_request(
 ) -> None:
     """Handle one `learning.concept-request` event.
 
-    This is the extension point: the service's logic goes here.
+    This is the extension point: the agent answers it and publishes the reply.
     """
-    logger.info(
-        "%s event %s received",
-        context.topic,
-        context.id,
-        extra={"fields": {"topic": context.topic, "event_id": context.id}},
-    )
+    await answer_request(event, context, client)

@@ -5,6 +5,7 @@ FastAPI app that runs beside a Dapr sidecar (app id `concepts`, port 8002).
 
 from fastapi import FastAPI
 
+from concepts.agent import agent_router
 from concepts.dapr_client import lifespan
 from concepts.health import health_router
 from concepts.logs import configure_logging
@@ -22,3 +23,4 @@ app = FastAPI(
 
 app.include_router(health_router)
 app.include_router(subscriptions_router)
+app.include_router(agent_router)

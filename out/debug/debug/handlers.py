@@ -10,6 +10,7 @@ import logging
 
 from dapr.aio.clients import DaprClient
 
+from debug.agent import answer_request
 from debug.events import CodeErrorRequest, EventContext
 
 logger = logging.getLogger(__name__)
@@ -20,11 +21,6 @@ async def on_code_error_request(
 ) -> None:
     """Handle one `code.error-request` event.
 
-    This is the extension point: the service's logic goes here.
+    This is the extension point: the agent answers it and publishes the reply.
     """
-    logger.info(
-        "%s event %s received",
-        context.topic,
-        context.id,
-        extra={"fields": {"topic": context.topic, "event_id": context.id}},
-    )
+    await answer_request(event, context, client)

@@ -1,10 +1,30 @@
 """Liveness and readiness: `/health` touches no dependency; `/ready` checks Dapr."""
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request, Response, status
 
 from debug.dapr_client import get_dapr_connection
 
 health_router = APIRouter(tags=["health"])
+
+ReadinessNote = Callable[[], str]
+
+READINESS_NOTES: dict[str, ReadinessNote] = {}
+
+
+def readiness_note(name: str) -> Callable[[ReadinessNote], ReadinessNote]:
+    """Report `name: <note>` in `/ready` whenever the decorated function returns a note.
+
+    Notes inform (a part of the service that is switched off, and why); they never change
+    readiness, which stays about the Dapr sidecar.
+    """
+
+    def register(note: ReadinessNote) -> ReadinessNote:
+        READINESS_NOTES[name] = note
+        return note
+
+    return register
 
 
 @health_router.get("/health")
@@ -21,7 +41,8 @@ async def ready(request: Request, response: Response) -> dict[str, str]:
         problem = "the app's lifespan has not started"
     else:
         problem = await connection.sidecar_problem() or connection.problem
+    notes = {name: note for name, check in READINESS_NOTES.items() if (note := check())}
     if problem:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-        return {"status": "unavailable", "reason": problem}
-    return {"status": "ready"}
+        return {"status": "unavailable", "reason": problem, **notes}
+    return {"status": "ready", **notes}

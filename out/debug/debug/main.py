@@ -5,6 +5,7 @@ FastAPI app that runs beside a Dapr sidecar (app id `debug`, port 8004).
 
 from fastapi import FastAPI
 
+from debug.agent import agent_router
 from debug.dapr_client import lifespan
 from debug.health import health_router
 from debug.logs import configure_logging
@@ -22,3 +23,4 @@ app = FastAPI(
 
 app.include_router(health_router)
 app.include_router(subscriptions_router)
+app.include_router(agent_router)

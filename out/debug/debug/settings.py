@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +18,12 @@ class Settings(BaseSettings):
     dapr_timeout_seconds: float = 5.0
     state_store: str = "statestore"
     pubsub_name: str = "pubsub"
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_model: str = "gpt-4o-mini"
+    agent_timeout_seconds: float = 60.0
+    agent_max_turns: int = 6
+    agent_max_output_tokens: int = 1024
 
 
 @lru_cache(maxsize=1)

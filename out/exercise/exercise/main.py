@@ -5,6 +5,7 @@ FastAPI app that runs beside a Dapr sidecar (app id `exercise`, port 8005).
 
 from fastapi import FastAPI
 
+from exercise.agent import agent_router
 from exercise.dapr_client import lifespan
 from exercise.health import health_router
 from exercise.logs import configure_logging
@@ -22,3 +23,4 @@ app = FastAPI(
 
 app.include_router(health_router)
 app.include_router(subscriptions_router)
+app.include_router(agent_router)

@@ -127,10 +127,19 @@ def test_a_handler_that_fails_for_good_dead_letters_the_event(
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
-def test_a_payload_published_as_json_text_is_accepted(app_client: TestClient) -> None:
+def test_a_payload_published_as_json_text_is_accepted(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
     event = cloud_event("exercise.request", json.dumps(EXERCISE_REQUEST_PAYLOAD))
     response = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    assert seen == ["event-1"]
 
 
 def test_exercise_request_valid_event_reaches_its_handler(

@@ -169,10 +169,19 @@ def test_a_handler_that_fails_for_good_dead_letters_the_event(
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
-def test_a_payload_published_as_json_text_is_accepted(app_client: TestClient) -> None:
+def test_a_payload_published_as_json_text_is_accepted(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_learning_query", handle)
     event = cloud_event("learning.query", json.dumps(LEARNING_QUERY_PAYLOAD))
     response = post_cloud_event(app_client, "/events/pubsub/learning.query", event)
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    assert seen == ["event-1"]
 
 
 def test_learning_query_valid_event_reaches_its_handler(
