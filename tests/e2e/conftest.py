@@ -11,6 +11,7 @@ fresh user and event ids, and deletes the LearnFlow streams and state keys it ma
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import threading
@@ -139,7 +140,7 @@ class Platform:
 
     def __init__(self, folder: Path, options: DevOptions) -> None:
         self.lines: deque[str] = deque(maxlen=3000)
-        self.options = DevOptions(**{**options.__dict__, "sink": self.lines.append})
+        self.options = dataclasses.replace(options, sink=self.lines.append)
         self.runner = DevRunner(find_services([folder]), self.options)
         self.http = httpx.Client(timeout=10.0)
         self._loop = asyncio.new_event_loop()
