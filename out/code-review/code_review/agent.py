@@ -1,9 +1,9 @@
-"""The agent of the code-review service: it answers `code.review-request` events with `code.review-
-feedback` events, and `POST /agent/ask` directly.
+"""The agent of the code-review service: it answers `code.review-request` events with
+`code.review-feedback` events, and `POST /agent/ask` directly.
 
 Stateless: a session's conversation lives in the state store under `conversation:{session_id}`
-(the last 20 items, appended under its ETag), so any replica serves any turn. The Agents SDK is
-imported on the first turn only (`agent_runtime`). Without OPENAI_API_KEY the agent is off:
+(the last 20 items, appended under its ETag), so any replica serves any turn. The Agents SDK
+is imported on the first turn only (`agent_runtime`). Without OPENAI_API_KEY the agent is off:
 `/agent/ask` answers 503, request events are retried, and `/ready` says why.
 """
 
@@ -78,8 +78,8 @@ def reply_event(event: CodeReviewRequest, answer: str) -> CodeReviewFeedback:
     """The reply to `event`: `request_id`, `user_id`, `session_id` copied from it, the model's
     answer in `feedback`.
 
-    `issues`: not produced by the agent, so None or their type's empty value; fill them here if
-    this service knows them.
+    `issues`: not produced by the agent, so None or their type's empty value; fill them here
+    if this service knows them.
     """
     return CodeReviewFeedback(
         request_id=event.request_id,
@@ -128,8 +128,8 @@ async def ask_agent(client: DaprClient, event: CodeReviewRequest) -> CodeReviewF
 async def answer_request(
     event: CodeReviewRequest, context: EventContext, client: DaprClient
 ) -> None:
-    """Answer one `code.review-request` event: publish the agent's reply to `code.review-feedback`,
-    with the request's trace.
+    """Answer one `code.review-request` event: publish the agent's reply to `code.review-
+    feedback`, with the request's trace.
 
     No key, an unreachable model or a timeout raise transient errors, so the event is retried
     (and dead-lettered once Dapr's retries run out); nothing is published without the model's

@@ -1,5 +1,5 @@
-"""What the code-review service does with each event: the owner's code, one function per subscribed
-topic.
+"""What the code-review service does with each event: the owner's code, one function per
+subscribed topic.
 
 synth wrote each function once (it only logs the event) and never rewrites one you changed.
 Return normally when done; raise to fail: transient failures (Dapr unreachable, timeouts, gRPC

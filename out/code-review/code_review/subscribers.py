@@ -1,7 +1,7 @@
 """Dapr subscriptions of the code-review service: `/dapr/subscribe` and one route per topic.
 
-Each delivery answers HTTP 200 with SUCCESS, RETRY (transient failure) or DROP (invalid payload
-or a failed handler; Dapr dead-letters it to `<topic>.dlq`).
+Each delivery answers HTTP 200 with SUCCESS, RETRY (transient failure) or DROP (invalid
+payload or a failed handler; Dapr dead-letters it to `<topic>.dlq`).
 """
 
 import logging

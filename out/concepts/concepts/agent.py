@@ -2,8 +2,8 @@
 `learning.concept-response` events, and `POST /agent/ask` directly.
 
 Stateless: a session's conversation lives in the state store under `conversation:{session_id}`
-(the last 20 items, appended under its ETag), so any replica serves any turn. The Agents SDK is
-imported on the first turn only (`agent_runtime`). Without OPENAI_API_KEY the agent is off:
+(the last 20 items, appended under its ETag), so any replica serves any turn. The Agents SDK
+is imported on the first turn only (`agent_runtime`). Without OPENAI_API_KEY the agent is off:
 `/agent/ask` answers 503, request events are retried, and `/ready` says why.
 """
 
@@ -125,8 +125,8 @@ async def ask_agent(client: DaprClient, event: LearningConceptRequest) -> Learni
 async def answer_request(
     event: LearningConceptRequest, context: EventContext, client: DaprClient
 ) -> None:
-    """Answer one `learning.concept-request` event: publish the agent's reply to `learning.concept-
-    response`, with the request's trace.
+    """Answer one `learning.concept-request` event: publish the agent's reply to
+    `learning.concept-response`, with the request's trace.
 
     No key, an unreachable model or a timeout raise transient errors, so the event is retried
     (and dead-lettered once Dapr's retries run out); nothing is published without the model's

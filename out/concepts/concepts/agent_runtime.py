@@ -1,7 +1,8 @@
 """Everything of the concepts agent that touches the OpenAI Agents SDK.
 
-`agent.py` imports this module on the first turn, so the rest of the service never pays for the
-SDK. `MODEL_SLOT.model` replaces the configured model (tests install a scripted one there).
+`agent.py` imports this module on the first turn, so the rest of the service never pays for
+the SDK. `MODEL_SLOT.model` replaces the configured model (tests install a scripted one
+there).
 """
 
 from dataclasses import dataclass

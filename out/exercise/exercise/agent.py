@@ -1,9 +1,9 @@
-"""The agent of the exercise service: it answers `exercise.request` events with `exercise.response`
-events, and `POST /agent/ask` directly.
+"""The agent of the exercise service: it answers `exercise.request` events with
+`exercise.response` events, and `POST /agent/ask` directly.
 
 Stateless: a session's conversation lives in the state store under `conversation:{session_id}`
-(the last 20 items, appended under its ETag), so any replica serves any turn. The Agents SDK is
-imported on the first turn only (`agent_runtime`). Without OPENAI_API_KEY the agent is off:
+(the last 20 items, appended under its ETag), so any replica serves any turn. The Agents SDK
+is imported on the first turn only (`agent_runtime`). Without OPENAI_API_KEY the agent is off:
 `/agent/ask` answers 503, request events are retried, and `/ready` says why.
 """
 
@@ -75,8 +75,8 @@ def remember(current: Conversation | None, turn: list[dict[str, Any]]) -> Conver
 
 
 def reply_event(event: ExerciseRequest, answer: str) -> ExerciseResponse:
-    """The reply to `event`: `request_id`, `user_id`, `session_id`, `exercise_id`, `concept` copied
-    from it, the model's answer in `prompt`.
+    """The reply to `event`: `request_id`, `user_id`, `session_id`, `exercise_id`, `concept`
+    copied from it, the model's answer in `prompt`.
 
     `passed`, `feedback`: not produced by the agent, so None or their type's empty value; fill
     them here if this service knows them.
@@ -129,8 +129,8 @@ async def ask_agent(client: DaprClient, event: ExerciseRequest) -> ExerciseRespo
 
 
 async def answer_request(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
-    """Answer one `exercise.request` event: publish the agent's reply to `exercise.response`, with
-    the request's trace.
+    """Answer one `exercise.request` event: publish the agent's reply to `exercise.response`,
+    with the request's trace.
 
     No key, an unreachable model or a timeout raise transient errors, so the event is retried
     (and dead-lettered once Dapr's retries run out); nothing is published without the model's

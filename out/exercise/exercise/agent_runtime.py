@@ -1,7 +1,8 @@
 """Everything of the exercise agent that touches the OpenAI Agents SDK.
 
-`agent.py` imports this module on the first turn, so the rest of the service never pays for the
-SDK. `MODEL_SLOT.model` replaces the configured model (tests install a scripted one there).
+`agent.py` imports this module on the first turn, so the rest of the service never pays for
+the SDK. `MODEL_SLOT.model` replaces the configured model (tests install a scripted one
+there).
 """
 
 from dataclasses import dataclass
@@ -54,8 +55,8 @@ def configured_model() -> Model:
 
 
 def attempts_tool(client: DaprClient, event: ExerciseRequest) -> FunctionTool:
-    """The tool that reads `attempts:{user_id}` for the request (`user_id` from the request, never
-    from the model).
+    """The tool that reads `attempts:{user_id}` for the request (`user_id` from the request,
+    never from the model).
     """
 
     async def read_attempts() -> str:

@@ -1,4 +1,5 @@
-"""progress: Tracks each learner's progress from every LearnFlow event and raises struggle alerts.
+"""progress: Tracks each learner's progress from every LearnFlow event and raises struggle
+alerts.
 
 FastAPI app that runs beside a Dapr sidecar (app id `progress`, port 8006).
 """

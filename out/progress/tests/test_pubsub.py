@@ -1,5 +1,5 @@
-"""Deliveries as daprd makes them (CloudEvents), `/dapr/subscribe`, and what the publishers hand to
-the Dapr client.
+"""Deliveries as daprd makes them (CloudEvents), `/dapr/subscribe`, and what the publishers hand
+to the Dapr client.
 """
 
 import asyncio

@@ -1,5 +1,5 @@
-"""Events of the triage service: a pydantic model per topic it subscribes to or publishes, and the
-context of a delivery.
+"""Events of the triage service: a pydantic model per topic it subscribes to or publishes, and
+the context of a delivery.
 
 Models ignore fields they do not know, so a producer can add fields without breaking this
 service.
