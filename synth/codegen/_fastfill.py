@@ -17,7 +17,7 @@ from functools import cache
 import libcst as cst
 from libcst.helpers._template import mangle_template, unmangled_name
 
-__all__ = ["fill_template", "names_in"]
+__all__ = ["fill_template", "names_in", "statement_names"]
 
 _CONFIG = cst.PartialParserConfig(python_version="3.11")
 Step = tuple[str, int | None]
@@ -133,3 +133,29 @@ def fill_template(template: str, replacements: Mapping[str, cst.CSTNode]) -> cst
     filled = _splice(module, edits)
     assert isinstance(filled, cst.Module)
     return filled
+
+
+@cache
+def _static_names(template: str, names: frozenset[str]) -> tuple[frozenset[str], ...]:
+    """Per top-level statement of the template: the names it uses outside its placeholders."""
+    module, _ = _parsed(template, names)
+    out = []
+    for stmt in module.body:
+        found = {n for n in names_in(stmt) if unmangled_name(n) is None}
+        out.append(frozenset(found))
+    return tuple(out)
+
+
+def statement_names(template: str, replacements: Mapping[str, cst.CSTNode]) -> list[set[str]]:
+    """For each top-level statement of the filled template, every name it uses."""
+    key = frozenset(replacements)
+    _, occurrences = _parsed(template, key)
+    found = [set(names) for names in _static_names(template, key)]
+    seen: set[tuple[int, str]] = set()
+    for name, path in occurrences:
+        index = path[0][1]
+        if index is None or (index, name) in seen:
+            continue
+        seen.add((index, name))
+        found[index] |= names_in(replacements[name])
+    return found

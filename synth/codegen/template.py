@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from synth.codegen._fastfill import fill_template, names_in
+from synth.codegen._fastfill import fill_template, statement_names
 from synth.codegen.imports import ImportRequest
 from synth.codegen.units import Unit
 
@@ -59,35 +59,33 @@ def build_template_units(
 ) -> TemplateUnits:
     """Expand `template` with node `replacements` and split it into imports and units.
 
-    Every unit of the template carries all of the template's imports, so a unit inserted on its
-    own (by add-feature) brings what it needs; the imports pass drops the unused ones' duplicates.
+    Each unit carries the template imports it uses, so a unit inserted on its own (by
+    add-feature) brings exactly what it needs.
     """
     module = fill_template(template, replacements)
+    used_names = statement_names(template, replacements)
     imports: list[ImportRequest] = []
-    statements: list[cst.BaseStatement] = []
-    for stmt in module.body:
+    statements: list[tuple[cst.BaseStatement, set[str]]] = []
+    for stmt, names in zip(module.body, used_names, strict=True):
         found = imports_of(stmt)
         if found is not None:
             imports.extend(found)
         else:
-            statements.append(stmt)
-    units = tuple(Unit(stmt, _used_imports(stmt, imports), container) for stmt in statements)
+            statements.append((stmt, names))
+    units = tuple(
+        Unit(stmt, _used_imports(names, imports), container) for stmt, names in statements
+    )
     return TemplateUnits(tuple(imports), units)
 
 
-def _used_imports(
-    stmt: cst.BaseStatement, imports: list[ImportRequest]
-) -> tuple[ImportRequest, ...]:
-    """The subset of `imports` that `stmt` refers to (plus `from __future__` ones, always)."""
-    names = names_in(stmt)
+def _used_imports(names: set[str], imports: list[ImportRequest]) -> tuple[ImportRequest, ...]:
+    """The subset of `imports` a statement using `names` refers to (`__future__` always)."""
     used = []
     for request in imports:
         if (
             request.module == "__future__"
-            or request.name is None
-            and request.module.split(".")[0] in names
-            or request.name is not None
-            and request.name in names
+            or (request.name is None and request.module.split(".")[0] in names)
+            or (request.name is not None and request.name in names)
         ):
             used.append(request)
     return tuple(used)
