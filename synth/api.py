@@ -168,7 +168,9 @@ def _render(workspace: Workspace) -> ChangeSet:
 def _gate(changes: ChangeSet, workspace: Workspace) -> None:
     """ruff over the changed Python files, under the service's own config; no new findings."""
     config = workspace.current_text("pyproject.toml") or ""
-    after = {c.path: c.after for c in changes.changed if c.path.endswith(".py")}
+    after = {
+        c.path: c.after for c in changes.changed if c.path.endswith(".py") and c.after is not None
+    }
     if not after:
         return
     findings = ruff_check_tree(after, config)

@@ -11,7 +11,12 @@ from synth.codegen.nodes import (
     build_name,
     build_str,
 )
-from synth.codegen.template import TemplateUnits, build_template_units, imports_of
+from synth.codegen.template import (
+    TemplateUnits,
+    build_template_units,
+    expand_template,
+    imports_of,
+)
 from synth.codegen.units import (
     Identity,
     Unit,
@@ -22,6 +27,7 @@ from synth.codegen.units import (
     identity_key,
     identity_of,
     replace_units,
+    statements,
     unit_fingerprints,
 )
 
@@ -42,6 +48,7 @@ __all__ = [
     "build_template_units",
     "ensure_imports",
     "ensure_units",
+    "expand_template",
     "find_unit",
     "fingerprint",
     "identity_key",
@@ -49,5 +56,6 @@ __all__ = [
     "import_block_end",
     "imports_of",
     "replace_units",
+    "statements",
     "unit_fingerprints",
 ]

@@ -163,7 +163,7 @@ def ensure_imports(
     party = frozenset(first_party)
     body = list(module.body)
     start, end = _block_bounds(body)
-    block = body[start:end]
+    block: list[cst.BaseStatement] = list(body[start:end])
     changed = False
     for request in sorted(set(requests), key=lambda r: (r.module, r.name or "")):
         if _has(block, request):

@@ -8,13 +8,15 @@ pass; every other top-level statement becomes a Unit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import libcst as cst
 
 from synth.codegen._fastfill import fill_template, statement_names
 from synth.codegen.imports import ImportRequest
-from synth.codegen.units import Unit
+from synth.codegen.units import Statement, Unit
 
-__all__ = ["TemplateUnits", "build_template_units", "imports_of"]
+__all__ = ["TemplateUnits", "build_template_units", "expand_template", "imports_of"]
 
 _CONFIG = cst.PartialParserConfig(python_version="3.11")
 
@@ -57,6 +59,13 @@ def imports_of(stmt: cst.BaseStatement) -> tuple[ImportRequest, ...] | None:
 def build_template_units(
     template: str, *, container: str | None = None, **replacements: cst.CSTNode
 ) -> TemplateUnits:
+    """`expand_template` with the replacements as keyword arguments."""
+    return expand_template(template, replacements, container=container)
+
+
+def expand_template(
+    template: str, replacements: Mapping[str, cst.CSTNode], *, container: str | None = None
+) -> TemplateUnits:
     """Expand `template` with node `replacements` and split it into imports and units.
 
     Each unit carries the template imports it uses, so a unit inserted on its own (by
@@ -65,15 +74,15 @@ def build_template_units(
     module = fill_template(template, replacements)
     used_names = statement_names(template, replacements)
     imports: list[ImportRequest] = []
-    statements: list[tuple[cst.BaseStatement, set[str]]] = []
+    found_units: list[tuple[Statement, set[str]]] = []
     for stmt, names in zip(module.body, used_names, strict=True):
         found = imports_of(stmt)
         if found is not None:
             imports.extend(found)
         else:
-            statements.append((stmt, names))
+            found_units.append((stmt, names))
     units = tuple(
-        Unit(stmt, _used_imports(names, imports), container) for stmt, names in statements
+        Unit(stmt, _used_imports(names, imports), container) for stmt, names in found_units
     )
     return TemplateUnits(tuple(imports), units)
 

@@ -36,10 +36,12 @@ __all__ = [
     "identity_key",
     "identity_of",
     "replace_units",
+    "statements",
     "unit_fingerprints",
 ]
 
 Identity = tuple[str, ...]
+Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
 _ROUTE_VERBS = frozenset({"get", "post", "put", "delete", "patch", "head", "options"})
 _EMPTY = cst.Module(body=[])
 
@@ -48,7 +50,7 @@ _EMPTY = cst.Module(body=[])
 class Unit:
     """One generated statement, where it lives, and what it needs imported."""
 
-    node: cst.BaseStatement
+    node: Statement
     imports: tuple[ImportRequest, ...] = ()
     container: str | None = None
     identity: Identity = field(default=())
@@ -107,7 +109,16 @@ def identity_of(stmt: cst.BaseStatement) -> Identity | None:
     return None
 
 
-def _body_of(module: cst.Module, container: str | None) -> Sequence[cst.BaseStatement] | None:
+def statements(body: Sequence[cst.BaseStatement]) -> list[Statement]:
+    """A block's statements, typed as what they always are (simple lines or compound)."""
+    return [
+        stmt
+        for stmt in body
+        if isinstance(stmt, cst.SimpleStatementLine | cst.BaseCompoundStatement)
+    ]
+
+
+def _body_of(module: cst.Module, container: str | None) -> Sequence[Statement] | None:
     if container is None:
         return module.body
     for stmt in module.body:
@@ -116,13 +127,13 @@ def _body_of(module: cst.Module, container: str | None) -> Sequence[cst.BaseStat
             and stmt.name.value == container
             and isinstance(stmt.body, cst.IndentedBlock)
         ):
-            return stmt.body.body
+            return statements(stmt.body.body)
     return None
 
 
 def find_unit(
     module: cst.Module, identity: Identity, container: str | None = None
-) -> cst.BaseStatement | None:
+) -> Statement | None:
     """The statement with `identity` in the module (or in class `container`), or None."""
     body = _body_of(module, container)
     if body is None:
@@ -139,7 +150,7 @@ def _normalized(node: cst.BaseStatement) -> str:
     return ast.dump(ast.parse(code))
 
 
-def _spaced(unit: Unit, after: cst.BaseStatement | None) -> cst.BaseStatement:
+def _spaced(unit: Unit, after: Statement | None) -> Statement:
     """Blank lines before an inserted unit: black's layout for what it follows and what it is."""
     node = unit.node
     comments = [line for line in node.leading_lines if line.comment is not None]
@@ -197,14 +208,14 @@ def _insert(module: cst.Module, unit: Unit, predecessors: list[Identity]) -> cst
         if position + 1 < len(body):
             body[position + 1] = _respace_follower(body[position + 1], body[position])
         return module.with_changes(body=body)
-    new_body: list[cst.BaseStatement] = []
+    new_body: list[Statement] = []
     for stmt in module.body:
         if (
             isinstance(stmt, cst.ClassDef)
             and stmt.name.value == unit.container
             and isinstance(stmt.body, cst.IndentedBlock)
         ):
-            inner = list(stmt.body.body)
+            inner = statements(stmt.body.body)
             position = _position(inner, predecessors, default=len(inner))
             after = inner[position - 1] if position > 0 else None
             inner.insert(position, _spaced(unit, after))
@@ -219,7 +230,7 @@ def _default_position(module: cst.Module, unit: Unit) -> int:
     return import_block_end(module)
 
 
-def _position(body: Sequence[cst.BaseStatement], predecessors: list[Identity], default: int) -> int:
+def _position(body: Sequence[Statement], predecessors: list[Identity], default: int) -> int:
     for identity in reversed(predecessors):
         for index, stmt in enumerate(body):
             if identity_of(stmt) == identity:
@@ -227,9 +238,7 @@ def _position(body: Sequence[cst.BaseStatement], predecessors: list[Identity], d
     return default
 
 
-def _respace_follower(
-    follower: cst.BaseStatement, inserted: cst.BaseStatement
-) -> cst.BaseStatement:
+def _respace_follower(follower: Statement, inserted: Statement) -> Statement:
     """A def/class next to a def/class is separated by two blank lines (black's rule)."""
     pair = (follower, inserted)
     if any(isinstance(n, cst.FunctionDef | cst.ClassDef) for n in pair):
@@ -270,15 +279,15 @@ def unit_fingerprints(module: cst.Module, containers: Iterable[str] = ()) -> dic
 
 
 def replace_units(
-    module: cst.Module, replacements: dict[tuple[Identity, str | None], cst.BaseStatement]
+    module: cst.Module, replacements: dict[tuple[Identity, str | None], Statement]
 ) -> cst.Module:
     """`module` with each unit (identity, container) swapped for its replacement node.
 
     The replaced statement keeps its own leading lines (comments and spacing stay the owner's).
     """
 
-    def swap(body: Sequence[cst.BaseStatement], container: str | None) -> list[cst.BaseStatement]:
-        out: list[cst.BaseStatement] = []
+    def swap(body: Sequence[Statement], container: str | None) -> list[Statement]:
+        out: list[Statement] = []
         for stmt in body:
             identity = identity_of(stmt)
             new = replacements.get((identity, container)) if identity else None
@@ -289,7 +298,7 @@ def replace_units(
                 and isinstance(stmt.body, cst.IndentedBlock)
                 and any(c == stmt.name.value for _, c in replacements)
             ):
-                inner = swap(stmt.body.body, stmt.name.value)
+                inner = swap(statements(stmt.body.body), stmt.name.value)
                 stmt = stmt.with_changes(body=stmt.body.with_changes(body=inner))
             out.append(stmt)
         return out

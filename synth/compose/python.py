@@ -55,12 +55,15 @@ def apply_python(
     drifted: list[OwnedDrift] = []
     for path in sorted(by_path):
         owned = by_path[path]
-        units = [unit for _, unit in owned]
+        path_units: list[Unit] = [unit for _, unit in owned]
         owner = {(u.identity, u.container): f for f, u in owned}
-        module, inserted, drifts = ensure_units(workspace.module(path), units)
+        module, inserted, drifts = ensure_units(workspace.module(path), path_units)
         inserted_set = set(inserted)
         wanted: list[ImportRequest] = [
-            request for unit in units if unit.identity in inserted_set for request in unit.imports
+            request
+            for unit in path_units
+            if unit.identity in inserted_set
+            for request in unit.imports
         ]
         if wanted:
             module = ensure_imports(module, wanted, first_party=[first_party, "tests"])

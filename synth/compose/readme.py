@@ -75,9 +75,9 @@ def ensure_readme(
         else:
             position = len(existing) if index else 0
         existing.insert(position, _Section(section.heading, ["", *section.body.splitlines(), ""]))
-    for section in existing:
-        if section.heading == CONFIG_HEADING:
-            _ensure_rows(section, variables)
+    for present in existing:
+        if present.heading == CONFIG_HEADING:
+            _ensure_rows(present, variables)
     if preamble and preamble[-1] != "":
         preamble.append("")
     return _render(preamble, existing)

@@ -16,7 +16,7 @@ import tomlkit
 from libcst.metadata import MetadataWrapper, PositionProvider
 from tomlkit.items import Array, Table
 
-from synth.codegen import fingerprint, identity_key, identity_of
+from synth.codegen import fingerprint, identity_key, identity_of, statements
 from synth.codegen.template import imports_of
 from synth.compose.pyproject import requirement_name, requirement_names
 from synth.manifests import parse_yaml, render_yaml
@@ -48,7 +48,7 @@ def _units(module: cst.Module, containers: frozenset[str]) -> dict[str, cst.Base
             and stmt.name.value in containers
             and isinstance(stmt.body, cst.IndentedBlock)
         ):
-            for inner in stmt.body.body:
+            for inner in statements(stmt.body.body):
                 inner_identity = identity_of(inner)
                 if inner_identity is not None:
                     found[identity_key(inner_identity, stmt.name.value)] = inner

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import libcst as cst
 
-from synth.codegen import Unit, build_docstring, build_name, build_str, build_template_units
+from synth.codegen import Unit, build_docstring, build_name, build_str, expand_template
 from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
 from synth.spec import FeatureName, ServiceSpec
 
@@ -422,7 +422,7 @@ class AppFeature(Feature):
         summary = build_str(spec.description or f"The {spec.name} service")
 
         def units(template: str, **nodes: cst.CSTNode) -> tuple[Unit, ...]:
-            return build_template_units(template, **nodes).units
+            return expand_template(template, nodes).units
 
         doc = build_docstring(
             f"{spec.name}: {spec.description or 'a Dapr service'}\n\n"

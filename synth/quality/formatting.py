@@ -14,16 +14,20 @@ import os
 import tempfile
 from pathlib import Path
 
+from importlib.metadata import version
+
 import black
+from black.mode import Mode, TargetVersion
+from black.parsing import InvalidInput
 
 from synth.errors import GateError
 
 __all__ = ["LINE_LENGTH", "format_source", "is_black_stable"]
 
 LINE_LENGTH = 100
-_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=LINE_LENGTH)
+_MODE = Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
 _MEMO: dict[str, str] = {}
-_SALT = f"{black.__version__}|{_MODE.get_cache_key()}".encode()
+_SALT = f"{version('black')}|{_MODE.get_cache_key()}".encode()
 
 
 def _cache_dir() -> Path | None:
@@ -71,7 +75,7 @@ def format_source(source: str, path: str = "<generated>") -> str:
     if cached is None:
         try:
             cached = black.format_str(source, mode=_MODE)
-        except black.InvalidInput as exc:
+        except InvalidInput as exc:
             raise GateError(f"{path}: black cannot parse the generated code ({exc})") from exc
         _store(key, cached)
     _MEMO[key] = cached

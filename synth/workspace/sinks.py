@@ -80,16 +80,16 @@ def _write_in_place(changes: ChangeSet, root: Path) -> None:
                 staged.append((None, target))
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(change.after)
             if target.exists():
-                shutil.copymode(target, temp)
-            staged.append((Path(temp), target))
+                shutil.copymode(target, temp_name)
+            staged.append((Path(temp_name), target))
     except OSError as exc:
-        for temp, _ in staged:
-            if temp is not None:
-                temp.unlink(missing_ok=True)
+        for staged_temp, _ in staged:
+            if staged_temp is not None:
+                staged_temp.unlink(missing_ok=True)
         raise TargetError(
             f"{root}: cannot stage changes ({exc.strerror}); nothing written"
         ) from exc
