@@ -12,9 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from pathlib import Path
-
 from importlib.metadata import version
+from pathlib import Path
 
 import black
 from black.mode import Mode, TargetVersion
