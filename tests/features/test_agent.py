@@ -31,7 +31,11 @@ def _after(plan: ServicePlan, path: str) -> str:
 def _function(source: str, name: str) -> str:
     """The source of the top-level function `name` (as black wrote it)."""
     tree = ast.parse(source)
-    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name)
+    node = next(
+        n
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == name
+    )
     return ast.get_source_segment(source, node) or ""
 
 
