@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from synth.codegen import unit_fingerprints
+from synth.codegen import source_fingerprints
 from synth.compose.deploy import apply_deploy_files
 from synth.compose.lines import ensure_env_example, ensure_lines
 from synth.compose.provenance import RECORD_FILE, content_hash, render_record
@@ -19,7 +20,7 @@ from synth.compose.readme import ensure_readme
 from synth.errors import GateError, TargetError
 from synth.features.base import Contribution, EnvVar, ReadmeSection
 from synth.features.registry import available_features, plan_features
-from synth.manifests import build_deploy_files, build_platform_files
+from synth.manifests import DeployFiles, build_deploy_files, build_platform_files, render_yaml
 from synth.quality import format_source, is_black_stable, ruff_check_tree
 from synth.spec import FeatureName, ServiceSpec
 from synth.workspace import ChangeSet, FileChange, Workspace
@@ -89,16 +90,18 @@ def compose_service(
     features = plan_features(requested)
     names = tuple(f.name for f in features)
     active = frozenset(names)
-    owned = [(f.name, f.contribute(spec, active)) for f in features]
+    owned = [(f.name, _contribution(f.name, spec, active)) for f in features]
     contributions = [c for _, c in owned]
     report = apply_python(workspace, owned, spec.package)
     _apply_project_files(workspace, spec, names, contributions)
-    apply_deploy_files(workspace, build_deploy_files(spec, active))
+    apply_deploy_files(workspace, *_deploy_files(spec, active))
     rendered = _render(workspace)
     _gate(rendered, workspace)
     containers = containers_of(contributions)
+    text = {c.path: c.after for c in rendered.files if c.after is not None}
     units = {
-        path: unit_fingerprints(module, containers) for path, module in workspace.python.items()
+        path: source_fingerprints(module, text[path], containers)
+        for path, module in workspace.python.items()
     }
     hashes = {c.path: content_hash(c.after) for c in rendered.files if c.after is not None}
     recorded = spec.model_copy(update={"features": tuple(n for n in names if n not in _ALWAYS)})
@@ -108,13 +111,30 @@ def compose_service(
     return ServicePlan(spec, names, changes, report, hashes, units)
 
 
+@lru_cache(maxsize=256)
+def _contribution(
+    name: FeatureName, spec: ServiceSpec, active: frozenset[FeatureName]
+) -> Contribution:
+    """A feature's contribution; pure, so computed once per (feature, spec, feature set)."""
+    return available_features()[name].contribute(spec, active)
+
+
+@lru_cache(maxsize=64)
+def _deploy_files(
+    spec: ServiceSpec, active: frozenset[FeatureName]
+) -> tuple[DeployFiles, dict[str, str]]:
+    """The deploy documents of a service and their rendered text, built once per input."""
+    files = build_deploy_files(spec, active)
+    return files, {path: render_yaml(docs) for path, docs in files.yaml.items()}
+
+
 def compose_platform(plans: Sequence[ServicePlan], root: Path) -> ChangeSet:
     """The platform files at `root` (dapr.yaml for `dapr run -f`, shared components, k8s)."""
     workspace = Workspace(root=root)
     files = build_platform_files(
         [p.spec for p in plans], {p.spec.name: frozenset(p.features) for p in plans}
     )
-    apply_deploy_files(workspace, files)
+    apply_deploy_files(workspace, files, {p: render_yaml(d) for p, d in files.yaml.items()})
     return _render(workspace)
 
 

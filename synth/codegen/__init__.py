@@ -27,6 +27,7 @@ from synth.codegen.units import (
     identity_key,
     identity_of,
     replace_units,
+    source_fingerprints,
     statements,
     unit_fingerprints,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "import_block_end",
     "imports_of",
     "replace_units",
+    "source_fingerprints",
     "statements",
     "unit_fingerprints",
 ]

@@ -36,6 +36,7 @@ __all__ = [
     "identity_key",
     "identity_of",
     "replace_units",
+    "source_fingerprints",
     "statements",
     "unit_fingerprints",
 ]
@@ -304,3 +305,35 @@ def replace_units(
         return out
 
     return module.with_changes(body=swap(module.body, None))
+
+
+def _hash_ast(node: ast.stmt) -> str:
+    dumped = ast.dump(ast.Module(body=[node], type_ignores=[]))
+    return hashlib.sha256(dumped.encode("utf-8")).hexdigest()[:12]
+
+
+def source_fingerprints(
+    module: cst.Module, source: str, containers: Iterable[str] = ()
+) -> dict[str, str]:
+    """`unit_fingerprints` of `module` read from `source`, its rendered text (same statements).
+
+    One `ast.parse` of the whole file instead of a codegen and a parse per unit.
+    """
+    tree = ast.parse(source)
+    wanted = set(containers)
+    found: dict[str, str] = {}
+    for stmt, node in zip(module.body, tree.body, strict=True):
+        identity = identity_of(stmt)
+        if identity is not None:
+            found[identity_key(identity)] = _hash_ast(node)
+        if (
+            isinstance(stmt, cst.ClassDef)
+            and stmt.name.value in wanted
+            and isinstance(stmt.body, cst.IndentedBlock)
+            and isinstance(node, ast.ClassDef)
+        ):
+            for inner, inner_node in zip(statements(stmt.body.body), node.body, strict=True):
+                inner_identity = identity_of(inner)
+                if inner_identity is not None:
+                    found[identity_key(inner_identity, stmt.name.value)] = _hash_ast(inner_node)
+    return found

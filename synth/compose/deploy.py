@@ -13,12 +13,12 @@ from synth.workspace import Workspace
 __all__ = ["apply_deploy_files"]
 
 
-def apply_deploy_files(workspace: Workspace, files: DeployFiles) -> None:
-    """Stage every deploy file into `workspace`."""
+def apply_deploy_files(workspace: Workspace, files: DeployFiles, rendered: dict[str, str]) -> None:
+    """Stage every deploy file into `workspace` (`rendered`: each YAML file's text when new)."""
     for path, documents in sorted(files.yaml.items()):
         existing = workspace.current_text(path)
         if existing is None:
-            workspace.text[path] = render_yaml(documents)
+            workspace.text[path] = rendered[path]
             continue
         merged = merge_documents(parse_yaml(existing, path), documents)
         rendered = render_yaml(merged)
