@@ -63,19 +63,26 @@ def test_a_memory_run_crosses_services_and_stops_cleanly_on_sigterm(
         with httpx.Client(timeout=5) as http:
             for service in services.values():
                 assert http.get(f"{service['url']}/ready").status_code == 200
-            published = http.post(
-                f"{services['triage']['dapr_http_url']}/v1.0/publish/pubsub/learning.query",
-                json=query,
-            )
-            assert published.status_code == 204
             state = f"{services['progress']['dapr_http_url']}/v1.0/state/statestore"
-            deadline = time.monotonic() + 30
-            while True:
-                got = http.get(f"{state}/progress:{user}")
-                if got.status_code == 200 and "learning.concept-response" in got.json()["topics"]:
-                    break
-                assert time.monotonic() < deadline, "the in-memory flow did not reach progress"
-                time.sleep(0.05)
+
+            def wait_for_topic(topic: str) -> None:
+                deadline = time.monotonic() + 30
+                while True:
+                    got = http.get(f"{state}/progress:{user}")
+                    if got.status_code == 200 and topic in got.json()["topics"]:
+                        return
+                    assert time.monotonic() < deadline, f"{topic} did not reach progress"
+                    time.sleep(0.05)
+
+            def publish(via: str, topic: str, data: dict[str, object]) -> None:
+                url = f"{services[via]['dapr_http_url']}/v1.0/publish/pubsub/{topic}"
+                assert http.post(url, json=data).status_code == 204
+
+            # A known learner first (a new learner's first writes race: see test_learnflow).
+            publish("progress", "code.error-hint", {**query, "hint": "h", "attempt": 1})
+            wait_for_topic("code.error-hint")
+            publish("triage", "learning.query", query)
+            wait_for_topic("learning.concept-response")
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
     finally:

@@ -55,6 +55,14 @@ def events_of(e2e_db: Any, topic: str, user: str) -> list[dict[str, Any]]:
     return found
 
 
+def drained(e2e_db: Any, topic: str, group: str) -> bool:
+    """Every event on `topic` was delivered to `group` and acknowledged."""
+    for info in e2e_db.client.xinfo_groups(topic):
+        if info["name"] == group.encode():
+            return bool(info["pending"] == 0 and info["lag"] == 0)
+    return False
+
+
 def query(user: str, text: str) -> dict[str, str]:
     return {"request_id": f"r-{user}", "user_id": user, "session_id": f"s-{user}", "text": text}
 
@@ -71,9 +79,27 @@ def exercise(user: str, number: int, *, passed: bool) -> dict[str, object]:
     }
 
 
+def hint(user: str) -> dict[str, object]:
+    return {
+        "request_id": f"r-{user}",
+        "user_id": user,
+        "session_id": f"s-{user}",
+        "hint": "Check the loop bound.",
+        "attempt": 1,
+    }
+
+
+def known_learner(platform: Any, e2e_db: Any, user: str) -> None:
+    """Give `user` a progress record first: the generated update helper loses one of two
+    concurrent first writes of a new key (see the xfail test at the end)."""
+    platform.publish("code.error-hint", hint(user), via="progress")
+    platform.eventually(lambda: progress_of(e2e_db, user), "the learner's first event recorded")
+
+
 def test_query_flows_through_triage_and_concepts_into_progress(
     platform: Any, e2e_db: Any, user: str
 ) -> None:
+    known_learner(platform, e2e_db, user)
     platform.publish("learning.query", query(user, "How does a for loop work?"), via="triage")
 
     def recorded() -> dict[str, Any] | None:
@@ -81,8 +107,8 @@ def test_query_flows_through_triage_and_concepts_into_progress(
         return progress if progress and set(progress["topics"]) >= FLOW else None
 
     progress = platform.eventually(recorded, "progress recording query, routing and answer")
-    assert progress["topics"] == {topic: 1 for topic in FLOW}
-    assert progress["events"] == 3 and progress["failed"] == {}
+    assert progress["topics"] == {"code.error-hint": 1, **{topic: 1 for topic in FLOW}}
+    assert progress["events"] == 4 and progress["failed"] == {}
     routed = events_of(e2e_db, "learning.routed", user)
     assert [(r["target"], r["request_id"]) for r in routed] == [("concepts", f"r-{user}")]
     requests = events_of(e2e_db, "learning.concept-request", user)
@@ -99,8 +125,6 @@ def test_query_flows_through_triage_and_concepts_into_progress(
 def test_repeated_failed_exercises_raise_a_struggle_alert(
     platform: Any, e2e_db: Any, user: str
 ) -> None:
-    # A first passed exercise creates the learner's record (see the report: two concurrent
-    # first writes of a new key race in the generated update helper).
     platform.publish("exercise.response", exercise(user, 0, passed=True), via="progress")
     platform.eventually(lambda: progress_of(e2e_db, user), "the first exercise recorded")
     for number in (1, 2, 3):
@@ -139,16 +163,9 @@ def test_a_poison_event_goes_to_the_dead_letter_topic(
 
 def test_a_duplicate_delivery_is_processed_once(platform: Any, e2e_db: Any, user: str) -> None:
     event_id = f"dup-{user}"
-    hint = {
-        "request_id": f"r-{user}",
-        "user_id": user,
-        "session_id": f"s-{user}",
-        "hint": "Check the loop bound.",
-        "attempt": 1,
-    }
-    platform.publish("code.error-hint", hint, via="progress", event_id=event_id)
+    platform.publish("code.error-hint", hint(user), via="progress", event_id=event_id)
     platform.eventually(lambda: progress_of(e2e_db, user), "the first delivery recorded")
-    platform.publish("code.error-hint", hint, via="progress", event_id=event_id)
+    platform.publish("code.error-hint", hint(user), via="progress", event_id=event_id)
 
     platform.eventually(
         lambda: any(event_id in line and "handled already" in line for line in platform.lines),
@@ -182,3 +199,22 @@ def test_a_restarted_sidecar_is_picked_up_without_restarting_the_service(
         "an answer from concepts after its sidecar restarted",
     )
     assert answers[0]["concept"] == "recursion"
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="generated state.py update_value(): when the key is missing it writes with no ETag and "
+    "no first-write concurrency, so of two concurrent first events of a learner one is lost",
+)
+def test_concurrent_first_events_of_a_new_learner_are_all_counted(
+    platform: Any, e2e_db: Any, user: str
+) -> None:
+    learners = [f"{user}-{n}" for n in range(5)]
+    for learner in learners:
+        for _ in range(3):
+            platform.publish("code.error-hint", hint(learner), via="progress")
+    platform.eventually(
+        lambda: drained(e2e_db, "code.error-hint", "progress"),
+        "every event acknowledged",
+    )
+    assert [progress_of(e2e_db, learner)["events"] for learner in learners] == [3] * 5
