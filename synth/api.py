@@ -84,15 +84,21 @@ def new_service(
 
 
 def compose_service(
-    spec: ServiceSpec, requested: Sequence[FeatureName], workspace: Workspace
+    spec: ServiceSpec,
+    requested: Sequence[FeatureName],
+    workspace: Workspace,
+    insert: frozenset[FeatureName] | None = None,
 ) -> ServicePlan:
-    """Apply the planned features to `workspace` and run the passes; nothing is written."""
+    """Apply the planned features to `workspace` and run the passes; nothing is written.
+
+    `insert` limits which features may insert missing units (add-feature: only the new ones).
+    """
     features = plan_features(requested)
     names = tuple(f.name for f in features)
     active = frozenset(names)
     owned = [(f.name, _contribution(f.name, spec, active)) for f in features]
     contributions = [c for _, c in owned]
-    report = apply_python(workspace, owned, spec.package)
+    report = apply_python(workspace, owned, spec.package, insert)
     _apply_project_files(workspace, spec, names, contributions)
     apply_deploy_files(workspace, *_deploy_files(spec, active))
     rendered = _render(workspace)

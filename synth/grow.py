@@ -52,9 +52,9 @@ def add_features(root: Path, requested: Sequence[FeatureName]) -> GrowthResult:
     features = tuple(
         f.name for f in plan_features([*record.features, *requested]) if f.name not in ()
     )
+    wanted = frozenset({f.name for f in plan_features(requested)} - set(record.features))
     fresh = compose_service(record.spec, features, Workspace(root=None))
-    merged = compose_service(record.spec, features, Workspace(root=root))
-    wanted = {f.name for f in plan_features(requested)} - set(record.features)
+    merged = compose_service(record.spec, features, Workspace(root=root), insert=wanted)
     skipped = [d for d in merged.python.drifted if d.feature in wanted]
     fresh_files = fresh.contents()
     upgrades, stuck = _upgrades(record, fresh, merged)

@@ -20,11 +20,10 @@ def apply_deploy_files(workspace: Workspace, files: DeployFiles, rendered: dict[
         if existing is None:
             workspace.text[path] = rendered[path]
             continue
-        merged = merge_documents(parse_yaml(existing, path), documents)
-        rendered = render_yaml(merged)
-        workspace.text[path] = (
-            existing if rendered == render_yaml(parse_yaml(existing, path)) else rendered
-        )
+        current = parse_yaml(existing, path)
+        baseline = render_yaml(current)
+        merged = render_yaml(merge_documents(current, documents))
+        workspace.text[path] = existing if merged == baseline else merged
     for path, text in sorted(files.text.items()):
-        if workspace.current_text(path) is None:
-            workspace.text[path] = text
+        existing = workspace.current_text(path)
+        workspace.text[path] = text if existing is None else existing

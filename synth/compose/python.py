@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from synth.codegen import ImportRequest, Unit, UnitDrift, ensure_imports, ensure_units
+from synth.codegen import (
+    ImportRequest,
+    Unit,
+    UnitDrift,
+    ensure_imports,
+    ensure_units,
+    find_unit,
+)
 from synth.features.base import Contribution
 from synth.spec import FeatureName
 from synth.workspace import Workspace
@@ -45,8 +52,13 @@ def apply_python(
     workspace: Workspace,
     contributions: Sequence[tuple[FeatureName, Contribution]],
     first_party: str,
+    insert: frozenset[FeatureName] | None = None,
 ) -> PythonReport:
-    """Ensure every contributed unit (in plan order) exists; add imports for the ones inserted."""
+    """Ensure every contributed unit (in plan order) exists; add imports for the ones inserted.
+
+    With `insert`, only those features' missing units are inserted: a unit of another feature
+    that is missing was deleted by the owner, and stays deleted.
+    """
     by_path: dict[str, list[tuple[FeatureName, Unit]]] = {}
     for feature, contribution in contributions:
         for path, units in contribution.python.items():
@@ -55,9 +67,16 @@ def apply_python(
     drifted: list[OwnedDrift] = []
     for path in sorted(by_path):
         owned = by_path[path]
-        path_units: list[Unit] = [unit for _, unit in owned]
+        current = workspace.module(path)
+        path_units: list[Unit] = [
+            unit
+            for feature, unit in owned
+            if insert is None
+            or feature in insert
+            or find_unit(current, unit.identity, unit.container) is not None
+        ]
         owner = {(u.identity, u.container): f for f, u in owned}
-        module, inserted, drifts = ensure_units(workspace.module(path), path_units)
+        module, inserted, drifts = ensure_units(current, path_units)
         inserted_set = set(inserted)
         wanted: list[ImportRequest] = [
             request
