@@ -57,9 +57,10 @@ def events_of(e2e_db: Any, topic: str, user: str) -> list[dict[str, Any]]:
 
 def drained(e2e_db: Any, topic: str, group: str) -> bool:
     """Every event on `topic` was delivered to `group` and acknowledged."""
+    last = e2e_db.client.xinfo_stream(topic)["last-generated-id"]
     for info in e2e_db.client.xinfo_groups(topic):
         if info["name"] == group.encode():
-            return bool(info["pending"] == 0 and info["lag"] == 0)
+            return bool(info["pending"] == 0 and info["last-delivered-id"] == last)
     return False
 
 
