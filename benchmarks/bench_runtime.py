@@ -107,6 +107,21 @@ async def timed(call: Callable[[], Awaitable[object]], n: int) -> list[float]:
 
 
 # -- state --------------------------------------------------------------------------------------
+async def sidecar_up(http_port: int) -> None:
+    """Wait for the sidecar's outbound health (the SDK's own wait prints every failed try)."""
+    async with httpx.AsyncClient() as http:
+        for _ in range(200):
+            try:
+                if (
+                    await http.get(f"http://127.0.0.1:{http_port}/v1.0/healthz/outbound")
+                ).is_success:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise RuntimeError("the sidecar did not start")
+
+
 async def state_rows(n: int, db: int, scratch: Path) -> list[Row]:
     resources = scratch / "state-components"
     resources.mkdir()
@@ -125,7 +140,8 @@ async def state_rows(n: int, db: int, scratch: Path) -> list[Row]:
         from dapr.aio.clients import DaprClient
         from progress.state import ProgressState, get_progress, save_progress
 
-        client = DaprClient()  # waits for the sidecar's outbound health (contract R-8)
+        await sidecar_up(http_port)
+        client = DaprClient()
         value = ProgressState(events=3, topics={"learning.query": 3}, failed={"loops": 1})
         raw = value.model_dump_json()
 
