@@ -216,7 +216,7 @@ def get_dapr_client(request: Request) -> DaprClient:
     return connection.client
 '''
 
-_MAIN = '''
+_MAIN = """
 from fastapi import FastAPI
 
 from {package}.dapr_client import lifespan
@@ -226,7 +226,7 @@ from {package}.settings import get_settings
 configure_logging(get_settings().log_level)
 
 app = FastAPI(title={title}, summary={summary}, version="0.1.0", lifespan=lifespan)
-'''
+"""
 
 _CONFTEST = '''
 """Test seams: an in-memory stand-in for the Dapr client, and the app wired to it."""
@@ -238,6 +238,7 @@ from typing import Any
 import grpc
 import pytest
 from dapr.clients.exceptions import DaprInternalError
+from dapr.clients.grpc._state import Concurrency
 from fastapi.testclient import TestClient
 from grpc.aio import AioRpcError, Metadata
 
@@ -283,6 +284,9 @@ class FakeDaprClient:
         current = self.state.get((store_name, key))
         if etag is not None and (current is None or current[1] != etag):
             raise self._conflict(key)
+        first_write = getattr(kwargs.get("options"), "concurrency", None) is Concurrency.first_write
+        if first_write and etag is None and current is not None:
+            raise self._conflict(key)  # S-16: first-write, no ETag, key exists
         self.versions += 1
         self.state[(store_name, key)] = (value.encode(), str(self.versions))
 
@@ -293,6 +297,11 @@ class FakeDaprClient:
         if etag is not None and (current is None or current[1] != etag):
             raise self._conflict(key)
         self.state.pop((store_name, key), None)
+
+    def seed(self, store_name: str, key: str, value: str) -> None:
+        """Another replica creates `key` right now (no await in between)."""
+        self.versions += 1
+        self.state[(store_name, key)] = (value.encode(), str(self.versions))
 
     def touch(self, key: str) -> None:
         """Another replica writes `key`: its ETag changes, its value stays."""

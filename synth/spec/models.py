@@ -82,9 +82,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_AMBIGUOUS = frozenset({"l", "I", "O"})
+
+
 def _check_identifier(name: str) -> str:
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         raise ValueError(f"'{name}' is a Python keyword; choose another field name")
+    if name in _AMBIGUOUS:
+        raise ValueError(f"'{name}' is easily misread (ruff E741); choose a longer name")
     return name
 
 
@@ -140,6 +145,8 @@ class StateKeySpec(_Strict):
         for param in params:
             if not re.match(IDENTIFIER_PATTERN, param) or keyword.iskeyword(param):
                 raise ValueError(f"placeholder '{{{param}}}' in '{key}' is not a valid identifier")
+            if param in _AMBIGUOUS:
+                raise ValueError(f"placeholder '{{{param}}}' is easily misread (ruff E741)")
         _require_unique(params, f"placeholders of '{key}'")
         if not PLACEHOLDER.sub("", key).strip(":._-") and not params:
             raise ValueError(f"key template '{key}' is empty")

@@ -103,11 +103,6 @@ def outcomes(lines: Iterable[str], topic: str) -> dict[str, str]:
 OUTCOME = re.compile(r"event (?P<id>\S+) on (?P<topic>\S+) (?P<what>will be|failed; dropped)")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generated subscribers.py is_transient() takes gRPC INTERNAL, which the sidecar (like "
-    "daprd) returns when the state store is unreachable, for a permanent failure: DROP, not RETRY",
-)
 def test_a_state_store_outage_is_retried_and_loses_no_event(
     launch: Any, e2e_db: Any, user: str, spare_redis: SpareRedis
 ) -> None:

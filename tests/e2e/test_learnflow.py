@@ -91,8 +91,7 @@ def hint(user: str) -> dict[str, object]:
 
 
 def known_learner(platform: Any, e2e_db: Any, user: str) -> None:
-    """Give `user` a progress record first: the generated update helper loses one of two
-    concurrent first writes of a new key (see the xfail test at the end)."""
+    """Give `user` a progress record first (the concurrent-creation case has its own test)."""
     platform.publish("code.error-hint", hint(user), via="progress")
     platform.eventually(lambda: progress_of(e2e_db, user), "the learner's first event recorded")
 
@@ -202,11 +201,6 @@ def test_a_restarted_sidecar_is_picked_up_without_restarting_the_service(
     assert answers[0]["concept"] == "recursion"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="generated state.py update_value(): when the key is missing it writes with no ETag and "
-    "no first-write concurrency, so of two concurrent first events of a learner one is lost",
-)
 def test_concurrent_first_events_of_a_new_learner_are_all_counted(
     platform: Any, e2e_db: Any, user: str
 ) -> None:

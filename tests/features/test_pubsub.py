@@ -152,7 +152,8 @@ def test_a_new_topic_adds_its_pieces_and_keeps_an_edited_handler(tmp_path: Path)
     after = _after(plan, "debug/handlers.py")
     assert "(edited)" in after
     assert "async def on_code_error_again(" in after
-    assert plan.python.drifted["debug/handlers.py"][0].identity == ("def", "on_code_error_request")
+    drifted = [d.drift.identity for d in plan.python.drifted if d.path == "debug/handlers.py"]
+    assert drifted == [("def", "on_code_error_request")]
 
 
 def test_topics_that_become_the_same_python_name_are_refused(tmp_path: Path) -> None:

@@ -17,13 +17,22 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from synth.api import new_service
 from synth.features.registry import available_features
 from synth.quality import is_black_stable, ruff_check_tree
-from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, StateKeySpec, load_spec
+from synth.spec import (
+    AgentSpec,
+    FeatureName,
+    FieldSpec,
+    FieldType,
+    ServiceSpec,
+    StateKeySpec,
+    TopicSpec,
+    load_spec,
+)
 from synth.workspace import write_changes
 
 OPTIONAL = sorted(n for n, f in available_features().items() if not f.always)
@@ -46,12 +55,32 @@ def key_templates(draw: st.DrawFn) -> str:
     return prefix + "".join(f":{{{p}}}" for p in params)
 
 
+def _agent_parts(name: str) -> dict[str, object]:
+    """Topics and an agent for a fuzzed service (the agent feature needs both)."""
+    common = [
+        FieldSpec(name="request_id"),
+        FieldSpec(name="user_id"),
+        FieldSpec(name="session_id"),
+    ]
+    request, response = f"learning.{name}-ask", f"learning.{name}-answer"
+    return {
+        "subscribes": (TopicSpec(topic=request, fields=(*common, FieldSpec(name="question"))),),
+        "publishes": (TopicSpec(topic=response, fields=(*common, FieldSpec(name="answer"))),),
+        "agent": AgentSpec(
+            instructions='Answer "briefly" {and} kindly \\ .',
+            request_topic=request,
+            response_topic=response,
+        ),
+    }
+
+
 @st.composite
 def specs(draw: st.DrawFn) -> ServiceSpec:
     name = draw(names)
     keys = draw(st.lists(key_templates(), min_size=1, max_size=3, unique=True))
     try:
         return ServiceSpec(
+            **_agent_parts(name),  # type: ignore[arg-type]
             name=name,
             state=tuple(
                 StateKeySpec(
@@ -98,7 +127,10 @@ def _check_service(spec: ServiceSpec, features: list[FeatureName], root: Path) -
 
 @pytest.mark.parametrize("features", SUBSETS, ids=lambda f: "+".join(f) or "base")
 @settings(
-    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: examples are slow
 )
 @given(spec=specs())
 def test_every_output_compiles_passes_gates_imports_and_boots(
@@ -115,8 +147,10 @@ SAMPLE = [[], *([name] for name in OPTIONAL), OPTIONAL] if OPTIONAL else [[]]
 def test_generated_test_suite_passes(
     tmp_path: Path, specs_dir: Path, features: list[FeatureName]
 ) -> None:
-    spec = load_spec(specs_dir / "progress.yaml")
-    root = tmp_path / "progress"
+    data = load_spec(specs_dir / "concepts.yaml").model_dump()
+    data["invokes"] = [{"app_id": "progress", "methods": ["summary"], "get_methods": ["summary"]}]
+    spec = ServiceSpec.model_validate(data)
+    root = tmp_path / "concepts"
     write_changes(new_service(spec, features, root, force=True).changes, root, replace_root=True)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],

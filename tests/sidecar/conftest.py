@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from sidecar_kit import REDIS_URL, write_resources
+from tests.sidecar.sidecar_kit import REDIS_URL, write_resources
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sidecar_kit import MEMORY_COMPONENTS, write_resources
+from tests.sidecar.sidecar_kit import MEMORY_COMPONENTS, write_resources
 
 from synth.sidecar.__main__ import build_parser
 

@@ -11,7 +11,12 @@ import pytest
 from dapr.aio.clients import DaprClient
 from dapr.clients.exceptions import DaprGrpcError, DaprInternalError
 from dapr.clients.grpc._request import TransactionalStateOperation, TransactionOperationType
-from sidecar_kit import MEMORY_COMPONENTS, RecordingApp, ThreadedSidecar, sidecar_config
+from tests.sidecar.sidecar_kit import (
+    MEMORY_COMPONENTS,
+    RecordingApp,
+    ThreadedSidecar,
+    sidecar_config,
+)
 from starlette.responses import JSONResponse
 
 from synth.sidecar import Sidecar

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from sidecar_kit import (
+from tests.sidecar.sidecar_kit import (
     MEMORY_COMPONENTS,
     RecordingApp,
     eventually,

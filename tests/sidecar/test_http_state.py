@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sidecar_kit import (
+from tests.sidecar.sidecar_kit import (
     MEMORY_COMPONENTS,
     component,
     http_client,

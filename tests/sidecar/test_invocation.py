@@ -5,7 +5,13 @@ from __future__ import annotations
 import base64
 
 import pytest
-from sidecar_kit import RecordingApp, http_client, running_sidecar, serve_app, sidecar_config
+from tests.sidecar.sidecar_kit import (
+    RecordingApp,
+    http_client,
+    running_sidecar,
+    serve_app,
+    sidecar_config,
+)
 from starlette.responses import Response
 
 from synth.sidecar import MemoryBackend, NameRegistry

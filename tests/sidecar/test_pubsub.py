@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from sidecar_kit import (
+from tests.sidecar.sidecar_kit import (
     MEMORY_COMPONENTS,
     RecordingApp,
     component,

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import redis
-from sidecar_kit import (
+from tests.sidecar.sidecar_kit import (
     RecordingApp,
     component,
     eventually,

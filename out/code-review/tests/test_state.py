@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from dapr.clients.exceptions import DaprInternalError
 
+from code_review.settings import get_settings
 from code_review.state import (
     PatternsState,
     ReviewState,
@@ -68,6 +69,24 @@ def test_review_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> No
     assert seen[1] == ReviewState(user_id="sample", code="sample", feedback="sample")
 
 
+def test_review_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[ReviewState | None] = []
+
+    def change(current: ReviewState | None) -> ReviewState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "review:id-1",
+                ReviewState(user_id="sample", code="sample", feedback="sample").model_dump_json(),
+            )
+        return ReviewState(user_id="sample", code="sample", feedback="sample")
+
+    asyncio.run(update_review(fake_dapr, "id-1", change))
+    assert seen[0] is None
+    assert seen[1] == ReviewState(user_id="sample", code="sample", feedback="sample")
+
+
 def test_review_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
     asyncio.run(
         save_review(
@@ -114,6 +133,24 @@ def test_patterns_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> 
 
     asyncio.run(update_patterns(fake_dapr, "user_id-1", change))
     assert len(seen) == 2
+    assert seen[1] == PatternsState(counts={"k": 1})
+
+
+def test_patterns_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[PatternsState | None] = []
+
+    def change(current: PatternsState | None) -> PatternsState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "patterns:user_id-1",
+                PatternsState(counts={"k": 1}).model_dump_json(),
+            )
+        return PatternsState(counts={"k": 1})
+
+    asyncio.run(update_patterns(fake_dapr, "user_id-1", change))
+    assert seen[0] is None
     assert seen[1] == PatternsState(counts={"k": 1})
 
 

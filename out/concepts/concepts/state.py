@@ -59,13 +59,18 @@ async def write_value(
     *,
     etag: str | None = None,
     ttl_seconds: int | None = None,
+    first_write: bool = False,
 ) -> None:
-    """Write `value` as JSON; with `etag`, only if the stored ETag still matches."""
+    """Write `value` as JSON; with `etag`, only if the stored ETag still matches.
+
+    `first_write` without an ETag creates the key only if nobody else has (first-write wins).
+    """
     store = get_settings().state_store
     metadata = {"contentType": "application/json"}
     if ttl_seconds is not None:
         metadata["ttlInSeconds"] = str(ttl_seconds)
-    options = StateOptions(concurrency=Concurrency.first_write) if etag is not None else None
+    guarded = etag is not None or first_write
+    options = StateOptions(concurrency=Concurrency.first_write) if guarded else None
     async with dapr_operation("state.save", store=store, key=key):
         await client.save_state(
             store,
@@ -92,7 +97,11 @@ async def update_value(
     *,
     ttl_seconds: int | None = None,
 ) -> ModelT:
-    """Read-modify-write `key` under its ETag, retrying on conflict with a short backoff."""
+    """Read-modify-write `key` under its ETag, retrying on conflict with a short backoff.
+
+    A missing key is created with first-write concurrency, so two replicas creating it at
+    once do not lose an update: the loser sees the key on its re-read and retries.
+    """
     for attempt in range(MAX_CONFLICT_RETRIES + 1):
         current = await read_value(client, key, model)
         value = change(current.value if current is not None else None)
@@ -103,9 +112,13 @@ async def update_value(
                 value,
                 etag=current.etag if current is not None else None,
                 ttl_seconds=ttl_seconds,
+                first_write=current is None,
             )
         except DaprInternalError as error:
-            if not is_etag_conflict(error):
+            lost_race = is_etag_conflict(error) or (
+                current is None and await read_value(client, key, model) is not None
+            )
+            if not lost_race:
                 raise
             await asyncio.sleep(0.005 * 2**attempt)
             continue

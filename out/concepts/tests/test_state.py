@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from dapr.clients.exceptions import DaprInternalError
 
+from concepts.settings import get_settings
 from concepts.state import (
     CacheConceptState,
     MasteryState,
@@ -71,6 +72,24 @@ def test_cache_concept_update_retries_after_a_conflict(fake_dapr: FakeDaprClient
     assert seen[1] == CacheConceptState(explanation="sample", level="sample")
 
 
+def test_cache_concept_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[CacheConceptState | None] = []
+
+    def change(current: CacheConceptState | None) -> CacheConceptState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "cache:concept:name-1",
+                CacheConceptState(explanation="sample", level="sample").model_dump_json(),
+            )
+        return CacheConceptState(explanation="sample", level="sample")
+
+    asyncio.run(update_cache_concept(fake_dapr, "name-1", change))
+    assert seen[0] is None
+    assert seen[1] == CacheConceptState(explanation="sample", level="sample")
+
+
 def test_cache_concept_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
     asyncio.run(
         save_cache_concept(
@@ -117,6 +136,24 @@ def test_mastery_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> N
 
     asyncio.run(update_mastery(fake_dapr, "user_id-1", change))
     assert len(seen) == 2
+    assert seen[1] == MasteryState(scores={"k": 0.25})
+
+
+def test_mastery_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[MasteryState | None] = []
+
+    def change(current: MasteryState | None) -> MasteryState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "mastery:user_id-1",
+                MasteryState(scores={"k": 0.25}).model_dump_json(),
+            )
+        return MasteryState(scores={"k": 0.25})
+
+    asyncio.run(update_mastery(fake_dapr, "user_id-1", change))
+    assert seen[0] is None
     assert seen[1] == MasteryState(scores={"k": 0.25})
 
 

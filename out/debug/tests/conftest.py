@@ -7,6 +7,7 @@ from typing import Any
 import grpc
 import pytest
 from dapr.clients.exceptions import DaprInternalError
+from dapr.clients.grpc._state import Concurrency
 from fastapi.testclient import TestClient
 from grpc.aio import AioRpcError, Metadata
 
@@ -52,6 +53,9 @@ class FakeDaprClient:
         current = self.state.get((store_name, key))
         if etag is not None and (current is None or current[1] != etag):
             raise self._conflict(key)
+        first_write = getattr(kwargs.get("options"), "concurrency", None) is Concurrency.first_write
+        if first_write and etag is None and current is not None:
+            raise self._conflict(key)  # S-16: first-write, no ETag, key exists
         self.versions += 1
         self.state[(store_name, key)] = (value.encode(), str(self.versions))
 
@@ -62,6 +66,11 @@ class FakeDaprClient:
         if etag is not None and (current is None or current[1] != etag):
             raise self._conflict(key)
         self.state.pop((store_name, key), None)
+
+    def seed(self, store_name: str, key: str, value: str) -> None:
+        """Another replica creates `key` right now (no await in between)."""
+        self.versions += 1
+        self.state[(store_name, key)] = (value.encode(), str(self.versions))
 
     def touch(self, key: str) -> None:
         """Another replica writes `key`: its ETag changes, its value stays."""

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from dapr.clients.exceptions import DaprInternalError
 
+from debug.settings import get_settings
 from debug.state import (
     AttemptsState,
     ErrorState,
@@ -63,6 +64,24 @@ def test_error_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> Non
     assert seen[1] == ErrorState(error="sample", hint="sample", seen=3)
 
 
+def test_error_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[ErrorState | None] = []
+
+    def change(current: ErrorState | None) -> ErrorState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "error:hash-1",
+                ErrorState(error="sample", hint="sample", seen=3).model_dump_json(),
+            )
+        return ErrorState(error="sample", hint="sample", seen=3)
+
+    asyncio.run(update_error(fake_dapr, "hash-1", change))
+    assert seen[0] is None
+    assert seen[1] == ErrorState(error="sample", hint="sample", seen=3)
+
+
 def test_error_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
     asyncio.run(save_error(fake_dapr, "hash-1", ErrorState(error="sample", hint="sample", seen=3)))
     asyncio.run(delete_error(fake_dapr, "hash-1"))
@@ -105,6 +124,24 @@ def test_attempts_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> 
 
     asyncio.run(update_attempts(fake_dapr, "user_id-1", change))
     assert len(seen) == 2
+    assert seen[1] == AttemptsState(count=3)
+
+
+def test_attempts_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[AttemptsState | None] = []
+
+    def change(current: AttemptsState | None) -> AttemptsState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "attempts:user_id-1",
+                AttemptsState(count=3).model_dump_json(),
+            )
+        return AttemptsState(count=3)
+
+    asyncio.run(update_attempts(fake_dapr, "user_id-1", change))
+    assert seen[0] is None
     assert seen[1] == AttemptsState(count=3)
 
 

@@ -40,8 +40,11 @@ class Status(StrEnum):
     DROP = "DROP"
 
 
+# INTERNAL is what Dapr answers when the store or broker behind it fails (e.g. Redis down);
+# retrying is bounded by Dapr's redelivery, and then the event goes to the dead-letter topic.
 TRANSIENT_GRPC_CODES = frozenset(
     {
+        grpc.StatusCode.INTERNAL,
         grpc.StatusCode.UNAVAILABLE,
         grpc.StatusCode.DEADLINE_EXCEEDED,
         grpc.StatusCode.RESOURCE_EXHAUSTED,

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from dapr.clients.exceptions import DaprInternalError
 
+from exercise.settings import get_settings
 from exercise.state import (
     AttemptsState,
     ExerciseState,
@@ -68,6 +69,26 @@ def test_exercise_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> 
     assert seen[1] == ExerciseState(user_id="sample", concept="sample", prompt="sample")
 
 
+def test_exercise_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[ExerciseState | None] = []
+
+    def change(current: ExerciseState | None) -> ExerciseState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "exercise:id-1",
+                ExerciseState(
+                    user_id="sample", concept="sample", prompt="sample"
+                ).model_dump_json(),
+            )
+        return ExerciseState(user_id="sample", concept="sample", prompt="sample")
+
+    asyncio.run(update_exercise(fake_dapr, "id-1", change))
+    assert seen[0] is None
+    assert seen[1] == ExerciseState(user_id="sample", concept="sample", prompt="sample")
+
+
 def test_exercise_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
     asyncio.run(
         save_exercise(
@@ -114,6 +135,24 @@ def test_attempts_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> 
 
     asyncio.run(update_attempts(fake_dapr, "user_id-1", change))
     assert len(seen) == 2
+    assert seen[1] == AttemptsState(total=3, failed=3)
+
+
+def test_attempts_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[AttemptsState | None] = []
+
+    def change(current: AttemptsState | None) -> AttemptsState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "attempts:user_id-1",
+                AttemptsState(total=3, failed=3).model_dump_json(),
+            )
+        return AttemptsState(total=3, failed=3)
+
+    asyncio.run(update_attempts(fake_dapr, "user_id-1", change))
+    assert seen[0] is None
     assert seen[1] == AttemptsState(total=3, failed=3)
 
 

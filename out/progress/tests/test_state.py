@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from dapr.clients.exceptions import DaprInternalError
 
+from progress.settings import get_settings
 from progress.state import (
     ProgressState,
     StreakState,
@@ -69,6 +70,24 @@ def test_progress_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> 
     assert seen[1] == ProgressState(events=3, topics={"k": 1}, failed={"k": 1})
 
 
+def test_progress_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[ProgressState | None] = []
+
+    def change(current: ProgressState | None) -> ProgressState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "progress:user_id-1",
+                ProgressState(events=3, topics={"k": 1}, failed={"k": 1}).model_dump_json(),
+            )
+        return ProgressState(events=3, topics={"k": 1}, failed={"k": 1})
+
+    asyncio.run(update_progress(fake_dapr, "user_id-1", change))
+    assert seen[0] is None
+    assert seen[1] == ProgressState(events=3, topics={"k": 1}, failed={"k": 1})
+
+
 def test_progress_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
     asyncio.run(
         save_progress(
@@ -127,6 +146,26 @@ def test_streak_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> No
 
     asyncio.run(update_streak(fake_dapr, "user_id-1", change))
     assert len(seen) == 2
+    assert seen[1] == StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+
+
+def test_streak_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[StreakState | None] = []
+
+    def change(current: StreakState | None) -> StreakState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "streak:user_id-1",
+                StreakState(
+                    days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+                ).model_dump_json(),
+            )
+        return StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+
+    asyncio.run(update_streak(fake_dapr, "user_id-1", change))
+    assert seen[0] is None
     assert seen[1] == StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
 
 

@@ -6,6 +6,7 @@ import pytest
 from dapr.clients.exceptions import DaprInternalError
 
 from tests.conftest import FakeDaprClient
+from triage.settings import get_settings
 from triage.state import (
     RoutingRulesState,
     SessionState,
@@ -71,6 +72,24 @@ def test_session_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> N
     assert seen[1] == SessionState(user_id="sample", last_target="sample", turns=3)
 
 
+def test_session_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[SessionState | None] = []
+
+    def change(current: SessionState | None) -> SessionState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "session:id-1",
+                SessionState(user_id="sample", last_target="sample", turns=3).model_dump_json(),
+            )
+        return SessionState(user_id="sample", last_target="sample", turns=3)
+
+    asyncio.run(update_session(fake_dapr, "id-1", change))
+    assert seen[0] is None
+    assert seen[1] == SessionState(user_id="sample", last_target="sample", turns=3)
+
+
 def test_session_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
     asyncio.run(
         save_session(
@@ -117,6 +136,24 @@ def test_routing_rules_update_retries_after_a_conflict(fake_dapr: FakeDaprClient
 
     asyncio.run(update_routing_rules(fake_dapr, change))
     assert len(seen) == 2
+    assert seen[1] == RoutingRulesState(keywords={"k": "v"})
+
+
+def test_routing_rules_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
+    seen: list[RoutingRulesState | None] = []
+
+    def change(current: RoutingRulesState | None) -> RoutingRulesState:
+        seen.append(current)
+        if len(seen) == 1:
+            fake_dapr.seed(
+                get_settings().state_store,
+                "routing:rules",
+                RoutingRulesState(keywords={"k": "v"}).model_dump_json(),
+            )
+        return RoutingRulesState(keywords={"k": "v"})
+
+    asyncio.run(update_routing_rules(fake_dapr, change))
+    assert seen[0] is None
     assert seen[1] == RoutingRulesState(keywords={"k": "v"})
 
 
