@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import redis
+
 from tests.sidecar.sidecar_kit import REDIS_URL, write_resources
 
 

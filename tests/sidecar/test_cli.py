@@ -10,9 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.sidecar.sidecar_kit import MEMORY_COMPONENTS, write_resources
-
 from synth.sidecar.__main__ import build_parser
+from tests.sidecar.sidecar_kit import MEMORY_COMPONENTS, write_resources
 
 
 def test_help_says_it_is_a_local_runtime_not_daprd() -> None:

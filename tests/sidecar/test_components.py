@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from synth.sidecar import BackendError, ManifestError, Sidecar
+from synth.sidecar.components import load_resources
 from tests.sidecar.sidecar_kit import (
     MEMORY_COMPONENTS,
     RecordingApp,
@@ -15,9 +18,6 @@ from tests.sidecar.sidecar_kit import (
     serve_app,
     sidecar_config,
 )
-
-from synth.sidecar import BackendError, ManifestError, Sidecar
-from synth.sidecar.components import load_resources
 
 pytestmark = pytest.mark.anyio
 

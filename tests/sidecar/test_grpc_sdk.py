@@ -11,15 +11,15 @@ import pytest
 from dapr.aio.clients import DaprClient
 from dapr.clients.exceptions import DaprGrpcError, DaprInternalError
 from dapr.clients.grpc._request import TransactionalStateOperation, TransactionOperationType
+from starlette.responses import JSONResponse
+
+from synth.sidecar import Sidecar
 from tests.sidecar.sidecar_kit import (
     MEMORY_COMPONENTS,
     RecordingApp,
     ThreadedSidecar,
     sidecar_config,
 )
-from starlette.responses import JSONResponse
-
-from synth.sidecar import Sidecar
 
 pytestmark = pytest.mark.anyio
 

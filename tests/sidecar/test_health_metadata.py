@@ -5,6 +5,9 @@ from __future__ import annotations
 import socket
 
 import pytest
+
+from synth.sidecar import Sidecar
+from synth.sidecar.asgi_server import AsgiServer
 from tests.sidecar.sidecar_kit import (
     MEMORY_COMPONENTS,
     RecordingApp,
@@ -14,9 +17,6 @@ from tests.sidecar.sidecar_kit import (
     serve_app,
     sidecar_config,
 )
-
-from synth.sidecar import Sidecar
-from synth.sidecar.asgi_server import AsgiServer
 
 pytestmark = pytest.mark.anyio
 

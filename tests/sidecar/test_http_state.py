@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+
+from synth.sidecar import MemoryBackend
 from tests.sidecar.sidecar_kit import (
     MEMORY_COMPONENTS,
     component,
@@ -14,8 +16,6 @@ from tests.sidecar.sidecar_kit import (
     running_sidecar,
     sidecar_config,
 )
-
-from synth.sidecar import MemoryBackend
 
 pytestmark = pytest.mark.anyio
 

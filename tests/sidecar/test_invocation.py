@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 
 import pytest
+from starlette.responses import Response
+
+from synth.sidecar import MemoryBackend, NameRegistry
 from tests.sidecar.sidecar_kit import (
     RecordingApp,
     http_client,
@@ -12,9 +15,6 @@ from tests.sidecar.sidecar_kit import (
     serve_app,
     sidecar_config,
 )
-from starlette.responses import Response
-
-from synth.sidecar import MemoryBackend, NameRegistry
 
 pytestmark = pytest.mark.anyio
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from starlette.responses import JSONResponse, Response
+
+from synth.sidecar import Sidecar
 from tests.sidecar.sidecar_kit import (
     MEMORY_COMPONENTS,
     RecordingApp,
@@ -19,9 +22,6 @@ from tests.sidecar.sidecar_kit import (
     serve_app,
     sidecar_config,
 )
-from starlette.responses import JSONResponse, Response
-
-from synth.sidecar import Sidecar
 
 pytestmark = pytest.mark.anyio
 

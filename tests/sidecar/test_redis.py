@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import redis
+from starlette.responses import Response
+
 from tests.sidecar.sidecar_kit import (
     RecordingApp,
     component,
@@ -18,7 +20,6 @@ from tests.sidecar.sidecar_kit import (
     serve_app,
     sidecar_config,
 )
-from starlette.responses import Response
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 
