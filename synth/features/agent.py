@@ -24,6 +24,7 @@ None when optional, else its type's empty value ("", 0, 0.0, False, [], {}, now 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import ClassVar
 
 import libcst as cst
@@ -38,6 +39,7 @@ from synth.codegen import (
     build_name,
     build_str,
     build_template_units,
+    expand_template,
 )
 from synth.codegen._fastfill import names_in
 from synth.errors import FeatureError
@@ -750,8 +752,8 @@ class AgentFeature(Feature):
             name=build_str(spec.name),
             tools=build_list(factories),
         )
-        own = (ImportRequest(f"{spec.package}.events", names.request.value),)
-        return (Unit(doc), *core, *tools, *_with(build, own))
+        build_imports = (ImportRequest(f"{spec.package}.events", names.request.value),)
+        return (Unit(doc), *core, *tools, *_with(build, build_imports))
 
     def _tests(
         self,
@@ -986,7 +988,7 @@ def _build_text(text: str) -> cst.BaseExpression:
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
-def _call(function: str, args: list[cst.BaseExpression]) -> cst.Call:
+def _call(function: str, args: Sequence[cst.BaseExpression]) -> cst.Call:
     return cst.Call(build_name(function), [cst.Arg(a) for a in args])
 
 
@@ -1003,7 +1005,7 @@ def _state_sample(field: FieldSpec) -> cst.BaseExpression:
 
 
 def _units(template: str, **nodes: cst.CSTNode) -> tuple[Unit, ...]:
-    return build_template_units(template, **nodes).units
+    return expand_template(template, nodes).units
 
 
 def _with(units: tuple[Unit, ...], own: tuple[ImportRequest, ...]) -> tuple[Unit, ...]:

@@ -28,6 +28,7 @@ from synth.codegen import (
     build_name,
     build_str,
     build_template_units,
+    statements,
 )
 from synth.errors import FeatureError
 from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
@@ -419,7 +420,7 @@ class InvokeFeature(Feature):
             )
             holder = template.units[0].node
             assert isinstance(holder, cst.ClassDef) and isinstance(holder.body, cst.IndentedBlock)
-            node = holder.body.body[0]
+            node = statements(holder.body.body)[0]
             units.append(Unit(node, template.units[0].imports, container=target.cls))
         return units
 

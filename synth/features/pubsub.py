@@ -32,6 +32,7 @@ from synth.codegen import (
     build_name,
     build_str,
     build_template_units,
+    expand_template,
 )
 from synth.errors import FeatureError
 from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
@@ -939,7 +940,7 @@ def _doc(text: str, spec: ServiceSpec) -> Unit:
 
 
 def _units(template: str, **nodes: cst.CSTNode) -> tuple[Unit, ...]:
-    return build_template_units(template, **nodes).units
+    return expand_template(template, nodes).units
 
 
 def _distinct(topics: list[_Topic]) -> list[_Topic]:

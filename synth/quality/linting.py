@@ -10,7 +10,7 @@ from pathlib import Path
 
 from synth.errors import GateError
 
-__all__ = ["RuffFinding", "ruff_check_tree"]
+__all__ = ["RuffFinding", "ruff_binary", "ruff_check_tree"]
 
 
 @dataclass(frozen=True, order=True)
@@ -26,7 +26,7 @@ class RuffFinding:
         return f"{self.path}:{self.line}: {self.code} {self.message}"
 
 
-def _ruff_binary() -> str:
+def ruff_binary() -> str:
     from ruff.__main__ import find_ruff_bin  # the ruff wheel ships its binary and this finder
 
     return str(find_ruff_bin())
@@ -47,7 +47,7 @@ def ruff_check_tree(files: dict[str, str], config: str) -> list[RuffFinding]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(source, encoding="utf-8")
         proc = subprocess.run(
-            [_ruff_binary(), "check", "--no-cache", "--output-format", "json", "--quiet", "."],
+            [ruff_binary(), "check", "--no-cache", "--output-format", "json", "--quiet", "."],
             cwd=root,
             capture_output=True,
             text=True,

@@ -255,7 +255,7 @@ class DaprGrpcServicer(dapr_pb2_grpc.DaprServicer):
         return empty_pb2.Empty()
 
 
-class ApiTokenInterceptor(grpc.aio.ServerInterceptor):
+class ApiTokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """G-7 for gRPC: a missing or wrong ``dapr-api-token`` -> UNAUTHENTICATED."""
 
     def __init__(self, token: str) -> None:
@@ -266,7 +266,7 @@ class ApiTokenInterceptor(grpc.aio.ServerInterceptor):
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
-        metadata = dict(handler_call_details.invocation_metadata or ())  # type: ignore[attr-defined]
+        metadata = dict(handler_call_details.invocation_metadata or ())
         handler = await continuation(handler_call_details)
         if metadata.get("dapr-api-token") == self._token or handler is None:
             return handler

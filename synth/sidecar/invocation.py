@@ -131,8 +131,8 @@ class Forwarder:
         if found is not None:
             return found
         if app_id in self._static:
-            host, port = self._static[app_id]
-            return AppAddress(host, port)
+            static_host, static_port = self._static[app_id]
+            return AppAddress(static_host, static_port)
         raise direct_invoke_failed(app_id, f"app id {app_id} not found")
 
     async def invoke(

@@ -90,7 +90,7 @@ class _MemorySubscription:
 class MemoryBroker:
     """Shared in-process broker (one per process, or per ``MemoryBackend``)."""
 
-    features = FEATURES
+    features: tuple[str, ...] = FEATURES
     redelivers = False
 
     def __init__(self, concurrency: int = 10) -> None:

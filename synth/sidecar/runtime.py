@@ -157,7 +157,7 @@ class Sidecar:
     async def _start_grpc(self, servicer: DaprGrpcServicer, token: str | None) -> None:
         interceptors = [ApiTokenInterceptor(token)] if token else []
         server = grpc.aio.server(interceptors=interceptors)
-        dapr_pb2_grpc.add_DaprServicer_to_server(servicer, server)
+        dapr_pb2_grpc.add_DaprServicer_to_server(servicer, server)  # type: ignore[no-untyped-call]
         self._grpc_port = server.add_insecure_port(f"{self.config.host}:{self.config.grpc_port}")
         await server.start()
         self._grpc_server = server

@@ -51,7 +51,7 @@ def _parse_ttl(metadata: dict[str, str]) -> int | None:
 class MemoryStateStore:
     """A process-local dict store; safe to share between sidecars on one event loop."""
 
-    features = FEATURES
+    features: tuple[str, ...] = FEATURES
 
     def __init__(self) -> None:
         self._items: dict[str, _Item] = {}

@@ -105,7 +105,7 @@ def _parse_ttl(raw: str | None) -> str:
 class RedisStateStore:
     """``state.redis`` on a redis-py asyncio client."""
 
-    features = FEATURES
+    features: tuple[str, ...] = FEATURES
 
     def __init__(self, client: aioredis.Redis, default_ttl: str | None = None) -> None:
         self._client = client
@@ -127,7 +127,7 @@ class RedisStateStore:
             kind = await self._client.type(key)
             if kind in (b"string", "string"):
                 legacy = await self._client.get(key)
-                return None if legacy is None else GetResult(bytes(legacy), "")
+                return None if legacy is None else GetResult(_as_bytes(legacy), "")
             fields = await self._client.hgetall(key)
             if not fields:
                 return None
@@ -142,7 +142,8 @@ class RedisStateStore:
         if ttl and ttl > 0:
             expire = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=int(ttl))
             metadata["ttlExpireTime"] = expire.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return GetResult(bytes(data), version.decode(), metadata)
+        version_text = version.decode() if isinstance(version, bytes) else str(version)
+        return GetResult(_as_bytes(data), version_text, metadata)
 
     async def _run_single(self, op: StateOp) -> None:
         args = self._args(op)
@@ -174,3 +175,8 @@ class RedisStateStore:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+def _as_bytes(value: bytes | str) -> bytes:
+    """Redis replies are bytes (no decode_responses); a str is encoded as UTF-8."""
+    return value if isinstance(value, bytes) else value.encode("utf-8")
