@@ -1,17 +1,48 @@
-"""synth's command line. Each module registers its commands on the one Typer app."""
+"""synth's command line. Each module registers its commands on the one Typer app.
+
+A run imports only the module of the command it runs (synth's modules for `check` or `dev`
+pull in schema validators, gRPC and the Dapr SDK, which `synth new` has no use for);
+`--help`, an unknown command and `from synth.cli import app` load them all.
+"""
 
 from __future__ import annotations
 
-from synth.cli import deploy as _deploy  # noqa: F401  (check, create-topic)
-from synth.cli import dev as _dev  # noqa: F401  (dev)
-from synth.cli import grow as _grow  # noqa: F401  (add-feature, remove-feature)
-from synth.cli import platform as _platform  # noqa: F401  (graph, lint-platform, asyncapi)
-from synth.cli import service as _service  # noqa: F401  (new, list)
-from synth.cli.app import app
+import importlib
+import sys
+from typing import Any
 
 __all__ = ["app", "main"]
+
+COMMAND_MODULES: dict[str, str] = {
+    "new": "service",
+    "list": "service",
+    "add-feature": "grow",
+    "remove-feature": "grow",
+    "check": "deploy",
+    "create-topic": "deploy",
+    "dev": "dev",
+    "graph": "platform",
+    "lint-platform": "platform",
+    "asyncapi": "platform",
+}
+
+
+def _load(modules: set[str]) -> Any:
+    for module in sorted(modules):
+        importlib.import_module(f"synth.cli.{module}")
+    from synth.cli.shell import app as typer_app
+
+    return typer_app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return _load(set(COMMAND_MODULES.values()))
+    raise AttributeError(name)
 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    module = COMMAND_MODULES.get(command)
+    _load({module} if module else set(COMMAND_MODULES.values()))()

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from synth.checks import check_path
-from synth.cli.app import app, emit_json, guarded
+from synth.cli.shell import app, emit_json, guarded
 from synth.errors import TargetError
 from synth.manifests import build_kafka_topic, render_yaml
 

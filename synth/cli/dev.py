@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from synth.cli.app import app, emit_json, fail
+from synth.cli.shell import app, emit_json, fail
 from synth.dev import RUNTIME_NOTE, DevOptions, DevRunner, DevStartError, find_services
 from synth.dev.output import stream_sink
 from synth.dev.resources import redis_metadata

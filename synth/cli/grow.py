@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from synth.cli.app import app, emit_json, guarded
+from synth.cli.shell import app, emit_json, guarded
 from synth.errors import FeatureError
 from synth.features.registry import parse_feature_names
 from synth.grow import GrowthResult, add_features, remove_feature

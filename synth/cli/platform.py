@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from synth.cli.app import app, emit_json, guarded
+from synth.cli.shell import app, emit_json, guarded
 from synth.errors import SynthError, TargetError
 from synth.platform.artifact import dump_artifact
 from synth.platform.asyncapi import build_asyncapi, render_asyncapi_json, render_asyncapi_yaml

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from synth import api
-from synth.cli.app import app, emit_json, guarded
+from synth.cli.shell import app, emit_json, guarded
 from synth.errors import SpecError
 from synth.features.registry import available_features, parse_feature_names
 from synth.spec import (
@@ -94,15 +94,7 @@ def new(
             if not loaded:
                 raise SpecError(f"{specs}: no specs found; add NAME.yaml files or pass --specs")
             base = out or Path("out")
-            plans = [
-                (
-                    api.new_service(
-                        spec, api.runnable_features(spec), base / spec.name, force=True
-                    ),
-                    base / spec.name,
-                )
-                for spec in loaded
-            ]
+            plans = [(plan, base / plan.spec.name) for plan in api.new_services(loaded, base)]
         else:
             if not name:
                 raise SpecError("give a service NAME (or --all); see `synth list`")

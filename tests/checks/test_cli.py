@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 import synth.cli.deploy  # noqa: F401  (registers check, create-topic)
-from synth.cli.app import app
+from synth.cli.shell import app
 from synth.manifests import parse_yaml
 
 from .samples import learnflow_spec, write_python_service

@@ -20,9 +20,9 @@ import pytest
 from typer.testing import CliRunner
 
 import synth.cli.dev  # noqa: F401  (registers `dev` until synth.cli imports it)
-from synth.cli.app import app
+from synth.cli.shell import app
 
-LAUNCH = "import synth.cli.dev; from synth.cli.app import app; app()"
+LAUNCH = "import synth.cli.dev; from synth.cli.shell import app; app()"
 
 
 def test_help_says_the_sidecar_is_not_daprd() -> None:

@@ -74,10 +74,10 @@ def specs_dir(tmp_path: Path) -> Path:
 def cli_app() -> Any:
     """The shared Typer app with the platform commands registered."""
     # synth/cli/__init__.py imports synth.cli.service, which another change adds; until it
-    # lands, stand in an empty module so `synth.cli.app` can be imported. Remove with it.
+    # lands, stand in an empty module so `synth.cli.shell` can be imported. Remove with it.
     if importlib.util.find_spec("synth.cli.service") is None:
         sys.modules.setdefault("synth.cli.service", types.ModuleType("synth.cli.service"))
     import synth.cli.platform  # noqa: F401  (registers graph, lint-platform, asyncapi)
-    from synth.cli.app import app
+    from synth.cli.shell import app
 
     return app
