@@ -12,7 +12,7 @@ import tiktoken
 
 SKILL = Path(__file__).resolve().parents[2] / "SKILL.md"
 COMMANDS = [
-    "synth new NAME --with state,pubsub,agent",
+    "synth new NAME",
     "synth add-feature DIR F",
     "synth remove-feature DIR F",
     "synth check PATH",
