@@ -41,3 +41,8 @@ def guarded(func: Callable[[], None]) -> None:
         func()
     except SynthError as error:
         raise fail(error) from None
+
+
+@app.callback()
+def _group() -> None:
+    """Create and grow Dapr microservices in Python, as syntax trees."""
