@@ -126,7 +126,7 @@ def compose_service(
     _apply_project_files(workspace, spec, names, contributions)
     apply_deploy_files(workspace, *_deploy_files(spec, active))
     rendered = _render(workspace)
-    _gate(rendered, workspace)
+    _gate(rendered, workspace, spec)
     containers = containers_of(contributions)
     text = {c.path: c.after for c in rendered.files if c.after is not None}
     units = {
@@ -215,9 +215,21 @@ def _render(workspace: Workspace) -> ChangeSet:
     return ChangeSet(tuple(files))
 
 
-def _gate(changes: ChangeSet, workspace: Workspace) -> None:
-    """ruff over the changed Python files, under the service's own config; no new findings."""
+def _gate(changes: ChangeSet, workspace: Workspace, spec: ServiceSpec) -> None:
+    """ruff over the changed Python files, under the service's own config; no new findings.
+
+    A project whose pyproject has no `[tool.ruff]` (an adopted one) is held to synth's rules.
+    """
     config = workspace.current_text("pyproject.toml") or ""
+    if "[tool.ruff" not in config:
+        config = ensure_pyproject(
+            None,
+            name=spec.name,
+            package=spec.package,
+            description="",
+            dependencies=[],
+            dev_dependencies=[],
+        )
     after = {
         c.path: c.after for c in changes.changed if c.path.endswith(".py") and c.after is not None
     }

@@ -17,6 +17,7 @@ import libcst as cst
 
 from synth.api import ServicePlan, compose_service
 from synth.codegen import Identity, find_unit, identity_key, replace_units, unit_fingerprints
+from synth.compose.adoption import find_adoption
 from synth.compose.provenance import RECORD_FILE, ServiceRecord, content_hash, load_record
 from synth.compose.python import OwnedDrift
 from synth.compose.removal import Leftover, remove_python_units, remove_text_pieces
@@ -46,16 +47,31 @@ def _untouched(record: ServiceRecord, path: str, current: str | None) -> bool:
     return current is not None and record.files.get(path) == content_hash(current)
 
 
-def add_features(root: Path, requested: Sequence[FeatureName]) -> GrowthResult:
-    """Add `requested` to the service at `root` (staged in memory; nothing is written)."""
-    record = load_record(root)
-    features = tuple(
-        f.name for f in plan_features([*record.features, *requested]) if f.name not in ()
-    )
-    wanted = frozenset({f.name for f in plan_features(requested)} - set(record.features))
+def add_features(
+    root: Path, requested: Sequence[FeatureName], specs_dir: Path = Path("specs")
+) -> GrowthResult:
+    """Add `requested` to the service at `root` (staged in memory; nothing is written).
+
+    A FastAPI service without `synth.yaml` is adopted first (see `synth.compose.adoption`).
+    """
+    workspace = Workspace(root=root)
+    adopted = None
+    if (root / RECORD_FILE).is_file():
+        record = load_record(root)
+    else:
+        adopted = find_adoption(root, specs_dir)
+        record = ServiceRecord(adopted.spec, ())
+        workspace.python[adopted.main_path] = cst.parse_module(adopted.main_source)
+    features = tuple(f.name for f in plan_features([*record.features, *requested]))
+    wanted = frozenset(features) - set(record.features)
     fresh = compose_service(record.spec, features, Workspace(root=None))
-    merged = compose_service(record.spec, features, Workspace(root=root), insert=wanted)
-    skipped = [d for d in merged.python.drifted if d.feature in wanted]
+    merged = compose_service(record.spec, features, workspace, insert=wanted)
+    skipped = [
+        d
+        for d in merged.python.drifted
+        if d.feature in wanted
+        and not (adopted and (d.path, d.drift.identity) == (adopted.main_path, ("assign", "app")))
+    ]
     fresh_files = fresh.contents()
     upgrades, stuck = _upgrades(record, fresh, merged)
     skipped.extend(stuck)

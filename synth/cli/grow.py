@@ -49,16 +49,23 @@ def _finish(result: GrowthResult, *, dry_run: bool, as_json: bool, problems: lis
 def add_feature(
     service: Annotated[Path, typer.Argument(help="The service folder (holds synth.yaml).")],
     features: Annotated[str, typer.Argument(help="Features to add, comma-separated.")],
+    specs: Annotated[
+        Path, typer.Option("--specs", help="Specs folder (to adopt a service synth did not make).")
+    ] = Path("specs"),
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
-    """Add features to an existing (possibly hand-edited) service, keeping every owner edit."""
+    """Add features to an existing (possibly hand-edited) service, keeping every owner edit.
+
+    A FastAPI service synth did not generate (`<package>/main.py` with `app = FastAPI(...)`)
+    is adopted: its app gets synth's lifespan, and it gets a synth.yaml.
+    """
 
     def run() -> None:
         names = parse_feature_names(features)
         if not names:
             raise FeatureError("name at least one feature to add, e.g. pubsub")
-        result = add_features(service, names)
+        result = add_features(service, names, specs_dir=specs)
         if result.skipped:
             lines = [
                 f"{d.path}: {' '.join(d.drift.identity)}: exists in another shape; "

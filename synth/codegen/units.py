@@ -204,6 +204,8 @@ def _insert(module: cst.Module, unit: Unit, predecessors: list[Identity]) -> cst
     if unit.container is None:
         body = list(module.body)
         position = _position(body, predecessors, default=_default_position(module, unit))
+        if unit.identity != ("docstring",):
+            position = max(position, import_block_end(module))  # code never goes above imports
         after = body[position - 1] if position > 0 else None
         body.insert(position, _spaced(unit, after))
         if position + 1 < len(body):

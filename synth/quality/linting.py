@@ -47,7 +47,17 @@ def ruff_check_tree(files: dict[str, str], config: str) -> list[RuffFinding]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(source, encoding="utf-8")
         proc = subprocess.run(
-            [ruff_binary(), "check", "--no-cache", "--output-format", "json", "--quiet", "."],
+            [
+                ruff_binary(),
+                "check",
+                "--no-cache",
+                "--config",
+                str(root / "pyproject.toml"),
+                "--output-format",
+                "json",
+                "--quiet",
+                ".",
+            ],
             cwd=root,
             capture_output=True,
             text=True,
