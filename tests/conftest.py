@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,3 +21,10 @@ def repo_root() -> Path:
 def specs_dir() -> Path:
     """The LearnFlow specs."""
     return ROOT / "specs"
+
+
+# CI replays the same Hypothesis examples on every run (a landing must not depend on the draw);
+# local runs keep exploring new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
