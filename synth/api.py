@@ -22,9 +22,9 @@ from synth.compose.python import PythonReport, apply_python, containers_of
 from synth.compose.readme import ensure_readme
 from synth.errors import GateError, TargetError
 from synth.features.base import Contribution, EnvVar, ReadmeSection
-from synth.features.registry import available_features, plan_features
+from synth.features.registry import always_on, available_features, plan_features
 from synth.manifests import DeployFiles, build_deploy_files, build_platform_files, render_yaml
-from synth.quality import format_source, is_black_stable, ruff_check_tree
+from synth.quality import RuffFinding, format_source, is_black_stable, ruff_check_tree
 from synth.spec import FeatureName, ServiceSpec
 from synth.workspace import ChangeSet, FileChange, Workspace
 
@@ -33,11 +33,10 @@ __all__ = [
     "compose_platform",
     "compose_service",
     "new_service",
+    "new_ruff_findings",
     "new_services",
     "runnable_features",
 ]
-
-_ALWAYS = frozenset({FeatureName.APP, FeatureName.HEALTH})
 
 GITIGNORE = (
     "__pycache__/",
@@ -62,6 +61,7 @@ class ServicePlan:
     python: PythonReport
     file_hashes: dict[str, str]
     unit_hashes: dict[str, dict[str, str]]
+    containers: frozenset[str]
 
     def contents(self) -> dict[str, str]:
         """Every file this plan produces (path -> text), deleted files left out."""
@@ -134,11 +134,11 @@ def compose_service(
         for path, module in workspace.python.items()
     }
     hashes = {c.path: content_hash(c.after) for c in rendered.files if c.after is not None}
-    recorded = spec.model_copy(update={"features": tuple(n for n in names if n not in _ALWAYS)})
+    recorded = spec.model_copy(update={"features": tuple(n for n in names if n not in always_on())})
     record = render_record(recorded, names, hashes, units)
     files = (*rendered.files, FileChange(RECORD_FILE, workspace.original(RECORD_FILE), record))
     changes = ChangeSet(tuple(sorted(files, key=lambda f: f.path)))
-    return ServicePlan(spec, names, changes, report, hashes, units)
+    return ServicePlan(spec, names, changes, report, hashes, units, containers)
 
 
 @lru_cache(maxsize=256)
@@ -230,19 +230,21 @@ def _gate(changes: ChangeSet, workspace: Workspace, spec: ServiceSpec) -> None:
             dependencies=[],
             dev_dependencies=[],
         )
+    new = new_ruff_findings(changes, config)
+    if new:
+        listing = "; ".join(str(f) for f in new[:5])
+        raise GateError(f"generated code fails ruff ({len(new)} findings): {listing}")
+
+
+def new_ruff_findings(changes: ChangeSet, config: str) -> list[RuffFinding]:
+    """ruff findings in the changed Python files that their previous versions did not have."""
     after = {
         c.path: c.after for c in changes.changed if c.path.endswith(".py") and c.after is not None
     }
     if not after:
-        return
-    findings = ruff_check_tree(after, config)
-    before = {
-        c.path: c.before for c in changes.changed if c.path.endswith(".py") and c.before is not None
-    }
+        return []
+    before = {c.path: c.before for c in changes.changed if c.path in after and c.before}
     known = (
         {(f.path, f.code, f.message) for f in ruff_check_tree(before, config)} if before else set()
     )
-    new = [f for f in findings if (f.path, f.code, f.message) not in known]
-    if new:
-        listing = "; ".join(str(f) for f in new[:5])
-        raise GateError(f"generated code fails ruff ({len(new)} findings): {listing}")
+    return [f for f in ruff_check_tree(after, config) if (f.path, f.code, f.message) not in known]

@@ -15,21 +15,19 @@ from pathlib import Path
 
 import libcst as cst
 
-from synth.api import ServicePlan, compose_service
+from synth.api import ServicePlan, compose_service, new_ruff_findings
 from synth.codegen import Identity, find_unit, identity_key, replace_units, unit_fingerprints
 from synth.compose.adoption import find_adoption
 from synth.compose.provenance import RECORD_FILE, ServiceRecord, content_hash, load_record
 from synth.compose.python import OwnedDrift
 from synth.compose.removal import Leftover, remove_python_units, remove_text_pieces
 from synth.errors import FeatureError, GateError
-from synth.features.registry import plan_features
-from synth.quality import format_source, is_black_stable, ruff_check_tree
+from synth.features.registry import always_on, plan_features
+from synth.quality import format_source, is_black_stable
 from synth.spec import FeatureName
 from synth.workspace import ChangeSet, FileChange, Workspace
 
 __all__ = ["GrowthResult", "add_features", "remove_feature"]
-
-_ALWAYS = frozenset({FeatureName.APP, FeatureName.HEALTH})
 
 
 @dataclass(frozen=True)
@@ -110,7 +108,7 @@ def _upgrades(
         if drift.path not in current_prints:
             before = next(c.before for c in merged.changes.files if c.path == drift.path)
             current_prints[drift.path] = unit_fingerprints(
-                cst.parse_module(before or ""), frozenset({"Settings"})
+                cst.parse_module(before or ""), fresh.containers
             )
         if current_prints[drift.path].get(key) == recorded:
             upgrades.setdefault(drift.path, []).append(
@@ -137,7 +135,7 @@ def _upgraded(change: FileChange, fresh_text: str, keys: list[_Key]) -> FileChan
 def remove_feature(root: Path, feature: FeatureName, *, force: bool) -> GrowthResult:
     """Remove `feature`'s unchanged pieces from the service at `root` (staged in memory)."""
     record = load_record(root)
-    if feature in _ALWAYS:
+    if feature in always_on():
         raise FeatureError(f"'{feature}' is part of every service and cannot be removed")
     if feature not in record.features:
         have = ", ".join(f.value for f in record.features)
@@ -163,7 +161,7 @@ def _removal(
 ) -> GrowthResult:
     workspace = Workspace(root=root)
     old_files, new_files = old.contents(), new.contents()
-    containers = frozenset({"Settings"})
+    containers = old.containers
     files: list[FileChange] = []
     leftovers: list[Leftover] = []
     for path in sorted(set(old_files) | set(new_files)):
@@ -214,12 +212,7 @@ def _only_docstring(source: str) -> bool:
 
 def _gate_removal(changes: ChangeSet, config: str) -> None:
     """A removal must not leave code ruff rejects (e.g. an owner's call to a removed helper)."""
-    after = {c.path: c.after for c in changes.changed if c.path.endswith(".py") and c.after}
-    if not after:
-        return
-    before = {c.path: c.before for c in changes.changed if c.path in after and c.before}
-    known = {(f.path, f.code, f.message) for f in ruff_check_tree(before, config)}
-    new = [f for f in ruff_check_tree(after, config) if (f.path, f.code, f.message) not in known]
+    new = new_ruff_findings(changes, config)
     if new:
         listing = "; ".join(str(f) for f in new[:5])
         raise GateError(

@@ -14,8 +14,8 @@ import typer
 
 from synth.checks import check_path
 from synth.cli.shell import app, emit_json, guarded
-from synth.errors import TargetError
 from synth.manifests import build_kafka_topic, render_yaml
+from synth.workspace import ChangeSet, FileChange, Workspace, write_changes
 
 __all__ = ["check_command", "create_topic_command"]
 
@@ -68,13 +68,11 @@ def create_topic_command(
 
     def run() -> None:
         doc = build_kafka_topic(name, partitions, replicas)
-        target = out / "k8s" / "topics" / f"{doc['metadata']['name']}.yaml"
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render_yaml([doc]), encoding="utf-8")
-        except OSError as exc:
-            raise TargetError(f"{target}: cannot write ({exc.strerror})") from exc
-        written.append(target)
+        relative = f"k8s/topics/{doc['metadata']['name']}.yaml"
+        before = Workspace(root=out).original(relative)
+        change = FileChange(relative, before, render_yaml([doc]))
+        write_changes(ChangeSet((change,)), out)
+        written.append(out / relative)
 
     guarded(run)
     if as_json:

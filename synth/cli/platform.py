@@ -15,13 +15,13 @@ import typer
 
 from synth.cli.shell import app, emit_json, guarded
 from synth.errors import SynthError, TargetError
-from synth.platform.artifact import dump_artifact
 from synth.platform.asyncapi import build_asyncapi, render_asyncapi_json, render_asyncapi_yaml
 from synth.platform.drift import find_drift
 from synth.platform.graph import GraphFormat, find_graph_format, render_graph
 from synth.platform.lint import find_platform_findings
 from synth.platform.sources import load_spec_sources
 from synth.platform.topology import build_topology
+from synth.workspace.artifact import write_artifact
 
 __all__ = ["asyncapi_command", "graph_command", "lint_platform_command"]
 
@@ -73,7 +73,7 @@ def graph_command(
         if out is None:
             typer.echo(data.decode(), nl=False)
             return
-        dump_artifact(out, data)
+        write_artifact(out, data)
         if json_output:
             emit_json({"status": "ok", "path": str(out), "format": str(chosen), "drift": drift})
         else:
@@ -128,7 +128,7 @@ def asyncapi_command(
         if out is None:
             typer.echo(text, nl=False)
             return
-        dump_artifact(out, text.encode())
+        write_artifact(out, text.encode())
         if json_output:
             emit_json({"status": "ok", "path": str(out), "format": str(chosen)})
         else:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from synth import api
 from synth.cli.shell import app, emit_json, guarded
@@ -17,6 +18,7 @@ from synth.spec import (
     ServiceSpec,
     StateBackend,
     StateKeySpec,
+    describe_validation_error,
     find_spec_file,
     load_spec,
     spec_names,
@@ -32,10 +34,8 @@ def _adhoc_spec(name: str, port: int | None, keys: list[str], backend: StateBack
     try:
         state = tuple(StateKeySpec(key=key, fields=(FieldSpec(name="value"),)) for key in keys)
         return ServiceSpec(name=name, port=port or 8000, state=state, state_backend=backend)
-    except ValueError as exc:
-        first = str(exc).splitlines()
-        detail = first[2].strip() if len(first) > 2 else first[0]
-        raise SpecError(f"invalid service '{name}': {detail}") from None
+    except ValidationError as exc:
+        raise SpecError(f"invalid service '{name}': {describe_validation_error(exc)}") from None
 
 
 def _emit(plan: api.ServicePlan, root: Path, *, dry_run: bool, as_json: bool) -> None:

@@ -1,6 +1,6 @@
 """LibCST toolkit that knows nothing of Dapr: node builders, templates, units, scheduled imports."""
 
-from synth.codegen.imports import ImportRequest, ensure_imports, import_block_end
+from synth.codegen.imports import ImportRequest, dotted_name, ensure_imports, import_block_end
 from synth.codegen.nodes import (
     build_annotation,
     build_dict,
@@ -30,6 +30,7 @@ from synth.codegen.units import (
     source_fingerprints,
     statements,
     unit_fingerprints,
+    units_by_key,
 )
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "build_name",
     "build_str",
     "build_template_units",
+    "dotted_name",
     "ensure_imports",
     "ensure_units",
     "expand_template",
@@ -60,4 +62,5 @@ __all__ = [
     "source_fingerprints",
     "statements",
     "unit_fingerprints",
+    "units_by_key",
 ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-__all__ = ["ImportRequest", "ensure_imports", "import_block_end"]
+__all__ = ["ImportRequest", "dotted_name", "ensure_imports", "import_block_end"]
 
 _STDLIB = frozenset(sys.stdlib_module_names)
 _SECTION_FUTURE, _SECTION_STDLIB, _SECTION_THIRD, _SECTION_FIRST = range(4)
@@ -28,11 +28,12 @@ class ImportRequest:
     name: str | None = None
 
 
-def _dotted(node: cst.BaseExpression) -> str:
+def dotted_name(node: cst.BaseExpression) -> str:
+    """`a.b.c` for a Name/Attribute chain."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
+        return f"{dotted_name(node.value)}.{node.attr.value}"
     raise TypeError(f"not a dotted name: {node!r}")
 
 
@@ -72,10 +73,10 @@ def _statement_key(
         return None
     small = stmt.body[0]
     if isinstance(small, cst.Import):
-        module = _dotted(small.names[0].name)
+        module = dotted_name(small.names[0].name)
         return (_section(module, first_party), 0, module.lower())
     if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
-        module = _dotted(small.module)
+        module = dotted_name(small.module)
         return (_section(module, first_party), 1, module.lower())
     return None
 
@@ -116,14 +117,16 @@ def _has(body: Sequence[cst.BaseStatement], request: ImportRequest) -> bool:
             if (
                 request.name is None
                 and isinstance(small, cst.Import)
-                and any(_dotted(a.name) == request.module and a.asname is None for a in small.names)
+                and any(
+                    dotted_name(a.name) == request.module and a.asname is None for a in small.names
+                )
             ):
                 return True
             if request.name is not None and isinstance(small, cst.ImportFrom):
                 if (
                     small.module is None
                     or small.relative
-                    or _dotted(small.module) != request.module
+                    or dotted_name(small.module) != request.module
                 ):
                     continue
                 if isinstance(small.names, cst.ImportStar):

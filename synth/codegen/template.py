@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import libcst as cst
 
 from synth.codegen._fastfill import fill_template, statement_names
-from synth.codegen.imports import ImportRequest
+from synth.codegen.imports import ImportRequest, dotted_name
 from synth.codegen.units import Statement, Unit
 
 __all__ = ["TemplateUnits", "build_template_units", "expand_template", "imports_of"]
@@ -29,25 +29,17 @@ class TemplateUnits:
         self.units = units
 
 
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    raise TypeError("not a dotted name")
-
-
 def imports_of(stmt: cst.BaseStatement) -> tuple[ImportRequest, ...] | None:
     """The ImportRequests an import statement stands for, or None if it is not an import."""
     if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
         return None
     small = stmt.body[0]
     if isinstance(small, cst.Import):
-        return tuple(ImportRequest(_dotted(alias.name)) for alias in small.names)
+        return tuple(ImportRequest(dotted_name(alias.name)) for alias in small.names)
     if isinstance(small, cst.ImportFrom) and small.module is not None:
         if isinstance(small.names, cst.ImportStar):
             raise ValueError("templates do not use star imports")
-        module = _dotted(small.module)
+        module = dotted_name(small.module)
         return tuple(
             ImportRequest(module, alias.name.value)
             for alias in small.names

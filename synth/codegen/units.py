@@ -39,6 +39,7 @@ __all__ = [
     "source_fingerprints",
     "statements",
     "unit_fingerprints",
+    "units_by_key",
 ]
 
 Identity = tuple[str, ...]
@@ -265,20 +266,24 @@ def fingerprint(node: cst.BaseStatement) -> str:
     return hashlib.sha256(_normalized(node).encode("utf-8")).hexdigest()[:12]
 
 
-def unit_fingerprints(module: cst.Module, containers: Iterable[str] = ()) -> dict[str, str]:
-    """Every unit of `module` (and of the classes named in `containers`): key -> fingerprint."""
-    found: dict[str, str] = {}
+def units_by_key(module: cst.Module, containers: Iterable[str] = ()) -> dict[str, Statement]:
+    """Every unit of `module` (and of the classes named in `containers`), by `identity_key`."""
+    found: dict[str, Statement] = {}
     for stmt in module.body:
         identity = identity_of(stmt)
         if identity is not None:
-            found[identity_key(identity)] = fingerprint(stmt)
+            found[identity_key(identity)] = stmt
     for container in containers:
-        body = _body_of(module, container)
-        for stmt in body or ():
+        for stmt in _body_of(module, container) or ():
             identity = identity_of(stmt)
             if identity is not None:
-                found[identity_key(identity, container)] = fingerprint(stmt)
+                found[identity_key(identity, container)] = stmt
     return found
+
+
+def unit_fingerprints(module: cst.Module, containers: Iterable[str] = ()) -> dict[str, str]:
+    """Every unit of `module` (and of the classes named in `containers`): key -> fingerprint."""
+    return {key: fingerprint(stmt) for key, stmt in units_by_key(module, containers).items()}
 
 
 def replace_units(

@@ -16,7 +16,7 @@ import tomlkit
 from libcst.metadata import MetadataWrapper, PositionProvider
 from tomlkit.items import Array, Table
 
-from synth.codegen import fingerprint, identity_key, identity_of, statements
+from synth.codegen import fingerprint, units_by_key
 from synth.codegen.template import imports_of
 from synth.compose.pyproject import requirement_name, requirement_names
 from synth.manifests import parse_yaml, render_yaml
@@ -35,24 +35,6 @@ class Leftover:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.what}: {self.why}"
-
-
-def _units(module: cst.Module, containers: frozenset[str]) -> dict[str, cst.BaseStatement]:
-    found: dict[str, cst.BaseStatement] = {}
-    for stmt in module.body:
-        identity = identity_of(stmt)
-        if identity is not None:
-            found[identity_key(identity)] = stmt
-        if (
-            isinstance(stmt, cst.ClassDef)
-            and stmt.name.value in containers
-            and isinstance(stmt.body, cst.IndentedBlock)
-        ):
-            for inner in statements(stmt.body.body):
-                inner_identity = identity_of(inner)
-                if inner_identity is not None:
-                    found[identity_key(inner_identity, stmt.name.value)] = inner
-    return found
 
 
 def _imported_names(module: cst.Module) -> set[tuple[str, str | None]]:
@@ -75,9 +57,8 @@ def _used_names(module: cst.Module) -> set[str]:
 
 
 class _Remover(cst.CSTTransformer):
-    def __init__(self, drop: set[int], containers: frozenset[str]) -> None:
+    def __init__(self, drop: set[int]) -> None:
         self.drop = drop
-        self.containers = containers
 
     def leave_IndentedBlock(  # noqa: N802 - libcst visitor protocol
         self, original: cst.IndentedBlock, updated: cst.IndentedBlock
@@ -155,13 +136,13 @@ def remove_python_units(
 ) -> tuple[str, list[Leftover]]:
     """`current` without the removed feature's unchanged units (and the imports only they used)."""
     module = cst.parse_module(current)
-    owned = set(_units(with_feature, containers)) - set(_units(without_feature, containers))
-    generated = _units(with_feature, containers)
+    generated = units_by_key(with_feature, containers)
+    owned = set(generated) - set(units_by_key(without_feature, containers))
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
     drop: set[int] = set()
     leftovers: list[Leftover] = []
-    for key, stmt in _units(module, containers).items():
+    for key, stmt in units_by_key(module, containers).items():
         if key not in owned:
             continue
         expected = recorded.get(key) or fingerprint(generated[key])
@@ -172,7 +153,7 @@ def remove_python_units(
             leftovers.append(Leftover(path, line, key, "changed since synth generated it; kept"))
     if not drop:
         return current, leftovers
-    pruned = module.visit(_Remover(drop, containers))
+    pruned = module.visit(_Remover(drop))
     synth_imports = _imported_names(with_feature) - _imported_names(without_feature)
     used = _used_names(pruned)
     unused = {(m, n) for m, n in synth_imports if (n or m.split(".")[0]) not in used}

@@ -16,7 +16,7 @@ from synth.errors import FeatureError
 from synth.features.base import Feature
 from synth.spec import FeatureName
 
-__all__ = ["available_features", "parse_feature_names", "plan_features"]
+__all__ = ["always_on", "available_features", "parse_feature_names", "plan_features"]
 
 _NOT_FEATURES = frozenset({"base", "registry"})
 
@@ -38,6 +38,11 @@ def available_features() -> dict[FeatureName, Feature]:
             ):
                 found[value.name] = value()
     return found
+
+
+def always_on() -> frozenset[FeatureName]:
+    """The features every service has (they cannot be added or removed)."""
+    return frozenset(name for name, feature in available_features().items() if feature.always)
 
 
 def parse_feature_names(text: str) -> list[FeatureName]:
@@ -64,7 +69,7 @@ def parse_feature_names(text: str) -> list[FeatureName]:
 def plan_features(requested: Iterable[FeatureName]) -> list[Feature]:
     """The requested features plus the always-on ones and their requirements, dependency-ordered."""
     available = available_features()
-    wanted: set[FeatureName] = {name for name, f in available.items() if f.always}
+    wanted: set[FeatureName] = set(always_on())
     pending = list(requested)
     while pending:
         name = pending.pop()

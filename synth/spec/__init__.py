@@ -1,6 +1,13 @@
 """Service specs: the pydantic models and loading them from YAML."""
 
-from synth.spec.loading import dump_spec_data, find_spec_file, load_spec, parse_spec, spec_names
+from synth.spec.loading import (
+    describe_validation_error,
+    dump_spec_data,
+    find_spec_file,
+    load_spec,
+    parse_spec,
+    spec_names,
+)
 from synth.spec.models import (
     AgentSpec,
     FeatureName,
@@ -24,6 +31,7 @@ __all__ = [
     "StateBackend",
     "StateKeySpec",
     "TopicSpec",
+    "describe_validation_error",
     "dump_spec_data",
     "find_spec_file",
     "load_spec",

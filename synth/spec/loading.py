@@ -13,7 +13,14 @@ from ruamel.yaml.error import YAMLError
 from synth.errors import SpecError
 from synth.spec.models import ServiceSpec
 
-__all__ = ["dump_spec_data", "find_spec_file", "load_spec", "parse_spec", "spec_names"]
+__all__ = [
+    "describe_validation_error",
+    "dump_spec_data",
+    "find_spec_file",
+    "load_spec",
+    "parse_spec",
+    "spec_names",
+]
 
 
 def load_spec(path: Path) -> ServiceSpec:
@@ -38,10 +45,11 @@ def parse_spec(text: str, source: str) -> ServiceSpec:
     try:
         return ServiceSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(f"{source}: {_first_problem(exc)}") from exc
+        raise SpecError(f"{source}: {describe_validation_error(exc)}") from exc
 
 
-def _first_problem(exc: ValidationError) -> str:
+def describe_validation_error(exc: ValidationError) -> str:
+    r"""The first problem of a pydantic error as `field \`x\`: message (+N more)`."""
     errors = exc.errors()
     first = errors[0]
     field = ".".join(str(part) for part in first["loc"]) or "(top level)"

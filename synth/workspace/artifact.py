@@ -8,10 +8,10 @@ from pathlib import Path
 
 from synth.errors import TargetError
 
-__all__ = ["dump_artifact"]
+__all__ = ["write_artifact"]
 
 
-def dump_artifact(path: Path, data: bytes) -> None:
+def write_artifact(path: Path, data: bytes) -> None:
     """Write `data` to `path` atomically (temporary file, then rename); the folder must exist."""
     folder = path.parent
     if not folder.is_dir():
