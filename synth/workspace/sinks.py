@@ -11,7 +11,19 @@ from pathlib import Path
 from synth.errors import TargetError
 from synth.workspace.changes import ChangeSet
 
-__all__ = ["render_diff", "summarize", "write_changes"]
+__all__ = ["creation_mode", "render_diff", "summarize", "write_changes"]
+
+
+def creation_mode(*, folder: bool = False) -> int:
+    """The mode a new file (or folder) gets from the process umask, as `open()` would give.
+
+    Temporary files and folders (mkstemp, mkdtemp) are created private (0600, 0700); what
+    synth leaves behind must be readable as any file the owner creates (a container's
+    non-root user reads the service's files).
+    """
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return (0o777 if folder else 0o666) & ~umask
 
 
 def render_diff(changes: ChangeSet, root_label: str) -> str:
@@ -51,6 +63,7 @@ def _write_tree(changes: ChangeSet, root: Path) -> None:
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.synth-", dir=root.parent))
     try:
+        staging.chmod(creation_mode(folder=True))
         for change in changes.files:
             if change.after is None:
                 continue
@@ -85,6 +98,8 @@ def _write_in_place(changes: ChangeSet, root: Path) -> None:
                 handle.write(change.after)
             if target.exists():
                 shutil.copymode(target, temp_name)
+            else:
+                os.chmod(temp_name, creation_mode())
             staged.append((Path(temp_name), target))
     except OSError as exc:
         for staged_temp, _ in staged:
