@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -249,5 +250,12 @@ def new_ruff_findings(changes: ChangeSet, config: str) -> list[RuffFinding]:
         return []
     before = {c.path: c.before for c in changes.changed if c.path in after and c.before}
     found_after, found_before = ruff_check_trees([(after, config), (before, config)])
-    known = {(f.path, f.code, f.message) for f in found_before}
-    return [f for f in found_after if (f.path, f.code, f.message) not in known]
+    known = Counter((f.path, f.code, f.message) for f in found_before)
+    new: list[RuffFinding] = []
+    for finding in found_after:
+        key = (finding.path, finding.code, finding.message)
+        if known[key] > 0:
+            known[key] -= 1
+        else:
+            new.append(finding)
+    return new
