@@ -5,7 +5,8 @@ comment and blank lines above it, and comments indented deeper than its siblings
 end of a function body). Keys say what a statement is, never where it sits or how it is laid
 out (`def:read_event`, `class:Settings` > `assign:redis_url`, `from:debug.state`, `expr:...`
 from the normalised source), so black at another line length or another quote style keeps every
-key. `merge_imports` merges one import statement by its names; `merge_python` merges modules.
+key. `merge_imports` merges one import statement by its names; `merge_python` merges modules
+and never returns one that does not parse.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from synth.merge.sequence import Conflict, Forced, Merged, merge_lines, merge_units
 from synth.merge.table import Outcome, decide
 from synth.merge.units import Unit
 
-__all__ = ["merge_imports", "split_python"]
+__all__ = ["merge_imports", "merge_python", "split_python"]
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
 _KEY_WIDTH = 80
@@ -232,7 +234,7 @@ def merge_imports(base: Unit | None, ours: Unit | None, theirs: Unit | None) -> 
     # an absent base is judged against synth's version, an absent theirs keeps base's comments
     b_ = b if b is not None else t
     t_ = t if t is not None else b
-    lead = _pick(b_.lead if b_ else o.lead, o.lead, t_.lead if t_ else o.lead)
+    lead = _pick_lead(b_.lead if b_ else o.lead, o.lead, t_.lead if t_ else o.lead)
     comment = _pick(b_.comment if b_ else o.comment, o.comment, t_.comment if t_ else o.comment)
     after = _pick(b_.after if b_ else o.after, o.after, t_.after if t_ else o.after)
     names = _merge_names(b, o, t)
@@ -243,6 +245,22 @@ def merge_imports(base: Unit | None, ours: Unit | None, theirs: Unit | None) -> 
         owned = b_ is None or (lead, comment, after) != (b_.lead, b_.comment, b_.after)
         return orphan if owned and "#" in orphan else ""
     return lead + _render(o, names, comment) + after
+
+
+def _pick_lead(base: str, ours: str, theirs: str) -> str | None:
+    """The lines above a statement: its comments by the table; the blank lines that separate
+    it from the statement before are layout, synth's when both moved them."""
+    (b_gap, b_rest), (o_gap, o_rest), (t_gap, t_rest) = map(_gap, (base, ours, theirs))
+    rest = _pick(b_rest, o_rest, t_rest)
+    if rest is None:
+        return None
+    gap = _pick(b_gap, o_gap, t_gap)
+    return (t_gap if gap is None else gap) + rest
+
+
+def _gap(lead: str) -> tuple[str, str]:
+    rest = lead.lstrip("\n")
+    return lead[: len(lead) - len(rest)], rest
 
 
 def _pick(base: str, ours: str, theirs: str) -> str | None:
@@ -435,3 +453,137 @@ def _member_order(name: str) -> tuple[object, ...]:
 def _module_order(name: str) -> tuple[object, ...]:
     module, _, alias = name.partition(" as ")
     return (_natural(module.lower()), _natural(module), alias)
+
+
+# --- modules ---------------------------------------------------------------------------------
+
+
+def merge_python(path: str, base: str, ours: str, theirs: str, *, force: bool) -> Merged:
+    """Three-way merge of a module; a result that would not parse is a conflict, never text."""
+    try:
+        ours_units = split_python(ours)
+    except SyntaxError as error:
+        return _unparsable(path, ours, theirs, error, force=force)
+    base_units, theirs_units = split_python(base), split_python(theirs)
+    ours_units, theirs_units = _settle_dropped_imports(base_units, ours_units, theirs_units)
+    leaf = _Leaf(path, force, dict(_paths(ours_units, "")))
+    merged = merge_units(path, base_units, ours_units, theirs_units, force=force, leaf=leaf)
+    conflicts = (*merged.conflicts, *leaf.conflicts)
+    forced = (*merged.forced, *leaf.forced)
+    if conflicts:
+        return Merged(ours, conflicts, forced)
+    try:
+        ast.parse(merged.text)
+    except SyntaxError as error:
+        reason = f"the merged module does not parse ({error.msg}); merge it by hand"
+        return Merged(ours, (Conflict(path, error.lineno or 1, "<module>", reason),), forced)
+    return Merged(merged.text, (), forced)
+
+
+def _unparsable(path: str, ours: str, theirs: str, error: SyntaxError, *, force: bool) -> Merged:
+    """The file on disk does not parse: nothing to merge by unit. --force takes synth's."""
+    line = error.lineno or 1
+    if force:
+        return Merged(theirs, (), (Forced(path, line, "<module>", "replaced"),))
+    reason = f"it does not parse ({error.msg}); fix it, or take synth's version with --force"
+    return Merged(ours, (Conflict(path, line, "<module>", reason),))
+
+
+def _paths(units: tuple[Unit, ...], prefix: str) -> Iterator[tuple[int, str]]:
+    """Each unit's key with its parents' (`class:Settings/assign:redis_url`), by identity."""
+    for unit in units:
+        yield id(unit), prefix + unit.key
+        if unit.children is not None:
+            yield from _paths(unit.children, prefix + unit.key + "/")
+
+
+def _settle_dropped_imports(
+    base: tuple[Unit, ...], ours: tuple[Unit, ...], theirs: tuple[Unit, ...]
+) -> tuple[tuple[Unit, ...], tuple[Unit, ...]]:
+    """An import synth no longer generates but the owner changed keeps what the owner added.
+
+    `merge_units` reports any changed unit synth dropped as a conflict; for imports the names
+    say more: the owner's names and comments stay (in both ours and theirs, so the table keeps
+    them), synth's go, and an import with nothing of the owner's left goes.
+    """
+    dropped = {u.key for u in base} - {u.key for u in theirs}
+    base_by_key = {u.key: u for u in base}
+    settled_ours: list[Unit] = []
+    settled: list[Unit] = []
+    for unit in ours:
+        old = base_by_key.get(unit.key)
+        if unit.key in dropped and _is_import(unit) and old is not None and old.text != unit.text:
+            kept = merge_imports(old, unit, None)
+            if kept == "":
+                continue
+            if kept is not None:
+                unit = Unit(unit.key, kept, unit.line)
+                settled.append(unit)
+        settled_ours.append(unit)
+    return tuple(settled_ours), (*theirs, *settled)
+
+
+def _is_import(unit: Unit) -> bool:
+    return unit.key.startswith(("from:", "import:"))
+
+
+@dataclass
+class _Leaf:
+    """merge_units' leaf merge for Python units: imports by name, then lines that must parse."""
+
+    path: str
+    force: bool
+    keys: dict[int, str]
+    conflicts: list[Conflict] = field(default_factory=list)
+    forced: list[Forced] = field(default_factory=list)
+
+    def __call__(self, base: Unit | None, ours: Unit | None, theirs: Unit | None) -> str | None:
+        if ours is not None and _is_import(ours):
+            merged = merge_imports(base, ours, theirs)
+            if merged is not None:
+                return merged
+        if base is None or ours is None or theirs is None:
+            return None
+        lines = merge_lines(self.path, base.text, ours.text, theirs.text, force=False)
+        if not lines.conflicts:
+            if _parses(lines.text):
+                return lines.text
+            key = self.keys.get(id(ours), ours.key)
+            if self.force:
+                self.forced.append(Forced(self.path, ours.line, key, "replaced"))
+                return theirs.text
+            reason = "your edits and synth's merge line by line into code that does not parse"
+            self.conflicts.append(Conflict(self.path, ours.line, key, reason))
+            return ours.text
+        if _same_code(base.text, ours.text):
+            return theirs.text  # the owner only laid it out differently: synth's change arrives
+        return None
+
+
+def _parsed(text: str) -> tuple[str, list[str]] | None:
+    """The code (as an AST dump) and the comments of a unit's text; None if it does not parse.
+
+    A class member is indented: it is parsed inside a class.
+    """
+    code = next((line for line in _LINE.findall(text) if not _is_blank_or_comment(line)), "")
+    source = "class _:\n" + text if code[:1].isspace() else text
+    try:
+        tree = ast.parse(source)
+        comments = [
+            token.string
+            for token in tokenize.generate_tokens(io.StringIO(source).readline)
+            if token.type == tokenize.COMMENT
+        ]
+    except (SyntaxError, tokenize.TokenError):
+        return None
+    return ast.dump(tree), comments
+
+
+def _parses(text: str) -> bool:
+    return _parsed(text) is not None
+
+
+def _same_code(base: str, ours: str) -> bool:
+    """Whether two texts differ only in layout: the same code and the same comments."""
+    before = _parsed(base)
+    return before is not None and before == _parsed(ours)
