@@ -201,7 +201,7 @@ def test_remove_refuses_when_the_owner_changed_a_unit_and_writes_nothing(tmp_pat
 def test_an_owner_who_deleted_the_app_gets_a_refusal_not_a_broken_service(
     tmp_path: Path,
 ) -> None:
-    from synth.errors import GateError
+    from synth.errors import MergeError
 
     root = _new(tmp_path / "debug", [FeatureName.STATE])
     main = root / "debug" / "main.py"
@@ -210,7 +210,7 @@ def test_an_owner_who_deleted_the_app_gets_a_refusal_not_a_broken_service(
     end = text.index(")\n", start) + 2
     main.write_text(text[:start] + "application = None\n" + text[end:])
     before = _tree(root)
-    with pytest.raises(GateError, match="imports app from debug.main"):
+    with pytest.raises(MergeError, match="imports app from debug.main"):
         add_features(root, [FeatureName.PUBSUB])
     assert _tree(root) == before
 

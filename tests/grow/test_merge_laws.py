@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from synth.api import new_service
-from synth.errors import GateError
+from synth.errors import MergeError
 from synth.grow import GrowthResult, add_features, remove_feature, upgrade_service
 from synth.spec import FeatureName, load_spec
 from synth.workspace import write_changes
@@ -178,7 +178,7 @@ def test_add_then_remove_is_identity_and_nothing_is_lost(
     edited = _tree(root)
     try:
         added = add_features(root, [feature])
-    except GateError:
+    except MergeError:
         assert _tree(root) == edited  # refused before writing anything
         return
     if not _written(added, root, owner_lines):

@@ -326,8 +326,22 @@ def test_removing_agent_while_owner_code_imports_it_is_refused(tmp_path: Path) -
     owner.write_text(f"from debug import {agent_module}\n\nUSED = {agent_module}\n")
     before = _tree(root)
     code, _, err = invoke("remove-feature", str(root), "agent")
-    assert code in (1, 2)
+    assert code == 1
     assert "owner.py:1" in err or "handlers.py:1" in err
+    assert _tree(root) == before
+
+
+def test_add_feature_after_the_owner_renamed_a_helper_it_imports_is_refused(
+    tmp_path: Path,
+) -> None:
+    root = service(tmp_path, "state,pubsub")
+    state = root / "debug/state.py"
+    edit(state, "async def get_attempts(", "async def fetch_attempts(")
+    before = _tree(root)
+    code, _, err = invoke("add-feature", str(root), "agent")
+    assert code == 1
+    assert "imports get_attempts from debug.state" in err
+    assert len(err.strip().splitlines()) == 1
     assert _tree(root) == before
 
 
