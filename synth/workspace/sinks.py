@@ -92,6 +92,7 @@ def _write_in_place(changes: ChangeSet, root: Path) -> None:
             if change.after is None:
                 staged.append((None, target))
                 continue
+            target = _through_link(target, root)
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -131,6 +132,19 @@ def _write_in_place(changes: ChangeSet, root: Path) -> None:
     for temp, target in staged:
         if temp is None:
             _prune_empty_parents(target.parent, root)
+
+
+def _through_link(target: Path, root: Path) -> Path:
+    """A symlinked file is written where it points (the link stays), inside the service only."""
+    if not target.is_symlink():
+        return target
+    resolved = target.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise TargetError(
+            f"{target}: a link to {resolved}, outside the service; synth writes only inside "
+            "it: replace the link with a file, then retry"
+        )
+    return resolved
 
 
 def _prune_empty_parents(folder: Path, root: Path) -> None:

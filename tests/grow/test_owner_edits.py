@@ -418,3 +418,93 @@ def test_explain_names_the_feature_and_the_owners_change(tmp_path: Path) -> None
     line = log_field["line"]
     code, out, _ = invoke("explain", f"{settings_file}:{line}")
     assert code == 0 and "log_level" in out and "changed by you" in out
+
+
+# ---- the base itself --------------------------------------------------------------------
+
+
+def test_a_service_without_a_stored_base_is_merged_against_a_rebuilt_one(tmp_path: Path) -> None:
+    root = service(tmp_path, "state")
+    (root / ".synth/base.json").unlink()
+    edit(root / "debug/settings.py", 'log_level: str = "INFO"', 'log_level: str = "WARNING"')
+    code, _, err = invoke("add-feature", str(root), "pubsub")
+    assert code == 0, err
+    assert "no stored base" in err
+    text = (root / "debug/settings.py").read_text(encoding="utf-8")
+    assert 'log_level: str = "WARNING"' in text and "pubsub_name" in text
+    assert (root / ".synth/base.json").is_file()
+
+
+def test_a_base_edited_by_hand_is_not_trusted(tmp_path: Path) -> None:
+    root = service(tmp_path, "state")
+    base = root / ".synth/base.json"
+    data = json.loads(base.read_text(encoding="utf-8"))
+    owner_main = (root / "debug/main.py").read_text(encoding="utf-8") + "\nOWNER = 1\n"
+    (root / "debug/main.py").write_text(owner_main, encoding="utf-8")
+    data["files"]["debug/main.py"] = owner_main.splitlines(keepends=True)  # a forged base
+    base.write_text(json.dumps(data), encoding="utf-8")
+    code, _, err = invoke("remove-feature", str(root), "state")
+    assert code == 0, err
+    assert "OWNER = 1" in (root / "debug/main.py").read_text(encoding="utf-8")
+
+
+# ---- links, several conflicts, json ------------------------------------------------------
+
+
+def test_a_symlinked_file_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
+    root = service(tmp_path, "state")
+    real = root / "config-settings.py"
+    settings_file = root / "debug/settings.py"
+    settings_file.rename(real)
+    settings_file.symlink_to(Path("..") / "config-settings.py")
+    code, _, err = invoke("add-feature", str(root), "pubsub")
+    assert code == 0, err
+    assert settings_file.is_symlink()
+    assert "pubsub_name" in real.read_text(encoding="utf-8")
+
+
+def test_every_conflict_is_listed_and_json_is_one_object(tmp_path: Path) -> None:
+    root = service(tmp_path, "state,pubsub")
+    with (root / "debug/handlers.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n\nMINE = 1\n")
+    with (root / "debug/events.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n\nALSO_MINE = 2\n")
+    before = _tree(root)
+    code, out, _ = invoke("remove-feature", str(root), "pubsub", "--json")
+    assert code == 1
+    report = json.loads(out)
+    conflicts = report["services"][0]["conflicts"]
+    assert not report["ok"] and not report["written"]
+    assert any("handlers.py" in c and "MINE" in c for c in conflicts)
+    assert any("events.py" in c and "ALSO_MINE" in c for c in conflicts)
+    assert _tree(root) == before
+
+
+def test_new_all_writes_nothing_when_one_service_conflicts(tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(SPECS, specs)
+    out = tmp_path / "out"
+    code, _, err = invoke("new", "--all", "--specs", str(specs), "--out", str(out))
+    assert code == 0, err
+    before_edit = _tree(out)
+    code, out_text, err = invoke("new", "--all", "--specs", str(specs), "--out", str(out))
+    assert code == 0 and _tree(out) == before_edit, err  # regenerating changes nothing
+    main = out / "debug/debug/main.py"
+    first = main.read_text(encoding="utf-8").splitlines()[0]
+    edit(main, first, first + "  (the owner's words)")
+    spec = specs / "debug.yaml"
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace("description: ", "description: Newly ", 1),
+        encoding="utf-8",
+    )
+    edit(out / "triage/triage/main.py", "configure_logging(", "# owner\nconfigure_logging(")
+    before = _tree(out)
+    code, out_text, err = invoke("new", "--all", "--specs", str(specs), "--out", str(out))
+    assert code == 1
+    assert "debug/debug/main.py:1" in err and "nothing written" in err
+    assert _tree(out) == before
+    code, out_text, err = invoke(
+        "new", "--all", "--specs", str(specs), "--out", str(out), "--dry-run", "--force"
+    )
+    assert code == 0 and "/dev/null" not in out_text and "Newly " in out_text
+    assert "--force: " in err and "debug/debug/main.py:1" in err
