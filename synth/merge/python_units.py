@@ -504,14 +504,20 @@ def _settle_dropped_imports(
 
     `merge_units` reports any changed unit synth dropped as a conflict; for imports the names
     say more: the owner's names and comments stay (in both ours and theirs, so the table keeps
-    them), synth's go, and an import with nothing of the owner's left goes.
+    them), synth's go, and an import with nothing of the owner's left goes. The statement
+    after a kept one keeps its blank lines (synth moved them only because its import went).
     """
     dropped = {u.key for u in base} - {u.key for u in theirs}
     base_by_key = {u.key: u for u in base}
+    theirs_by_key = {u.key: u for u in theirs}
     settled_ours: list[Unit] = []
     settled: list[Unit] = []
+    after_kept = False
     for unit in ours:
         old = base_by_key.get(unit.key)
+        if after_kept and unit.key in theirs_by_key and unit.children is None:
+            theirs_by_key[unit.key] = _with_gap_of(theirs_by_key[unit.key], unit)
+        after_kept = False
         if unit.key in dropped and _is_import(unit) and old is not None and old.text != unit.text:
             kept = merge_imports(old, unit, None)
             if kept == "":
@@ -519,8 +525,14 @@ def _settle_dropped_imports(
             if kept is not None:
                 unit = Unit(unit.key, kept, unit.line)
                 settled.append(unit)
+                after_kept = True
         settled_ours.append(unit)
-    return tuple(settled_ours), (*theirs, *settled)
+    return tuple(settled_ours), (*(theirs_by_key[u.key] for u in theirs), *settled)
+
+
+def _with_gap_of(unit: Unit, like: Unit) -> Unit:
+    """`unit` with the blank lines that start `like`."""
+    return Unit(unit.key, _gap(like.text)[0] + _gap(unit.text)[1], unit.line)
 
 
 def _is_import(unit: Unit) -> bool:

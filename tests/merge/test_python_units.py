@@ -60,8 +60,7 @@ def test_module_without_statements_is_one_header(text: str) -> None:
 
 
 def test_comments_and_blank_lines_belong_to_the_unit_below() -> None:
-    text = _src(
-        '''
+    text = _src('''
         #!/usr/bin/env python
         # header comment
 
@@ -76,8 +75,7 @@ def test_comments_and_blank_lines_belong_to_the_unit_below() -> None:
             return 1
 
         # trailing comment
-        '''
-    )
+        ''')
     assert _pairs(split_python(text)) == [
         ("<header>", "#!/usr/bin/env python\n# header comment\n\n"),
         ("docstring", '"""Doc."""\n'),
@@ -88,8 +86,7 @@ def test_comments_and_blank_lines_belong_to_the_unit_below() -> None:
 
 
 def test_comments_indented_into_a_body_stay_with_the_body() -> None:
-    text = _src(
-        """
+    text = _src("""
         def f() -> int:
             return 1
             # owner: end of f
@@ -99,8 +96,7 @@ def test_comments_indented_into_a_body_stay_with_the_body() -> None:
 
         # above g
         def g() -> None: ...
-        """
-    )
+        """)
     units = split_python(text)
     assert _pairs(units)[0] == (
         "def:f",
@@ -110,8 +106,7 @@ def test_comments_indented_into_a_body_stay_with_the_body() -> None:
 
 
 def test_one_line_compounds_semicolons_and_continuations_are_exact() -> None:
-    text = _src(
-        """
+    text = _src("""
         import os; import sys
         if os.name: x = 1
         class A: y = 2
@@ -119,8 +114,7 @@ def test_one_line_compounds_semicolons_and_continuations_are_exact() -> None:
         total = 1 + \\
             2
         for item in range(3): pass
-        """
-    )
+        """)
     units = split_python(text)
     check_split(text, units)
     assert _keys(units) == [
@@ -137,8 +131,7 @@ def test_one_line_compounds_semicolons_and_continuations_are_exact() -> None:
 
 
 def test_decorators_with_comments_between_them_are_one_unit() -> None:
-    text = _src(
-        """
+    text = _src("""
         import functools
 
 
@@ -148,8 +141,7 @@ def test_decorators_with_comments_between_them_are_one_unit() -> None:
         @staticmethod  # beside one
         def f() -> int:
             return 1
-        """
-    )
+        """)
     units = split_python(text)
     check_split(text, units)
     assert _keys(units) == ["import:functools", "def:f"]
@@ -157,8 +149,7 @@ def test_decorators_with_comments_between_them_are_one_unit() -> None:
 
 
 def test_strings_that_look_like_code_or_comments_stay_inside_their_statement() -> None:
-    text = _src(
-        '''
+    text = _src('''
         TEMPLATE = """
         # not a comment
         def not_a_function():
@@ -168,16 +159,14 @@ def test_strings_that_look_like_code_or_comments_stay_inside_their_statement() -
             return """
         x = 1
         """
-        '''
-    )
+        ''')
     units = split_python(text)
     check_split(text, units)
     assert _keys(units) == ["assign:TEMPLATE", "def:real"]
 
 
 def test_class_children_with_header_comments_and_a_tail() -> None:
-    text = _src(
-        '''
+    text = _src('''
         @dataclass
         class Point(  # beside the header
             # between bases
@@ -198,8 +187,7 @@ def test_class_children_with_header_comments_and_a_tail() -> None:
             class Inner:
                 a = 1
             # at body level: the class's tail
-        '''
-    )
+        ''')
     (point,) = split_python(text)
     check_split(text, (point,))
     assert point.key == "class:Point"
@@ -227,8 +215,7 @@ def test_class_whose_body_starts_on_the_header_line_is_a_leaf() -> None:
 
 
 def test_repeated_identities_are_numbered_in_order() -> None:
-    text = _src(
-        """
+    text = _src("""
         from typing import Any
         from typing import overload
         @overload
@@ -237,8 +224,7 @@ def test_repeated_identities_are_numbered_in_order() -> None:
         def f(x: str) -> str: ...
         def f(x: Any) -> Any:
             return x
-        """
-    )
+        """)
     assert _keys(split_python(text)) == [
         "from:typing",
         "from:typing#2",
@@ -249,8 +235,7 @@ def test_repeated_identities_are_numbered_in_order() -> None:
 
 
 def test_keys_name_what_a_statement_is() -> None:
-    text = _src(
-        """
+    text = _src("""
         from . import sibling
         from ..pkg.mod import name
         import a.b as c, d
@@ -272,8 +257,7 @@ def test_keys_name_what_a_statement_is() -> None:
         if __name__ == "__main__":
             main()
         del counter
-        """
-    )
+        """)
     assert _keys(split_python(text)) == [
         "from:.",
         "from:..pkg.mod",
@@ -330,7 +314,9 @@ def _unit(text: str | None, key: str = "from:x") -> Unit | None:
     return None if text is None else Unit(key, text, 1)
 
 
-def _merge(base: str | None, ours: str | None, theirs: str | None, key: str = "from:x") -> str | None:
+def _merge(
+    base: str | None, ours: str | None, theirs: str | None, key: str = "from:x"
+) -> str | None:
     return merge_imports(_unit(base, key), _unit(ours, key), _unit(theirs, key))
 
 
