@@ -1,8 +1,9 @@
 """Python modules as units: top-level statements (and class bodies) keyed by what they define.
 
 `split_python` cuts a module into its statements with `ast` line numbers: each unit owns the
-comment and blank lines above it, and comments indented deeper than its siblings after it (the
-end of a function body). Keys say what a statement is, never where it sits or how it is laid
+comment and blank lines above it, the comments indented deeper than its siblings after it (the
+end of a function body), and comment lines right under it that a blank line parts from the
+next statement. Keys say what a statement is, never where it sits or how it is laid
 out (`def:read_event`, `class:Settings` > `assign:redis_url`, `from:debug.state`, `expr:...`
 from the normalised source), so black at another line length or another quote style keeps every
 key. `merge_imports` merges one import statement by its names; `merge_python` merges modules
@@ -83,7 +84,11 @@ def _decorators(node: ast.stmt) -> list[ast.expr]:
 
 
 def _absorb(lines: list[str], end: int, stop: int, col: int) -> int:
-    """Extend a unit over the comments after it that are indented deeper than its siblings."""
+    """Extend a unit over the comments after it that are its own.
+
+    Those are the comments indented deeper than its siblings (the end of a body), then
+    comment lines hanging right under it with a blank line before whatever follows.
+    """
     extended = end
     for index in range(end, stop):
         if not lines[index].strip():
@@ -91,7 +96,10 @@ def _absorb(lines: list[str], end: int, stop: int, col: int) -> int:
         if _indent(lines[index]) <= col:
             break
         extended = index + 1
-    return extended
+    hanging = extended
+    while hanging < stop and lines[hanging].lstrip().startswith("#"):
+        hanging += 1
+    return hanging if extended < hanging < stop and not lines[hanging].strip() else extended
 
 
 def _grouped(key: str, nodes: list[ast.stmt], lines: list[str], begin: int, end: int) -> Unit:

@@ -13,13 +13,13 @@ import subprocess
 from pathlib import Path
 
 import black
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synth.api import new_service
 from synth.merge.python_units import merge_python, split_python
 from synth.merge.sequence import Merged
+from synth.merge.units import Unit
 from synth.spec import FeatureName, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -401,20 +401,24 @@ def test_merged_modules_are_what_ruff_and_black_accept(tmp_path: Path) -> None:
 LAW_FILES = ("settings.py", "main.py", "handlers.py", "subscribers.py", "state.py")
 
 
-def _boundaries(text: str) -> list[tuple[int, str]]:
-    """(0-based line, indentation) where an owner may insert a line: before each unit."""
-    found: list[tuple[int, str]] = []
+def _boundaries(text: str) -> list[tuple[int, str, bool]]:
+    """(0-based line, indentation, code allowed) where an owner may insert a line: before each
+    unit. Owner statements go below the imports (above them ruff's E402 would refuse them);
+    comments go anywhere."""
+    found: list[tuple[int, str, bool]] = []
 
-    def walk(units: tuple, indent: str) -> None:  # type: ignore[type-arg]
-        for unit in units:
+    def walk(units: tuple[Unit, ...], indent: str) -> None:
+        for index, unit in enumerate(units):
+            later = [u.key for u in units[index:]]
+            code = bool(indent) or not any(k.startswith(("from:", "import:")) for k in later)
             if unit.key not in ("<header>", "<footer>"):
-                found.append((unit.line - 1, indent))
+                found.append((unit.line - 1, indent, code and unit.key != "docstring"))
             if unit.children:
                 child = next(line for line in unit.children[0].text.splitlines() if line.strip())
                 walk(unit.children, child[: len(child) - len(child.lstrip())])
 
     walk(split_python(text), "")
-    found.append((len(text.splitlines()), ""))
+    found.append((len(text.splitlines()), "", True))
     return found
 
 
@@ -428,8 +432,8 @@ def owner_edits(draw: st.DrawFn) -> tuple[str, str, list[str]]:
     lines = base.splitlines(keepends=True)
     added: list[str] = []
     for number, pick in enumerate(sorted(picks, reverse=True)):
-        at, indent = spots[pick]
-        if draw(st.booleans()):
+        at, indent, code = spots[pick]
+        if not code or draw(st.booleans()):
             line = f"{indent}# owner: note {number}\n"
         elif indent:
             line = f"{indent}owner_field_{number}: int = {number}\n"
@@ -464,3 +468,13 @@ def test_law_add_feature_keeps_every_owner_line(case: tuple[str, str, list[str]]
     for line in theirs_of(name).splitlines(keepends=True):
         if line.strip() and line not in base_of(name):
             assert line in result  # and synth's new lines arrived
+
+
+@settings(max_examples=25, deadline=None)
+@given(owner_edits())
+def test_law_add_then_remove_gives_back_the_owner_file(case: tuple[str, str, list[str]]) -> None:
+    name, edited, _ = case
+    added = add_agent(name, edited)
+    removed = remove_agent(name, added.text)
+    assert not removed.conflicts, conflicts(removed)
+    assert removed.text == edited
