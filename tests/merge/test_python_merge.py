@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import ast
 import functools
+import io
 import subprocess
+import tokenize
 from pathlib import Path
 
 import black
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -296,6 +299,45 @@ def test_reformatted_at_79_columns_keeps_the_owner_layout_where_synth_changed_no
     }
 
 
+def single_quoted(text: str) -> str:
+    """The owner's quote style: every plain one-line "string" written as 'string'."""
+    lines = text.splitlines(keepends=True)
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        literal = token.string
+        plain = literal[:1] == '"' and literal[:3] != '"""' and not {"'", "\\"} & set(literal)
+        if token.type == tokenize.STRING and plain:
+            row, col = token.start
+            line = lines[row - 1]
+            lines[row - 1] = line[:col] + "'" + literal[1:-1] + "'" + line[col + len(literal) :]
+    return "".join(lines)
+
+
+DEBUG_MODULES = sorted(p.name for p in (WITH_AGENT / "debug").glob("*.py"))
+
+
+@pytest.mark.parametrize("restyle", ["black-79", "single-quotes"])
+def test_owner_restyled_every_module_and_add_feature_still_merges(restyle: str) -> None:
+    restyled = 0
+    for name in DEBUG_MODULES:
+        if f"debug/{name}" not in _without_agent():
+            continue  # a file the agent feature creates: nothing to merge
+        base = base_of(name)
+        if restyle == "black-79":
+            ours = black.format_str(base, mode=black.Mode(line_length=79))
+        else:
+            ours = single_quoted(base)
+        restyled += ours != base
+        merged = add_agent(name, ours)
+        assert conflicts(merged) == [], name
+        ast.parse(merged.text)
+        theirs_units = {u.key: u.text for u in split_python(theirs_of(name))}
+        base_units = {u.key: u.text for u in split_python(base)}
+        for unit in split_python(ours):
+            if theirs_units.get(unit.key) == base_units.get(unit.key):
+                assert unit.text in merged.text, (name, unit.key)  # the owner's layout stays
+    assert restyled >= 3
+
+
 def test_quote_style_change_and_synth_change_on_different_lines_both_stay() -> None:
     base = 'def f() -> str:\n    a = "x"\n    b = 1\n    c = 2\n    return a\n'
     ours = "def f() -> str:\n    a = 'x'\n    b = 1\n    c = 2\n    return a\n"
@@ -341,6 +383,15 @@ def test_file_that_does_not_parse_is_a_conflict_naming_the_fix() -> None:
     assert conflict.key == "<module>" and "--force" in conflict.reason
     forced = merge_python("m.py", base, "x = (1\n", "x = 2\n", force=True)
     assert forced.text == "x = 2\n" and [f.action for f in forced.forced] == ["replaced"]
+
+
+def test_remove_of_a_whole_module_leaves_only_the_owner_helper() -> None:
+    """remove-feature pubsub: synth generates no subscribers.py; the owner appended a helper."""
+    base = base_of("subscribers.py")
+    helper = "\n\n# owner: replay from the dead-letter topic\ndef replay() -> None:\n    pass\n"
+    merged = merge_python("debug/subscribers.py", base, base + helper, "", force=False)
+    assert conflicts(merged) == []
+    assert merged.text == helper
 
 
 def test_nothing_changed_anywhere_is_a_no_op() -> None:
