@@ -36,7 +36,7 @@ def split_python(text: str) -> tuple[Unit, ...]:
     body = ast.parse(text).body
     if not body:
         return (Unit("<header>", text, 1),) if text else ()
-    first = _groups(body)[0][0]
+    first = _start(body[0])
     header = [_unit("<header>", lines, 0, first)] if first > 0 else []
     units, footer = _cut(body, lines, first, len(lines))
     if footer < len(lines):
@@ -67,7 +67,7 @@ def _groups(body: Sequence[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:
     """Statements as 0-based [start, end) line spans; statements sharing a line are one group."""
     groups: list[tuple[int, int, list[ast.stmt]]] = []
     for node in body:
-        start = min([node.lineno, *(d.lineno for d in _decorators(node))]) - 1
+        start = _start(node)
         end = node.end_lineno or node.lineno
         if groups and start < groups[-1][1]:
             first, _, nodes = groups[-1]
@@ -77,10 +77,11 @@ def _groups(body: Sequence[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:
     return groups
 
 
-def _decorators(node: ast.stmt) -> list[ast.expr]:
+def _start(node: ast.stmt) -> int:
+    """The 0-based line a statement starts on: its first decorator's, if it has any."""
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return node.decorator_list
-    return []
+        return min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+    return node.lineno - 1
 
 
 def _absorb(lines: list[str], end: int, stop: int, col: int) -> int:
@@ -107,9 +108,8 @@ def _grouped(key: str, nodes: list[ast.stmt], lines: list[str], begin: int, end:
     node = nodes[0]
     if len(nodes) != 1 or not isinstance(node, ast.ClassDef):
         return _unit(key, lines, begin, end)
-    body_start, _, (first, *_) = _groups(node.body)[0]
-    first_col = min([first.col_offset, *(d.col_offset - 1 for d in _decorators(first))])
-    if _indent(lines[body_start]) != first_col:  # `class A: x = 1`, or `):  x = 1`
+    body_start = _start(node.body[0])
+    if _indent(lines[body_start]) != node.body[0].col_offset:  # `class A: x = 1`, `): x = 1`
         return _unit(key, lines, begin, end)
     header_end = body_start
     while _is_blank_or_comment(lines[header_end - 1]):
@@ -468,6 +468,10 @@ def _module_order(name: str) -> tuple[object, ...]:
 
 def merge_python(path: str, base: str, ours: str, theirs: str, *, force: bool) -> Merged:
     """Three-way merge of a module; a result that would not parse is a conflict, never text."""
+    if ours in (base, theirs):
+        return Merged(theirs)  # the table, for the whole file: nothing of the owner's to keep
+    if theirs == base:
+        return Merged(ours)
     try:
         ours_units = split_python(ours)
     except SyntaxError as error:
@@ -481,7 +485,8 @@ def merge_python(path: str, base: str, ours: str, theirs: str, *, force: bool) -
     if conflicts:
         return Merged(ours, conflicts, forced)
     try:
-        ast.parse(merged.text)
+        if merged.text not in (ours, theirs):
+            ast.parse(merged.text)
     except SyntaxError as error:
         reason = f"the merged module does not parse ({error.msg}); merge it by hand"
         return Merged(ours, (Conflict(path, error.lineno or 1, "<module>", reason),), forced)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from synth.api import new_service
 from synth.merge.python_units import merge_python, split_python
-from synth.merge.sequence import Merged
+from synth.merge.sequence import Merged, merge_units
 from synth.merge.units import Unit
 from synth.spec import FeatureName, load_spec
 
@@ -504,6 +504,11 @@ def test_law_synth_unchanged_gives_back_the_owner_file(case: tuple[str, str, lis
     base = base_of(name)
     merged = merge_python(name, base, edited, base, force=False)
     assert merged.text == edited and not merged.conflicts
+    # the same by units, not only by merge_python's whole-file shortcut
+    units = merge_units(
+        name, split_python(base), split_python(edited), split_python(base), force=False
+    )
+    assert units.text == edited and not units.conflicts
 
 
 @settings(max_examples=25, deadline=None)
