@@ -105,6 +105,22 @@ def test_comments_indented_into_a_body_stay_with_the_body() -> None:
     assert units[1].text == "\n\n# above g\ndef g() -> None: ...\n"
 
 
+def test_comment_hanging_under_a_statement_before_a_blank_line_is_that_statements() -> None:
+    text = _src("""
+        import os
+        # owner: os is for the paths below
+
+        import sys
+        # owner: this one is about path
+        path = sys.path
+        """)
+    assert _pairs(split_python(text)) == [
+        ("import:os", "import os\n# owner: os is for the paths below\n"),
+        ("import:sys", "\nimport sys\n"),
+        ("assign:path", "# owner: this one is about path\npath = sys.path\n"),
+    ]
+
+
 def test_one_line_compounds_semicolons_and_continuations_are_exact() -> None:
     text = _src("""
         import os; import sys
