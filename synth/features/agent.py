@@ -854,10 +854,11 @@ class AgentFeature(Feature):
             publisher=names.publisher,
             answer_doc=build_docstring(
                 f"Answer one `{agent.request_topic}` event: publish the agent's reply to "
-                f"`{agent.response_topic}`, with the request's trace.\n\nNo key, an unreachable "
-                "model or a timeout raise transient errors, so the event is retried (and "
-                "dead-lettered once Dapr's retries run out); nothing is published without the "
-                "model's answer.",
+                f"`{agent.response_topic}`, with the request's trace.\n\nNo key, a setting the "
+                "model server refuses, an unreachable model or a timeout raise transient errors, "
+                "so the event is retried (and dead-lettered once Dapr's retries run out); a "
+                "model that misbehaves dead-letters it at once. Nothing is published without "
+                "the model's answer.",
                 indent=4,
             ),
         )

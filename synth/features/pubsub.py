@@ -11,8 +11,10 @@ For a service that subscribes to `code.error-request` and publishes `code.error-
     <pkg>/publishers.py   async def publish_code_error_hint(client, event, *, trace=None)
 
 Deliveries always answer 200 with an explicit status: SUCCESS, DROP (invalid payload; Dapr
-dead-letters it) or RETRY (transient failure). With the `state` feature a redelivered event id
-is handled once, through a `processed:<topic>:<id>` record with a TTL.
+dead-letters it) or RETRY (transient failure). With the `state` feature an event id is handled
+once: a delivery first claims it (a first-write `processed:<topic>:<id>` record with a lease),
+then runs the handler, then marks the record done. Events published while a delivery is handled
+take CloudEvent ids derived from it, so a retried handler republishes under the same ids.
 """
 
 from __future__ import annotations
@@ -1464,8 +1466,12 @@ def _readme(
         f"| `{t.name}` | published | `{t.model}` | `publishers.{t.publisher}` |" for t in published
     ]
     dedupe = (
-        f" A redelivered event (same CloudEvent id) is handled once: a `processed:<topic>:<id>` "
-        f"record is kept in the state store for {PROCESSED_TTL_SECONDS} s."
+        " An event id is handled once, even when two replicas get it at the same moment: a "
+        "delivery first claims it with a first-write `processed:<topic>:<id>` record (a lease "
+        f"of {CLAIM_LEASE_SECONDS} s), runs the handler, then marks the record done (kept "
+        f"{PROCESSED_TTL_SECONDS} s). A delivery of a done event answers `SUCCESS` without "
+        "running; one that arrives while another holds the claim answers `RETRY`; a failed "
+        "handler releases its claim for the redelivery."
         if once
         else ""
     )
@@ -1475,7 +1481,13 @@ def _readme(
         f"default `{spec.pubsub}`; dead letters go to `<topic>.dlq`). Each delivery is a "
         "CloudEvent validated into its model and answered with HTTP 200 and a status: "
         "`SUCCESS`, `RETRY` (Dapr unreachable, timeouts, gRPC UNAVAILABLE) or `DROP` (an "
-        f"invalid payload, or a handler that failed for good).{dedupe}\n\n"
+        "invalid or undecodable payload, JSON nested too deep, a request too large for Dapr, or "
+        f"a handler that failed for good).{dedupe}\n\n"
+        "Events published while a delivery is handled take CloudEvent ids (`cloudevent.id`) "
+        "derived from the app, the incoming event and the outgoing topic, so a retried handler "
+        "republishes under the ids of its first run and downstream dedupe drops the copies; "
+        "anywhere else each event gets a fresh id. `/openapi.json` documents each route's body "
+        "as a CloudEvent whose `data` is the topic's model.\n\n"
         f"`{spec.package}/handlers.py` is where this service's logic goes: synth generates one "
         "function per subscribed topic that only logs the event, and never rewrites it once you "
         "have changed it. That is the extension point, not unfinished work."
