@@ -43,7 +43,7 @@ from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, TopicSpec
 __all__ = ["PubSubFeature"]
 
 PROCESSED_TTL_SECONDS = 86400
-CLAIM_LEASE_SECONDS = 300
+CLAIM_LEASE_SECONDS = 15
 _RESERVED_MODELS = frozenset(
     {"EventContext", "BaseModel", "ConfigDict", "Self", "Mapping", "Delivery", "ContextVar"}
 )
@@ -363,6 +363,8 @@ async def run_handler(
 '''
 
 _RUN_HANDLER_ONCE = '''
+import asyncio
+import contextlib
 import uuid
 
 from dapr.clients.exceptions import DaprInternalError
@@ -374,7 +376,12 @@ from {package}.state import remove_value, write_value
 
 PROCESSED_TTL_SECONDS = {ttl}
 
+# A claim lives CLAIM_LEASE_SECONDS unless its holder renews it: a running handler renews it
+# every CLAIM_RENEWAL_SECONDS, so a long handler keeps it while one that died (kill -9, a lost
+# node) frees its event for a redelivery within one lease.
 CLAIM_LEASE_SECONDS = {lease}
+
+CLAIM_RENEWAL_SECONDS = CLAIM_LEASE_SECONDS / 3
 
 
 class Claim(BaseModel):
@@ -406,7 +413,7 @@ async def claim_event(client: DaprClient, key: str, holder: str) -> Status | Non
     The claim is a first-write save without an ETag, which the store refuses when the key
     exists (contract S-16, S-17), so of two deliveries of one id at the same moment exactly
     one gets it. The other answers SUCCESS when the event is done, RETRY while it is being
-    handled (the claim's lease, CLAIM_LEASE_SECONDS, frees it if its holder died).
+    handled (the claim's lease frees it if its holder died).
     """
     try:
         await write_value(
@@ -418,6 +425,22 @@ async def claim_event(client: DaprClient, key: str, holder: str) -> Status | Non
             raise  # not a lost race: the store failed
         return Status.SUCCESS if found[0].done else Status.RETRY
     return None
+
+
+async def renew_claim(client: DaprClient, key: str, holder: str) -> None:
+    """Extend our claim by a lease every CLAIM_RENEWAL_SECONDS, until cancelled or lost."""
+    while True:
+        await asyncio.sleep(CLAIM_RENEWAL_SECONDS)
+        try:
+            found = await read_claim(client, key)
+            if found is None or found[0].holder != holder or found[0].done:
+                logger.warning("claim %s was lost while its handler ran", key)
+                return
+            await write_value(
+                client, key, found[0], etag=found[1], ttl_seconds=CLAIM_LEASE_SECONDS
+            )
+        except Exception as error:
+            logger.warning("could not renew claim %s: %s", key, error)
 
 
 async def settle_claim(client: DaprClient, key: str, holder: str, *, done: bool) -> None:
@@ -452,7 +475,8 @@ async def run_handler(
 
     A redelivery of a handled event is acknowledged without running; one that arrives while
     another delivery holds the claim is retried; a failed handler releases its claim. While
-    the handler runs, the events it publishes take ids derived from this one (`Delivery`).
+    the handler runs its claim is renewed, and the events it publishes take ids derived from
+    this one (`Delivery`).
     """
     key = f"processed:{context.topic}:{context.id}"
     holder = uuid.uuid4().hex
@@ -469,18 +493,22 @@ async def run_handler(
                 "handled already" if answer is Status.SUCCESS else "being handled elsewhere",
             )
             return answer
+    renewal = asyncio.create_task(renew_claim(client, key, holder)) if context.id else None
     token = CURRENT_DELIVERY.set(Delivery(context))
+    failed: Exception | None = None
     try:
         await handler(event, context, client)
     except Exception as error:
-        if context.id:
-            await settle_claim(client, key, holder, done=False)
-        return failure_status(error, context)
+        failed = error
     finally:
         CURRENT_DELIVERY.reset(token)
+        if renewal is not None:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
     if context.id:
-        await settle_claim(client, key, holder, done=True)
-    return Status.SUCCESS
+        await settle_claim(client, key, holder, done=failed is None)
+    return Status.SUCCESS if failed is None else failure_status(failed, context)
 '''
 
 _RECEIVER = """
@@ -873,6 +901,24 @@ def test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once(
     assert runs == ["event-at-once"]
     later = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
     assert (later, runs) == ("SUCCESS", ["event-at-once"])
+
+
+def test_a_long_handler_renews_its_claim_until_it_is_done(
+    fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(subscribers, "CLAIM_RENEWAL_SECONDS", 0.01)
+
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        await asyncio.sleep(0.1)
+
+    event = {model}.model_validate({payload})
+    context = delivery_context("event-long")
+    assert asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr)) == "SUCCESS"
+    saves = [c for n, c in fake_dapr.calls if n == "save_state"]
+    leases = [c["state_metadata"]["ttlInSeconds"] for c in saves]
+    assert leases[0] == leases[1] == str(subscribers.CLAIM_LEASE_SECONDS)
+    assert leases[-1] == str(subscribers.PROCESSED_TTL_SECONDS)
+    assert [c["etag"] is not None for c in saves][1:] == [True] * (len(saves) - 1)
 
 
 def test_a_failed_handler_releases_its_claim_for_the_redelivery(
@@ -1468,7 +1514,9 @@ def _readme(
     dedupe = (
         " An event id is handled once, even when two replicas get it at the same moment: a "
         "delivery first claims it with a first-write `processed:<topic>:<id>` record (a lease "
-        f"of {CLAIM_LEASE_SECONDS} s), runs the handler, then marks the record done (kept "
+        f"of {CLAIM_LEASE_SECONDS} s, renewed while the handler runs, so the event of a "
+        "process that died is free again within one lease), runs the handler, then marks the "
+        "record done (kept "
         f"{PROCESSED_TTL_SECONDS} s). A delivery of a done event answers `SUCCESS` without "
         "running; one that arrives while another holds the claim answers `RETRY`; a failed "
         "handler releases its claim for the redelivery."

@@ -69,6 +69,7 @@ def test_generated_service_with_state_passes_its_own_suite(
         "test_code_error_request_redelivered_event_is_handled_once",
         "test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once",
         "test_a_failed_handler_releases_its_claim_for_the_redelivery",
+        "test_a_long_handler_renews_its_claim_until_it_is_done",
         "test_a_handler_that_published_then_failed_republishes_the_same_event_id",
         "test_a_rerun_of_a_delivery_publishes_under_the_same_ids",
         "test_a_body_nested_too_deep_is_dropped",
