@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from synth.spec import FeatureName, ServiceSpec
 
 __all__ = [
+    "AGENT_HISTORY_MAX_BYTES",
     "APP_ID",
     "DAPR_TIMEOUT_SECONDS",
     "LOG_LEVEL",
@@ -35,11 +36,13 @@ DAPR_TIMEOUT_SECONDS = "DAPR_TIMEOUT_SECONDS"
 OPENAI_BASE_URL = "OPENAI_BASE_URL"
 OPENAI_MODEL = "OPENAI_MODEL"
 OPENAI_API_KEY = "OPENAI_API_KEY"
+AGENT_HISTORY_MAX_BYTES = "AGENT_HISTORY_MAX_BYTES"
 
 DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_DAPR_TIMEOUT_SECONDS = "5"
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_AGENT_HISTORY_MAX_BYTES = "262144"
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ def build_plain_env(spec: ServiceSpec, features: frozenset[FeatureName]) -> dict
     if FeatureName.AGENT in features:
         env[OPENAI_BASE_URL] = DEFAULT_OPENAI_BASE_URL
         env[OPENAI_MODEL] = DEFAULT_OPENAI_MODEL
+        env[AGENT_HISTORY_MAX_BYTES] = DEFAULT_AGENT_HISTORY_MAX_BYTES
     return env
 
 

@@ -127,7 +127,7 @@ def test_agent_key_comes_only_from_a_secret(code_review: ServiceSpec) -> None:
     data = files.yaml["k8s/base/configmap.yaml"][0]["data"]
     assert set(data) == {
         "APP_ID", "LOG_LEVEL", "DAPR_TIMEOUT_SECONDS", "STATE_STORE", "PUBSUB_NAME",
-        "OPENAI_BASE_URL", "OPENAI_MODEL",
+        "OPENAI_BASE_URL", "OPENAI_MODEL", "AGENT_HISTORY_MAX_BYTES",
     }  # fmt: skip
 
 
