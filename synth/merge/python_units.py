@@ -580,8 +580,9 @@ class _Leaf:
             reason = "your edits and synth's merge line by line into code that does not parse"
             self.conflicts.append(Conflict(self.path, ours.line, key, reason))
             return ours.text
-        if _same_code(base.text, ours.text):
-            return theirs.text  # the owner only laid it out differently: synth's change arrives
+        # A unit the owner only laid out differently is still the owner's: "unchanged" is byte
+        # equality, layout included, so synth's change to it is a conflict, never a silent
+        # re-layout of the owner's lines.
         return None
 
 
@@ -606,9 +607,3 @@ def _parsed(text: str) -> tuple[str, list[str]] | None:
 
 def _parses(text: str) -> bool:
     return _parsed(text) is not None
-
-
-def _same_code(base: str, ours: str) -> bool:
-    """Whether two texts differ only in layout: the same code and the same comments."""
-    before = _parsed(base)
-    return before is not None and before == _parsed(ours)
