@@ -46,9 +46,13 @@ __all__ = [
     "DLQ_PARTITIONS",
     "TOPIC_PARTITIONS",
     "TOPIC_REPLICAS",
+    "TOPICS",
     "build_dapr_run_file",
     "build_platform_files",
+    "build_topics_kustomization",
 ]
+
+TOPICS = "k8s/topics"
 
 # One partition per consumer a group can have: every service's prod HPA stops at
 # PROD_MAX_REPLICAS, so no replica of a subscriber is left without a partition.
@@ -157,10 +161,15 @@ def build_platform_files(
         yaml[f"k8s/topics/{file_name}"] = [build_kafka_topic(topic, partitions, TOPIC_REPLICAS)]
         topic_files.append(file_name)
     if topic_files:
-        topics = _kustomization(topic_files)
-        topics["namespace"] = KAFKA_NAMESPACE
-        yaml["k8s/topics/kustomization.yaml"] = [topics]
+        yaml[f"{TOPICS}/kustomization.yaml"] = [build_topics_kustomization(topic_files)]
     return DeployFiles(yaml=yaml)
+
+
+def build_topics_kustomization(files: list[str]) -> CommentedMap:
+    """`k8s/topics/kustomization.yaml`: the KafkaTopics, in the namespace Strimzi watches."""
+    topics = _kustomization(files)
+    topics["namespace"] = KAFKA_NAMESPACE
+    return topics
 
 
 def _kustomization(resources: list[str]) -> CommentedMap:
