@@ -66,6 +66,8 @@ def _topic_findings(root: Path, folders: list[ServiceFolder]) -> Iterator[Findin
     for path, doc in _documents(root, "k8s/topics"):
         if doc.get("kind") != "KafkaTopic":
             continue
+        name = str(_get(doc, "spec", "topicName") or _get(doc, "metadata", "name"))
+        topics[name] = (path, int(_get(doc, "spec", "partitions") or 0))
         if doc.get("apiVersion") != STRIMZI_API:
             yield Finding(
                 path,
@@ -76,8 +78,6 @@ def _topic_findings(root: Path, folders: list[ServiceFolder]) -> Iterator[Findin
         problem = find_crd_problem(doc)
         if problem:
             yield Finding(path, f"KafkaTopic {problem}", "Strimzi's KafkaTopic CRD schema")
-        name = str(_get(doc, "spec", "topicName") or _get(doc, "metadata", "name"))
-        topics[name] = (path, int(_get(doc, "spec", "partitions") or 0))
     for folder in folders:
         if FeatureName.PUBSUB not in folder.features:
             continue
