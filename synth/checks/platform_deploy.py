@@ -23,6 +23,7 @@ from synth.checks.dapr import find_crd_problem
 from synth.checks.findings import Finding
 from synth.checks.folder import ServiceFolder
 from synth.checks.kustomize import BUILD_TIMEOUT_SECONDS, kubectl_missing
+from synth.checks.production import kafka_acl_gaps
 from synth.errors import SourceError
 from synth.manifests import parse_yaml
 from synth.manifests.environment import PUBSUB_NAME, STATE_STORE
@@ -122,6 +123,7 @@ def _component_findings(root: Path, folders: list[ServiceFolder]) -> Iterator[Fi
                     f"Component/{name} is not scoped to {folder.spec.name}",
                     f"{folder.spec.name}'s sidecar never loads it",
                 )
+    yield from _kafka_user_findings(root, folders)
     kustomizations = [d for p, d in _documents(root, "k8s") if p == "k8s/kustomization.yaml"]
     for doc in kustomizations:
         for resource in doc.get("resources") or []:
@@ -131,6 +133,33 @@ def _component_findings(root: Path, folders: list[ServiceFolder]) -> Iterator[Fi
                     f"{resource} is applied beside the platform's shared components",
                     "two Components of one name: whichever is applied last wins",
                 )
+
+
+def _kafka_user_findings(root: Path, folders: list[ServiceFolder]) -> Iterator[Finding]:
+    """The shared pubsub Component's KafkaUser allows what every app scoped to it does."""
+    documents = list(_documents(root, "k8s/components"))
+    users = {
+        str(_get(d, "metadata", "name")): (p, d)
+        for p, d in documents
+        if d.get("kind") == "KafkaUser"
+    }
+    by_name = {folder.spec.name: folder.spec for folder in folders}
+    for path, doc in documents:
+        if doc.get("kind") != "Component" or _get(doc, "spec", "type") != "pubsub.kafka":
+            continue
+        items = {str(i.get("name")): i for i in _get(doc, "spec", "metadata") or []}
+        name = str(_get(items.get("saslUsername"), "value") or "")
+        if not name:
+            continue
+        if name not in users:
+            yield Finding(path, f"no KafkaUser {name} in k8s/components", "no SCRAM user exists")
+            continue
+        specs = [by_name[s] for s in doc.get("scopes") or [] if s in by_name]
+        user_path, user = users[name]
+        for gap in kafka_acl_gaps(user, specs):
+            yield Finding(
+                user_path, f"KafkaUser {name} does not allow {gap}", "the broker refuses it"
+            )
 
 
 def _run_file_findings(root: Path) -> Iterator[Finding]:

@@ -29,7 +29,7 @@ Each rule names the upstream source it follows (the `why` of its finding says wh
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from synth.checks.dapr import find_crd_problem
@@ -42,10 +42,10 @@ from synth.manifests.docker import PYTHON_IMAGE
 from synth.manifests.environment import OPENAI_API_KEY
 from synth.manifests.kafka_users import KAFKA_USER_PASSWORD_KEY
 from synth.manifests.kubernetes import APP_PROTOCOL
-from synth.manifests.topics import STRIMZI_API
-from synth.spec import FeatureName
+from synth.manifests.topics import STRIMZI_API, dead_letter_topic
+from synth.spec import FeatureName, ServiceSpec
 
-__all__ = ["check_production", "parse_duration"]
+__all__ = ["check_production", "kafka_acl_gaps", "parse_duration"]
 
 DAPR_PROTOCOLS = ("http", "https", "h2c", "grpc", "grpcs")
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"}
@@ -199,6 +199,55 @@ def _kafka_findings(path: str, doc: Mapping[str, Any]) -> Iterator[Finding]:
             )
 
 
+def kafka_acl_gaps(user: Mapping[str, Any], specs: Sequence[ServiceSpec]) -> list[str]:
+    """What the KafkaUser's ACLs do not allow that the services do: `Read topic x`, ..."""
+    granted: set[tuple[str, str, str]] = set()
+    for acl in _get(user, "spec", "authorization", "acls") or []:
+        if not isinstance(acl, Mapping) or acl.get("type", "allow") != "allow":
+            continue
+        resource = acl.get("resource") or {}
+        if resource.get("patternType", "literal") != "literal":
+            continue  # a prefix ACL is the owner's choice; not second-guessed here
+        for operation in acl.get("operations") or []:
+            granted.add((str(operation), str(resource.get("type")), str(resource.get("name"))))
+    needed: list[tuple[str, str, str]] = []
+    for spec in specs:
+        for topic in spec.subscribes:
+            needed.append(("Read", "topic", topic.topic))
+            needed.append(("Write", "topic", dead_letter_topic(topic.topic)))
+        needed.extend(("Write", "topic", topic.topic) for topic in spec.publishes)
+        if spec.subscribes:
+            needed.append(("Read", "group", spec.name))
+    missing = [n for n in needed if n not in granted and ("All", n[1], n[2]) not in granted]
+    return [f"{operation} {kind} {name}" for operation, kind, name in dict.fromkeys(missing)]
+
+
+def _kafka_user_findings(folder: ServiceFolder) -> Iterator[Finding]:
+    if FeatureName.PUBSUB not in folder.features:
+        return
+    users = {str(_get(d, "metadata", "name")): (p, d) for p, d in folder.docs_of_kind("KafkaUser")}
+    for path, doc in folder.docs_of_kind("Component"):
+        if not path.startswith("components/prod/") or _get(doc, "spec", "type") != "pubsub.kafka":
+            continue
+        name = str(_get(_metadata(doc).get("saslUsername"), "value") or "")
+        if not name:
+            continue
+        if name not in users:
+            yield Finding(
+                path,
+                f"no KafkaUser {name} beside it",
+                "nothing creates the SCRAM user or its password Secret (Strimzi User Operator)",
+            )
+            continue
+        user_path, user = users[name]
+        for gap in kafka_acl_gaps(user, [folder.spec]):
+            yield Finding(
+                user_path,
+                f"KafkaUser {name} does not allow {gap}",
+                "the broker refuses it (simple authorization)",
+            )
+
+
 def _component_findings(folder: ServiceFolder) -> Iterator[Finding]:
     for path, doc in folder.docs_of_kind("Component"):
         component_type = str(_get(doc, "spec", "type") or "")
@@ -344,6 +393,7 @@ def check_production(folder: ServiceFolder) -> list[Finding]:
         *_overlay_replicas(folder),
         *_namespace_findings(folder),
         *_component_findings(folder),
+        *_kafka_user_findings(folder),
         *_strimzi_findings(folder),
         *_resiliency_findings(folder),
         *_image_findings(folder),

@@ -167,6 +167,24 @@ CASES: dict[str, tuple[Mutation, str]] = {
         ),
         "'operation' was unexpected",
     ),
+    "KafkaUser ACLs miss the consumer group": (
+        _edit(
+            "components/prod/kafka-user.yaml",
+            lambda d: d["spec"]["authorization"]["acls"].pop(),
+        ),
+        "KafkaUser learnflow-pubsub does not allow Read group code-review",
+    ),
+    "KafkaUser ACLs miss a dead-letter topic": (
+        _edit(
+            "components/prod/kafka-user.yaml",
+            lambda d: d["spec"]["authorization"]["acls"].pop(2),
+        ),
+        "KafkaUser learnflow-pubsub does not allow Write topic code.review-request.dlq",
+    ),
+    "no KafkaUser beside the pubsub component": (
+        lambda root: (root / "components/prod/kafka-user.yaml").unlink(),
+        "no KafkaUser learnflow-pubsub beside it",
+    ),
     # components-contrib metadata: no such type
     "misspelt component type": (
         _edit(KAFKA, lambda d: d["spec"].update({"type": "pubsub.kafak"})),
@@ -356,6 +374,13 @@ PLATFORM_CASES: dict[str, tuple[Mutation, str]] = {
     "partitions below the subscribers' max replicas": (
         _edit("k8s/topics/learning-query.yaml", lambda d: d["spec"].update({"partitions": 3})),
         "learning.query has 3 partitions, triage scales to 6",
+    ),
+    "shared KafkaUser misses a scoped app's topic": (
+        _edit(
+            "k8s/components/pubsub-kafka-user.yaml",
+            lambda d: d["spec"]["authorization"]["acls"].pop(0),
+        ),
+        "k8s/components/pubsub-kafka-user.yaml: KafkaUser learnflow-pubsub does not allow",
     ),
     "shared component not scoped to a user": (
         _edit("k8s/components/pubsub.yaml", lambda d: d["scopes"].remove("triage")),
