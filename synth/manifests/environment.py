@@ -47,11 +47,14 @@ DEFAULT_AGENT_HISTORY_MAX_BYTES = "262144"
 
 @dataclass(frozen=True)
 class SecretEnv:
-    """A variable whose value only ever comes from a Kubernetes Secret (never written out)."""
+    """A variable whose value only ever comes from a Kubernetes Secret (never written out);
+    `optional`: the pod starts without the Secret (the feature runs degraded, e.g. the agent
+    answers 503 without a key)."""
 
     env: str
     secret: str
     key: str
+    optional: bool = False
 
 
 def build_plain_env(spec: ServiceSpec, features: frozenset[FeatureName]) -> dict[str, str]:
@@ -75,5 +78,5 @@ def build_plain_env(spec: ServiceSpec, features: frozenset[FeatureName]) -> dict
 def build_secret_env(features: frozenset[FeatureName]) -> list[SecretEnv]:
     """The variables read from Secrets (by reference only)."""
     if FeatureName.AGENT in features:
-        return [SecretEnv(OPENAI_API_KEY, secret="openai", key="api-key")]
+        return [SecretEnv(OPENAI_API_KEY, secret="openai", key="api-key", optional=True)]
     return []
