@@ -164,7 +164,7 @@ def test_owner_edit_of_the_extension_point_conflicts_with_synth_replacing_it() -
         "    # owner: count every request\n    logger.info(\n",
     )
     merged = add_agent("handlers.py", ours)
-    line = ours.splitlines().index("async def on_code_error_request(") + 1 - 2  # 2 blank lines
+    line = ours.splitlines().index("async def on_code_error_request(") + 1
     assert conflicts(merged) == [
         f"debug/handlers.py:{line}: def:on_code_error_request: "
         "you and synth both changed it, differently"
