@@ -14,6 +14,7 @@ import typer
 
 from synth.checks import check_path
 from synth.cli.shell import app, emit_json, guarded
+from synth.errors import TargetError
 from synth.manifests import build_kafka_topic, render_yaml
 from synth.workspace import ChangeSet, FileChange, Workspace, write_changes
 
@@ -36,12 +37,19 @@ def check_command(
     findings = []
 
     def run() -> None:
+        if path.is_file():
+            raise TargetError(
+                f"{path} is a file; check takes a service folder (one with synth.yaml) or a "
+                "folder holding services, e.g. `synth check out`"
+            )
         findings.extend(check_path(path))
 
     guarded(run)
     if as_json:
         status = "findings" if findings else "ok"
-        emit_json({"status": status, "findings": [f.to_json() for f in findings]})
+        emit_json(
+            {"status": status, "path": str(path), "findings": [f.to_json() for f in findings]}
+        )
     else:
         for finding in findings:
             typer.echo(str(finding))
@@ -64,18 +72,26 @@ def create_topic_command(
     ] = False,
 ) -> None:
     """Write a Strimzi KafkaTopic for a LearnFlow topic."""
-    written: list[Path] = []
 
     def run() -> None:
         doc = build_kafka_topic(name, partitions, replicas)
         relative = f"k8s/topics/{doc['metadata']['name']}.yaml"
+        for folder in (out, *out.parents):
+            if folder.exists() and not folder.is_dir():
+                raise TargetError(f"{folder} is a file; --out takes the platform folder, e.g. out")
         before = Workspace(root=out).original(relative)
         change = FileChange(relative, before, render_yaml([doc]))
         write_changes(ChangeSet((change,)), out)
-        written.append(out / relative)
+        written = (out / relative).as_posix()
+        if as_json:
+            emit_json(
+                {
+                    "status": "ok",
+                    "path": written,
+                    "files": [{"path": written, "action": str(change.status)}],
+                }
+            )
+        else:
+            typer.echo(f"wrote {written}")
 
     guarded(run)
-    if as_json:
-        emit_json({"status": "ok", "path": written[0].as_posix()})
-    else:
-        typer.echo(f"wrote {written[0].as_posix()}")

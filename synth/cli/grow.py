@@ -29,6 +29,7 @@ def _finish(result: GrowthResult, *, dry_run: bool, as_json: bool, problems: lis
                 "status": "incomplete" if problems else ("dry-run" if dry_run else "ok"),
                 "path": str(result.root),
                 "changed": len(files),
+                "files": [{"path": f["path"], "action": f["status"]} for f in files],
                 "problems": problems,
             }
         )

@@ -141,7 +141,9 @@ def _require_out(out: Path | None, json_output: bool, *, binary: bool, what: str
     if out is not None:
         return
     if json_output:
-        raise SynthError("--json needs --out FILE: the JSON names the file written")
+        raise SynthError(
+            "--json needs --out FILE (the JSON names the file written); add --out FILE"
+        )
     if binary:
         raise TargetError(f"{what} is binary; pass --out FILE")
 
