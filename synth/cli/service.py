@@ -112,7 +112,7 @@ def _features(with_: str | None, spec: ServiceSpec) -> tuple[FeatureName, ...]:
                 f"--with {with_!r} names no feature; give some, e.g. --with state,pubsub, "
                 "or leave out --with"
             )
-    missing = missing_for_features(spec, features)
+    missing = missing_for_features(spec, (*spec.features, *features))
     if missing:
         raise FeatureError(f"{spec.name}: {missing}")
     return features
@@ -240,7 +240,7 @@ def _new_all(
     out: Path | None,
 ) -> list[_Output]:
     if name:
-        raise SpecError(f"give NAME ({name}) or --all, not both")
+        raise SpecError(f"give NAME ({name}) or --all, not both; drop one of them")
     if with_ is not None or adhoc.given:
         given = "--with" if with_ is not None else adhoc.given[0]
         raise SpecError(f"{given} is for one service; --all uses each spec as it is, drop {given}")
@@ -249,7 +249,7 @@ def _new_all(
     if not loaded:
         raise SpecError(f"{folder}: no specs found; add NAME.yaml files or pass --specs")
     for spec in loaded:
-        missing = missing_for_features(spec, api.runnable_features(spec))
+        missing = missing_for_features(spec, spec.features)
         if missing:
             raise FeatureError(f"{spec.name}: {missing}")
     base = out or Path("out")

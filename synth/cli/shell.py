@@ -35,6 +35,7 @@ class _Invocation:
     """What the running invocation promised: JSON or text, and whether JSON was printed."""
 
     as_json: bool = False
+    command: str = ""
     emitted: list[object] = field(default_factory=list)
 
 
@@ -52,9 +53,9 @@ def one_line(text: str) -> str:
 
 
 def split_fix(message: str) -> tuple[str, str]:
-    """`problem; fix` -> (problem, fix); a message without a fix gets a generic one."""
+    """`problem; fix` -> (problem, fix)."""
     problem, _, fix = one_line(message).partition("; ")
-    return problem, fix or "fix the input named above and run the command again"
+    return problem, fix
 
 
 def emit_json(payload: dict[str, Any]) -> None:
@@ -68,10 +69,15 @@ def emit_json(payload: dict[str, Any]) -> None:
 
 
 def _report(message: str, exit_code: int) -> int:
-    """Say a refusal: one line on stderr and, with --json, the error object on stdout."""
-    text = one_line(message)
-    typer.echo(f"synth: error: {text}", err=True)
+    """Say a refusal: one line on stderr and, with --json, the error object on stdout.
+
+    A message that names no fix (no `; `) gets the one that always applies: the command's help.
+    """
     invocation = _invocation()
+    text = one_line(message)
+    if "; " not in text:
+        text += f"; see `{' '.join(('synth', invocation.command)).strip()} --help`"
+    typer.echo(f"synth: error: {text}", err=True)
     if invocation.as_json and not invocation.emitted:
         problem, fix = split_fix(text)
         emit_json({"ok": False, "error": problem, "fix": fix, "exit_code": exit_code})
@@ -118,7 +124,8 @@ class SynthGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
-        token = _CURRENT.set(_Invocation(as_json=_wants_json(argv)))
+        command = argv[0] if argv and argv[0] in self.commands else ""
+        token = _CURRENT.set(_Invocation(as_json=_wants_json(argv), command=command))
         try:
             code = self._run(argv, prog_name, complete_var, windows_expand_args, extra)
             invocation = _invocation()

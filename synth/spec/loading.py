@@ -73,7 +73,7 @@ def parse_spec(text: str, source: str) -> ServiceSpec:
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise SpecError(f"{source}:{where} is not valid YAML; fix the syntax") from exc
     if not isinstance(data, dict):
-        raise SpecError(f"{source}: a spec is a YAML mapping with at least `name:`")
+        raise SpecError(f"{source}: is not a YAML mapping; a spec has at least `name: NAME`")
     try:
         return ServiceSpec.model_validate(data)
     except ValidationError as exc:

@@ -254,9 +254,6 @@ class ServiceSpec(_Strict):
                 if ref not in known:
                     raise ValueError(f"agent.reads_state names '{ref}', not a state key name")
             _check_agent_topics(self.agent, self.subscribes, self.publishes)
-        missing = missing_for_features(self, self.features)
-        if missing:
-            raise ValueError(missing)
         return self
 
     @model_serializer(mode="wrap")
