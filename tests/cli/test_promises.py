@@ -30,7 +30,10 @@ runner = CliRunner()
 
 MERGE = pytest.mark.xfail(strict=True, reason="needs the merge rewrite")
 
-ORDERS = "name: orders\nport: 8100\nfeatures: [state]\nstate:\n  - key: 'order:{id}'\n    fields:\n      - {name: total, type: float}\n"
+ORDERS = (
+    "name: orders\nport: 8100\nfeatures: [state]\n"
+    "state:\n  - key: 'order:{id}'\n    fields:\n      - {name: total, type: float}\n"
+)
 AGENT_UNWIRED = (
     "name: tutor\nport: 8100\n"
     "subscribes:\n  - topic: learning.ask\n    fields: [{name: session_id}]\n"
