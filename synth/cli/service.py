@@ -30,6 +30,7 @@ from synth.spec import (
     missing_for_features,
     spec_names,
 )
+from synth.spec.reserved import reserved_package_names
 from synth.workspace import ChangeSet, FileChange, Workspace, render_diff, summarize, write_changes
 
 __all__: list[str] = []
@@ -116,6 +117,16 @@ def _features(with_: str | None, spec: ServiceSpec) -> tuple[FeatureName, ...]:
     if missing:
         raise FeatureError(f"{spec.name}: {missing}")
     return features
+
+
+def check_name(spec: ServiceSpec) -> None:
+    """Refuse a name whose package would shadow a module the service imports, now or after
+    any feature is added, or one of its folders (derived: synth.spec.reserved)."""
+    if spec.package in reserved_package_names():
+        raise SpecError(
+            f"invalid service '{spec.name}': its package `{spec.package}` would shadow a Python "
+            "module or folder the service has; choose another name"
+        )
 
 
 def _file_actions(changes: ChangeSet, root: Path) -> list[dict[str, str]]:
@@ -225,6 +236,7 @@ def _new_one(
     else:
         spec = adhoc_spec(name, adhoc)
     features = _features(with_, spec)
+    check_name(spec)
     target = out or Path("out") / spec.name
     check_target(target)
     plan = api.new_service(spec, features, target, force=force)
@@ -252,6 +264,7 @@ def _new_all(
         missing = missing_for_features(spec, spec.features)
         if missing:
             raise FeatureError(f"{spec.name}: {missing}")
+        check_name(spec)
     base = out or Path("out")
     check_target(base, own_folder=False)
     plans = api.new_services(loaded, base)
@@ -321,6 +334,7 @@ def spec_new(
     def run() -> None:
         _name_is_a_name(name)
         spec = adhoc_spec(name, adhoc)
+        check_name(spec)
         check_target(specs, "--specs", own_folder=False)
         existing = find_spec_file(name, specs) if specs.is_dir() else None
         if existing is not None and not force:

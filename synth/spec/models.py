@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import sys
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -22,8 +23,6 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
-
-from synth.spec.reserved import reserved_package_names
 
 __all__ = [
     "AgentSpec",
@@ -232,7 +231,7 @@ class ServiceSpec(_Strict):
     @classmethod
     def _name_usable_as_package(cls, name: str) -> str:
         package = package_name_for(name)
-        if keyword.iskeyword(package) or package in reserved_package_names():
+        if keyword.iskeyword(package) or package in sys.stdlib_module_names:
             raise ValueError(
                 f"'{name}' would shadow a Python module or keyword the service imports; "
                 "choose another name"

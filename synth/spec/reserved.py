@@ -9,9 +9,12 @@ the installed distributions' metadata with `importlib.metadata`), the standard l
 (`tests/`, `k8s/`, `components/`).
 
 The dependencies and folders come from the features themselves: every feature contributes
-to a probe spec that switches all of them on, so a feature that adds a dependency reserves its
-import names without an edit here. A required distribution that is not installed reserves its
-own normalized name (`openai-agents` -> `openai_agents`), the best guess without its metadata.
+to a probe spec that switches all of them on (a service may grow any feature later), so a
+feature that adds a dependency reserves its import names without an edit here. The commands
+that make a service or a spec ask (`synth new`, `synth spec new`); the spec model's own
+validator refuses only keywords and the standard library, since deriving takes a second.
+A required distribution that is not installed reserves its own normalized name
+(`openai-agents` -> `openai_agents`), the best guess without its metadata.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from synth.spec.models import ServiceSpec
 
-__all__ = ["reserved_package_names"]
+__all__ = ["reserved_for", "reserved_package_names"]
 
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[([^\]]*)\])?")
 
@@ -36,10 +39,16 @@ def _normalize(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def reserved_package_names() -> frozenset[str]:
-    """Every top-level module name a generated service's own package would shadow."""
+    """Every name a service's package would shadow, whatever features it has (all on)."""
     requirements, folders = _service_requirements_and_folders()
-    names = set(sys.stdlib_module_names) | set(folders)
-    names.update(_import_names(_closure(requirements)))
+    return reserved_for(tuple(requirements), frozenset(folders))
+
+
+@lru_cache(maxsize=16)
+def reserved_for(requirements: tuple[str, ...], folders: frozenset[str]) -> frozenset[str]:
+    """The names a service with these requirements and top-level folders may not take."""
+    names = set(sys.stdlib_module_names) | folders
+    names.update(_import_names(_closure(list(requirements))))
     return frozenset(names)
 
 
@@ -134,16 +143,34 @@ def _closure(requirements: list[str]) -> dict[str, metadata.Distribution | None]
 
 
 def _import_names(closure: dict[str, metadata.Distribution | None]) -> set[str]:
-    """The top-level import names the distributions of `closure` install."""
+    """The top-level import names the distributions of `closure` install.
+
+    Read from each distribution's `top_level.txt`, else from its RECORD (the first component
+    of every installed path); a distribution that is not installed reserves its own name.
+    """
     names: set[str] = set()
-    owners = metadata.packages_distributions()
-    by_distribution: dict[str, set[str]] = {}
-    for module, distributions in owners.items():
-        for distribution in distributions:
-            by_distribution.setdefault(_normalize(distribution), set()).add(module)
     for key, dist in closure.items():
-        modules = by_distribution.get(key, set())
+        modules = _top_level(dist) if dist is not None else set()
         names.update(m for m in modules if m.isidentifier())
-        if dist is None or not modules:
+        if not modules:
             names.add(key.replace("-", "_"))
     return names
+
+
+def _top_level(dist: metadata.Distribution) -> set[str]:
+    listed = dist.read_text("top_level.txt")
+    if listed:
+        return {line.strip() for line in listed.splitlines() if line.strip()}
+    modules: set[str] = set()
+    for path in dist.files or ():
+        head = path.parts[0] if path.parts else ""
+        if head.endswith((".dist-info", ".data")) or head in {"..", "__pycache__"}:
+            continue
+        if len(path.parts) == 1:
+            if head.endswith(".py"):
+                modules.add(head.removesuffix(".py"))
+            elif head.endswith((".so", ".pyd")):
+                modules.add(head.split(".")[0])
+        else:
+            modules.add(head)
+    return modules

@@ -85,7 +85,7 @@ CASES: list[Case] = [
     c("new-too-long", "new " + "a" * 41, message="at most 40 characters"),
     c("new-path-name", "new specs/orders.yaml", message="is a path; give the service NAME"),
     c("new-yaml-name", "new orders.yaml", message="is a path"),
-    *[c(f"new-shadows-{n}", f"new {n}", message="would shadow a Python module") for n in SHADOWING],
+    *[c(f"new-shadows-{n}", f"new {n}", message="would shadow a Python") for n in SHADOWING],
     # --- new: options -------------------------------------------------------------------
     c("new-rf", "new -rf", message="No such option: -r; see `synth new --help`"),
     c("new-unknown-option", "new orders --jsn", message="No such option: --jsn"),
