@@ -163,6 +163,11 @@ class SynthGroup(TyperGroup):
             return 130
         except SynthError as error:
             return _report(str(error), error.exit_code)
+        except OSError as error:  # the file system said no: a path, a permission, a full disk
+            where = error.filename or "a file"
+            return _report(
+                f"{where}: {error.strerror or error}; check the path and its permissions", 2
+            )
         except Exception as error:  # a synth bug: still one line, and how to see the trace
             if os.environ.get("SYNTH_DEBUG"):
                 raise

@@ -229,6 +229,12 @@ CASES: list[Case] = [
     c("new-out-cwd", "new orders --out .", ("nonempty",), message="is the current folder"),
     c("new-out-cwd-force", "new orders --out . --force", ("nonempty",), message="current folder"),
     c("new-out-parent", "new orders --out .. --force", message="is the current folder"),
+    c("new-out-unwritable", "new orders --out /proc/orders", message="check the path"),
+    c(
+        "topic-out-unwritable",
+        "create-topic learning.x --partitions 1 --replicas 1 --out /proc/p",
+        message="check the path",
+    ),
     c("new-out-nonempty", "new orders --out nonempty", ("nonempty",), message="is not empty"),
     c(
         "new-force-foreign-folder",
@@ -460,6 +466,13 @@ CASES: list[Case] = [
     c("graph-json-no-out", "graph --json", ("specs",), message="--json needs --out FILE"),
     c("graph-out-missing-dir", "graph --out nope/g.mmd", ("specs",), message="no such folder"),
     c("graph-out-folder", "graph --out emptydir", ("specs", "emptydir"), message="is a folder"),
+    c("graph-generated-file", "graph --generated afile", ("specs", "afile"), message="is a file"),
+    c(
+        "asyncapi-out-folder",
+        "asyncapi --out emptydir",
+        ("specs", "emptydir"),
+        message="is a folder",
+    ),
     c("graph-stdout", "graph", ("specs",), code=0, message="flowchart", same=True),
     c("graph-dot", "graph --format dot", ("specs",), code=0, message="digraph", same=True),
     c("graph-json", "graph --out g.mmd --json", ("specs",), code=0, creates=("g.mmd",)),
