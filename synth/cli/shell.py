@@ -129,8 +129,8 @@ class SynthGroup(TyperGroup):
         try:
             code = self._run(argv, prog_name, complete_var, windows_expand_args, extra)
             invocation = _invocation()
-            if invocation.as_json and not invocation.emitted and code != 0:
-                emit_json({"ok": False, "error": "the command failed", "exit_code": code})
+            if invocation.as_json and not invocation.emitted:  # e.g. `dev` stopped before ready
+                emit_json({"ok": code != 2, "status": "stopped", "exit_code": code})
         finally:
             _CURRENT.reset(token)
         if not standalone_mode:
