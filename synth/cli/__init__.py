@@ -16,6 +16,7 @@ __all__ = ["app", "main"]
 COMMAND_MODULES: dict[str, str] = {
     "new": "service",
     "list": "service",
+    "spec": "service",
     "add-feature": "grow",
     "remove-feature": "grow",
     "upgrade": "grow",

@@ -45,6 +45,11 @@ def check_command(
     findings = []
 
     def run() -> None:
+        if path.is_file():
+            raise TargetError(
+                f"{path} is a file; check takes a service folder (one with synth.yaml) or a "
+                "folder holding services, e.g. `synth check out`"
+            )
         findings.extend(check_path(path, mypy=mypy))
 
     guarded(run)
@@ -52,7 +57,9 @@ def check_command(
         typer.echo(f"note: {KUBECTL_MISSING}", err=True)
     if as_json:
         status = "findings" if findings else "ok"
-        emit_json({"status": status, "findings": [f.to_json() for f in findings]})
+        emit_json(
+            {"status": status, "path": str(path), "findings": [f.to_json() for f in findings]}
+        )
     else:
         for finding in findings:
             typer.echo(str(finding))
@@ -81,17 +88,25 @@ def create_topic_command(
     staged: list[ChangeSet] = []
 
     def run() -> None:
+        for folder in (out, *out.parents):
+            if folder.exists() and not folder.is_dir():
+                raise TargetError(f"{folder} is a file; --out takes the platform folder, e.g. out")
         staged.append(plan_topic(name, partitions, replicas, out))
 
     guarded(run)
     changes = staged[0]
     written = out / TOPICS / f"{topic_resource_name(name)}.yaml"
-    if dry_run:
-        typer.echo(render_diff(changes, out.as_posix()), nl=False)
-        return
-    write_changes(changes, out)
+    if not dry_run:
+        write_changes(changes, out)
     if as_json:
-        emit_json({"status": "ok", "path": written.as_posix()})
+        files = [
+            {"path": (out / c.path).as_posix(), "action": str(c.status)} for c in changes.changed
+        ]
+        emit_json(
+            {"status": "dry-run" if dry_run else "ok", "path": written.as_posix(), "files": files}
+        )
+    elif dry_run:
+        typer.echo(render_diff(changes, out.as_posix()), nl=False)
     else:
         typer.echo(f"wrote {written.as_posix()}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -44,27 +44,38 @@ def report_merge(
         raise typer.Exit(code=1)
 
 
-def _json(results: list[GrowthResult], *, command: str, dry_run: bool, written: bool) -> object:
+def _json(
+    results: list[GrowthResult], *, command: str, dry_run: bool, written: bool
+) -> dict[str, Any]:
+    """The one JSON object of a merge command (the `--json` envelope: ok, status, path, files)."""
+    ok = all(r.ok for r in results)
+    services: list[dict[str, Any]] = [
+        {
+            "path": str(r.root),
+            "features": [f.value for f in r.features],
+            "files": [
+                {"path": str(r.root / c.path), "action": str(c.status)} for c in r.changes.changed
+            ],
+            "conflicts": [str(c) for c in r.conflicts],
+            "forced": [str(f) for f in r.forced],
+            "kept_deleted": list(r.kept_deleted),
+            "notes": list(r.notes),
+        }
+        for r in results
+    ]
+    status = "conflicts" if not ok else ("dry-run" if dry_run else "ok")
     return {
-        "ok": all(r.ok for r in results),
+        "ok": ok,
+        "status": status,
         "command": command,
-        "dry_run": dry_run,
+        "path": str(results[-1].root) if results else "",
         "written": written and not dry_run,
-        "services": [
-            {
-                "path": str(r.root),
-                "features": [f.value for f in r.features],
-                "files": [
-                    {"path": str(r.root / c.path), "action": str(c.status)}
-                    for c in r.changes.changed
-                ],
-                "conflicts": [str(c) for c in r.conflicts],
-                "forced": [str(f) for f in r.forced],
-                "kept_deleted": list(r.kept_deleted),
-                "notes": list(r.notes),
-            }
-            for r in results
+        "files": [f for service in services for f in service["files"]],
+        "conflicts": [
+            str(r.root / c.path) + str(c)[len(c.path) :] for r in results for c in r.conflicts
         ],
+        "forced": [f for service in services for f in service["forced"]],
+        "services": services,
     }
 
 

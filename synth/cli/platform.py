@@ -63,6 +63,8 @@ def graph_command(
     """Draw the platform: services, the topics between them, invocations, state stores."""
 
     def run() -> None:
+        if generated.exists() and not generated.is_dir():
+            raise TargetError(f"{generated} is a file; --generated takes the folder of services")
         chosen = graph_format or _graph_format_for(out)
         _require_out(out, json_output, binary=chosen.is_binary, what=f"{chosen} output")
         sources = load_spec_sources(specs)
@@ -141,7 +143,9 @@ def _require_out(out: Path | None, json_output: bool, *, binary: bool, what: str
     if out is not None:
         return
     if json_output:
-        raise SynthError("--json needs --out FILE: the JSON names the file written")
+        raise SynthError(
+            "--json needs --out FILE (the JSON names the file written); add --out FILE"
+        )
     if binary:
         raise TargetError(f"{what} is binary; pass --out FILE")
 

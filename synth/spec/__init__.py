@@ -1,5 +1,6 @@
 """Service specs: the pydantic models and loading them from YAML."""
 
+from synth.spec.adhoc import AdhocOptions, adhoc_spec
 from synth.spec.loading import (
     describe_validation_error,
     dump_spec_data,
@@ -18,10 +19,12 @@ from synth.spec.models import (
     StateBackend,
     StateKeySpec,
     TopicSpec,
+    missing_for_features,
     package_name_for,
 )
 
 __all__ = [
+    "AdhocOptions",
     "AgentSpec",
     "FeatureName",
     "FieldSpec",
@@ -31,10 +34,12 @@ __all__ = [
     "StateBackend",
     "StateKeySpec",
     "TopicSpec",
+    "adhoc_spec",
     "describe_validation_error",
     "dump_spec_data",
     "find_spec_file",
     "load_spec",
+    "missing_for_features",
     "package_name_for",
     "parse_spec",
     "spec_names",

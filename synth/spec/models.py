@@ -11,14 +11,16 @@ import keyword
 import re
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -32,6 +34,7 @@ __all__ = [
     "StateBackend",
     "StateKeySpec",
     "TopicSpec",
+    "missing_for_features",
     "package_name_for",
 ]
 
@@ -228,8 +231,11 @@ class ServiceSpec(_Strict):
     @classmethod
     def _name_usable_as_package(cls, name: str) -> str:
         package = package_name_for(name)
-        if keyword.iskeyword(package) or package in _RESERVED_PACKAGES or package in _STDLIB:
-            raise ValueError(f"'{name}' would shadow a Python module or keyword; choose another")
+        if keyword.iskeyword(package) or package in sys.stdlib_module_names:
+            raise ValueError(
+                f"'{name}' would shadow a Python module or keyword the service imports; "
+                "choose another name"
+            )
         return name
 
     @model_validator(mode="after")
@@ -246,12 +252,60 @@ class ServiceSpec(_Strict):
             for ref in self.agent.reads_state:
                 if ref not in known:
                     raise ValueError(f"agent.reads_state names '{ref}', not a state key name")
+            _check_agent_topics(self.agent, self.subscribes, self.publishes)
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump_with_port(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Every dump keeps `port`, even the default: `synth dev` and the record need it."""
+        data: dict[str, Any] = handler(self)
+        if "port" in data or "name" not in data:
+            return data
+        head: dict[str, Any] = {k: data[k] for k in ("name", "description") if k in data}
+        return {**head, "port": self.port, **data}
 
     @property
     def package(self) -> str:
         """The Python package of the generated service: `code_review` for `code-review`."""
         return package_name_for(self.name)
+
+
+def _check_agent_topics(
+    agent: AgentSpec, subscribes: tuple[TopicSpec, ...], publishes: tuple[TopicSpec, ...]
+) -> None:
+    """The agent's topics are wired, whether or not the agent feature is on."""
+    if agent.request_topic is None or agent.response_topic is None:
+        raise ValueError("agent needs `request_topic` and `response_topic`; add both to `agent:`")
+    request = next((t for t in subscribes if t.topic == agent.request_topic), None)
+    if request is None:
+        raise ValueError(
+            f"agent.request_topic '{agent.request_topic}' is not in `subscribes:`; add it there"
+        )
+    if agent.response_topic not in {t.topic for t in publishes}:
+        raise ValueError(
+            f"agent.response_topic '{agent.response_topic}' is not in `publishes:`; add it there"
+        )
+    session = next((f for f in request.fields if f.name == "session_id"), None)
+    if session is None or session.type is not FieldType.STR or session.optional:
+        raise ValueError(
+            f"agent.request_topic '{request.topic}' needs a required `session_id: str` field "
+            "(the conversation's key); add it"
+        )
+
+
+def missing_for_features(spec: ServiceSpec, features: tuple[FeatureName, ...]) -> str | None:
+    """What the spec lacks for `features` (e.g. invoke with nothing to invoke), or None."""
+    if FeatureName.INVOKE in features and not spec.invokes:
+        return (
+            "feature 'invoke' needs a service to call; add `invokes:` to the spec "
+            "(or --invoke APP), or leave out invoke"
+        )
+    if FeatureName.AGENT in features and spec.agent is None:
+        return (
+            "feature 'agent' needs an `agent:` block (instructions, request_topic, "
+            "response_topic) in the spec; add one, or leave out agent"
+        )
+    return None
 
 
 def package_name_for(service_name: str) -> str:
@@ -269,9 +323,3 @@ def _require_unique(values: list[str], what: str) -> None:
         if value in seen:
             raise ValueError(f"duplicate {value!r} in {what}")
         seen.add(value)
-
-
-_STDLIB = frozenset(sys.stdlib_module_names)
-_RESERVED_PACKAGES = frozenset(
-    {"tests", "test", "synth", "fastapi", "pydantic", "dapr", "uvicorn", "httpx", "typing"}
-)

@@ -35,6 +35,8 @@ def test_check_json_reports_findings_and_exits_1(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(root), "--json"])
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {
+        "ok": True,
+        "path": str(root),
         "status": "findings",
         "findings": [
             {
@@ -59,7 +61,12 @@ def test_create_topic_writes_a_kafka_topic(tmp_path: Path) -> None:
     result = runner.invoke(app, [*args, "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     target = out / "k8s" / "topics" / "code-review-request.yaml"
-    assert json.loads(result.stdout) == {"status": "ok", "path": target.as_posix()}
+    assert json.loads(result.stdout) == {
+        "ok": True,
+        "status": "ok",
+        "path": target.as_posix(),
+        "files": [{"path": target.as_posix(), "action": "created"}],
+    }
     doc = parse_yaml(target.read_text(), "topic")[0]
     assert doc["apiVersion"] == "kafka.strimzi.io/v1"  # Strimzi serves no other version
     assert doc["spec"]["topicName"] == "code.review-request"

@@ -19,6 +19,7 @@ def _files(root: Path) -> list[str]:
 
 def test_new_adhoc_service_writes_a_project_and_reports_json(tmp_path: Path) -> None:
     target = tmp_path / "orders"
+    (tmp_path / "none").mkdir()
     result = runner.invoke(
         app,
         [
@@ -36,12 +37,19 @@ def test_new_adhoc_service_writes_a_project_and_reports_json(tmp_path: Path) -> 
         ],
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {
+    report = json.loads(result.stdout)
+    assert report == {
+        "ok": True,
         "created": len(_files(target)),
         "modified": 0,
         "path": str(target),
         "status": "ok",
+        "files": report["files"],
     }
+    assert sorted(f["path"] for f in report["files"]) == [
+        str(target / path) for path in _files(target)
+    ]
+    assert {f["action"] for f in report["files"]} == {"created"}
     assert "orders/state.py" in _files(target)
     assert "async def get_order(" in (target / "orders/state.py").read_text()
 

@@ -21,6 +21,9 @@ COMMANDS = [
     "synth lint-platform",
     "synth dev",
     "synth asyncapi",
+    "synth create-topic",
+    "synth spec new NAME",
+    "synth new --all",
 ]
 
 
@@ -35,5 +38,6 @@ def test_skill_names_every_command_json_and_the_error_convention() -> None:
     assert text.startswith("---\nname: synth\ndescription: ")
     for command in COMMANDS:
         assert f"`{command}" in text, command
-    assert "--json" in text and '{"status": "ok", "path": ' in text
+    assert "--json" in text and '{"ok": true, "status": "ok", "path": ' in text
+    assert '{"ok": false, "error": ..., "fix": ...}' in text
     assert "exit code 2" in text and "nothing is\nwritten" in text

@@ -1,0 +1,176 @@
+"""The names a service's package may not take, derived from what a generated service is.
+
+A service named `starlette` would get a package `starlette/` that shadows the Starlette its
+FastAPI imports, and it could neither boot nor test. So the reserved set is computed, not
+listed: the top-level import names of every distribution the generated service installs
+(its pyproject's dependencies and dev dependencies, and everything those require, read from
+the installed distributions' metadata with `importlib.metadata`), the standard library
+(`sys.stdlib_module_names`), and the top-level folders a generated service already has
+(`tests/`, `k8s/`, `components/`).
+
+The dependencies and folders come from the features themselves: every feature contributes
+to a probe spec that switches all of them on (a service may grow any feature later), so a
+feature that adds a dependency reserves its import names without an edit here. The commands
+that make a service or a spec ask (`synth new`, `synth spec new`); the spec model's own
+validator refuses only keywords and the standard library, since deriving takes a second.
+A required distribution that is not installed reserves its own normalized name
+(`openai-agents` -> `openai_agents`), the best guess without its metadata.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from functools import lru_cache
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from synth.spec.models import ServiceSpec
+
+__all__ = ["reserved_for", "reserved_package_names"]
+
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[([^\]]*)\])?")
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@lru_cache(maxsize=1)
+def reserved_package_names() -> frozenset[str]:
+    """Every name a service's package would shadow, whatever features it has (all on)."""
+    requirements, folders = _service_requirements_and_folders()
+    return reserved_for(tuple(requirements), frozenset(folders))
+
+
+@lru_cache(maxsize=16)
+def reserved_for(requirements: tuple[str, ...], folders: frozenset[str]) -> frozenset[str]:
+    """The names a service with these requirements and top-level folders may not take."""
+    names = set(sys.stdlib_module_names) | folders
+    names.update(_import_names(_closure(list(requirements))))
+    return frozenset(names)
+
+
+def _service_requirements_and_folders() -> tuple[list[str], set[str]]:
+    """The requirement strings and top-level folders of a service with every feature on."""
+    from synth.features.registry import available_features  # the features import synth.spec
+    from synth.manifests import build_deploy_files
+
+    features = available_features()
+    spec = _probe_spec()
+    active = frozenset(features)
+    requirements: list[str] = []
+    paths: list[str] = []
+    for feature in features.values():
+        contribution = feature.contribute(spec, active)
+        requirements.extend((*contribution.dependencies, *contribution.dev_dependencies))
+        paths.extend(contribution.python)
+    deploy = build_deploy_files(spec, active)
+    paths.extend([*deploy.yaml, *deploy.text])
+    folders = {path.split("/")[0] for path in paths if "/" in path}
+    return requirements, folders - {spec.package}
+
+
+def _probe_spec() -> ServiceSpec:
+    """A spec that turns every feature's contribution on (built without the name check)."""
+    from synth.spec.models import (
+        AgentSpec,
+        FieldSpec,
+        InvokeSpec,
+        ServiceSpec,
+        StateKeySpec,
+        TopicSpec,
+    )
+
+    field = (FieldSpec(name="session_id"),)
+    request = TopicSpec(topic="probe.request", fields=field)
+    response = TopicSpec(topic="probe.response", fields=(*field, FieldSpec(name="answer")))
+    values = {
+        name: info.get_default(call_default_factory=True)
+        for name, info in ServiceSpec.model_fields.items()
+    }
+    values.update(
+        name="probe",
+        subscribes=(request,),
+        publishes=(response,),
+        state=(StateKeySpec(key="probe:{pid}", fields=field),),
+        invokes=(InvokeSpec(app_id="other", methods=("ask",), get_methods=("ask",)),),
+        agent=AgentSpec(
+            instructions="probe",
+            request_topic=request.topic,
+            response_topic=response.topic,
+            reads_state=("probe",),
+        ),
+    )
+    return ServiceSpec.model_construct(**values)
+
+
+def _closure(requirements: list[str]) -> dict[str, metadata.Distribution | None]:
+    """Each required distribution (normalized name) and its installed metadata, transitively."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    found: dict[str, metadata.Distribution | None] = {}
+    pending: list[tuple[str, frozenset[str]]] = []
+    for text in requirements:
+        match = _REQUIREMENT_NAME.match(text)
+        if match:
+            extras = frozenset(e.strip() for e in (match.group(3) or "").split(",") if e.strip())
+            pending.append((match.group(1), extras))
+    while pending:
+        name, extras = pending.pop()
+        key = _normalize(name)
+        if key in found and not extras:
+            continue
+        try:
+            dist: metadata.Distribution | None = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            dist = None
+        found[key] = dist
+        for text in (dist.requires or []) if dist is not None else []:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
+                continue
+            marker = requirement.marker
+            if marker is not None and not any(
+                marker.evaluate({"extra": extra}) for extra in (extras or {""})
+            ):
+                continue
+            if _normalize(requirement.name) not in found:
+                pending.append((requirement.name, frozenset(requirement.extras)))
+    return found
+
+
+def _import_names(closure: dict[str, metadata.Distribution | None]) -> set[str]:
+    """The top-level import names the distributions of `closure` install.
+
+    Read from each distribution's `top_level.txt`, else from its RECORD (the first component
+    of every installed path); a distribution that is not installed reserves its own name.
+    """
+    names: set[str] = set()
+    for key, dist in closure.items():
+        modules = _top_level(dist) if dist is not None else set()
+        names.update(m for m in modules if m.isidentifier())
+        if not modules:
+            names.add(key.replace("-", "_"))
+    return names
+
+
+def _top_level(dist: metadata.Distribution) -> set[str]:
+    listed = dist.read_text("top_level.txt")
+    if listed:
+        return {line.strip() for line in listed.splitlines() if line.strip()}
+    modules: set[str] = set()
+    for path in dist.files or ():
+        head = path.parts[0] if path.parts else ""
+        if head.endswith((".dist-info", ".data")) or head in {"..", "__pycache__"}:
+            continue
+        if len(path.parts) == 1:
+            if head.endswith(".py"):
+                modules.add(head.removesuffix(".py"))
+            elif head.endswith((".so", ".pyd")):
+                modules.add(head.split(".")[0])
+        else:
+            modules.add(head)
+    return modules
