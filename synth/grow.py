@@ -28,7 +28,7 @@ from synth.merge.folder import FolderMerge, merge_folder, read_exact
 from synth.merge.sequence import Conflict, Forced
 from synth.merge.store import BASE_FILE, read_base
 from synth.quality.first_party import dangling_imports
-from synth.spec import FeatureName, ServiceSpec
+from synth.spec import FeatureName, ServiceSpec, missing_for_features
 from synth.workspace import ChangeSet, FileChange, Workspace
 
 __all__ = [
@@ -76,6 +76,9 @@ def add_features(
         return _adopt(root, requested, specs_dir)
     record = load_record(root)
     features = tuple(f.name for f in plan_features([*record.features, *requested]))
+    missing = missing_for_features(record.spec, features)
+    if missing:
+        raise FeatureError(f"{root}: {missing}")
     return merge_service(root, record, record.spec, features, force=force)
 
 

@@ -40,4 +40,4 @@ def test_skill_names_every_command_json_and_the_error_convention() -> None:
         assert f"`{command}" in text, command
     assert "--json" in text and '{"ok": true, "status": "ok", "path": ' in text
     assert '{"ok": false, "error": ..., "fix": ...}' in text
-    assert "exit code 2" in text and "nothing is\nwritten" in text
+    assert "exit 2" in text and "nothing written" in text
