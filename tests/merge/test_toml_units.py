@@ -1,0 +1,152 @@
+"""TOML units: pyproject.toml by table, key, and dependency by requirement name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from synth.merge.toml_units import requirement_name, split_toml
+from synth.merge.units import Unit, check_split
+
+from .test_yaml_units import find, outline
+
+ROOT = Path(__file__).resolve().parents[2]
+PYPROJECTS = sorted((ROOT / "out").glob("*/pyproject.toml"))
+
+
+def split(text: str) -> tuple[Unit, ...]:
+    units = split_toml(text)
+    check_split(text, units)
+    return units
+
+
+def test_every_pyproject_under_out_and_synth_s_own_are_cut_exactly() -> None:
+    assert len(PYPROJECTS) == 6
+    for path in [*PYPROJECTS, ROOT / "pyproject.toml"]:
+        units = split(path.read_text())
+        assert all(unit.key.startswith("table:") for unit in units), path
+
+
+def test_tables_keys_and_dependencies_by_requirement_name() -> None:
+    units = split((ROOT / "out/debug/pyproject.toml").read_text())
+    assert [unit.key for unit in units][:3] == [
+        "table:build-system",
+        "table:project",
+        "table:project.optional-dependencies",
+    ]
+    dependencies = find(units, "table:project", "key:dependencies")
+    assert outline(dependencies.children or ()) == [
+        "dep:dapr",
+        "dep:fastapi",
+        "dep:httpx",
+        "dep:openai-agents",
+        "dep:pydantic",
+        "dep:pydantic-settings",
+        "dep:uvicorn",
+    ]
+    assert dependencies.head == "dependencies = [\n"
+    assert dependencies.tail == "]\n"
+    dev = find(units, "table:project.optional-dependencies", "key:dev")
+    assert outline(dev.children or ()) == [
+        "dep:black",
+        "dep:pytest",
+        "dep:ruff",
+    ]
+    assert find(units, "table:tool.ruff.lint", "key:select").children is None
+
+
+def test_an_owner_s_pin_is_the_same_unit_as_synth_s_requirement() -> None:
+    synth = '[project]\ndependencies = [\n    "openai-agents>=0.24",\n]\n'
+    owner = '[project]\ndependencies = [\n    "openai-agents==0.24.3",  # owner: pinned\n]\n'
+    key = ("table:project", "key:dependencies", "dep:openai-agents")
+    assert find(split(synth), *key).text == '    "openai-agents>=0.24",\n'
+    assert find(split(owner), *key).text == '    "openai-agents==0.24.3",  # owner: pinned\n'
+
+
+@pytest.mark.parametrize(
+    ("requirement", "name"),
+    [
+        ("dapr[fastapi]>=1.19", "dapr"),
+        ("ruamel.yaml>=0.19", "ruamel-yaml"),
+        ("Pydantic_Settings ; python_version>'3'", "pydantic-settings"),
+        ("openai-agents==0.24.3", "openai-agents"),
+        (">=1", None),
+    ],
+)
+def test_requirement_names_are_normalized(requirement: str, name: str | None) -> None:
+    assert requirement_name(requirement) == name
+
+
+def test_a_unit_owns_its_comments_and_other_arrays_are_keyed_by_value() -> None:
+    text = dedent("""\
+        # owner: top comment
+        top = 1
+
+        [tool.pytest.ini_options]
+        # markers the suite uses
+        markers = [
+            "slow: boots processes",
+            # owner: ours
+            "redis: needs Redis",
+        ]
+        addopts = '''
+        -ra
+        '''
+        inline = { a = 1, b = [
+            2,
+        ] }
+
+        # trailing comment
+        """)
+    units = split(text)
+    assert outline(units) == [
+        "key:top",
+        "table:tool.pytest.ini_options",
+        "  key:markers",
+        "    item:=slow: boots processes",
+        "    item:=redis: needs Redis",
+        "  key:addopts",
+        "  key:inline",
+        "<footer>",
+    ]
+    assert units[0].text == "# owner: top comment\ntop = 1\n"
+    assert units[1].head == "\n[tool.pytest.ini_options]\n"
+    markers = find(units, "table:tool.pytest.ini_options", "key:markers")
+    assert markers.head == "# markers the suite uses\nmarkers = [\n"
+    assert find(units, "table:tool.pytest.ini_options", "key:addopts").text == (
+        "addopts = '''\n-ra\n'''\n"
+    )
+    assert units[-1].text == "\n# trailing comment\n"
+
+
+def test_arrays_of_tables_and_odd_lines_are_cut_exactly() -> None:
+    text = '[[tool.x]]\na = 1\n[[tool.x]]\na = 2\nnot toml\n["quoted.part" . b]\nc = "#"'
+    assert outline(split(text)) == [
+        "table:tool.x",
+        "  key:a",
+        "table:tool.x#2",
+        "  key:a",
+        "  line:not toml",
+        "table:quoted.part.b",
+        "  key:c",
+    ]
+
+
+@pytest.mark.parametrize("text", ["", "\n", "# only\n", "a = [\n", 'a = """\nopen', "[t"])
+def test_odd_inputs_are_cut_exactly(text: str) -> None:
+    split(text)
+
+
+_LINES = st.sampled_from(
+    ["[a]", "[[b]]", "x = 1", "y = [", '  "a",', "  'b',  # c", "]", "# c", "", 'z = """', '"""']
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_LINES, max_size=14), st.booleans())
+def test_any_text_is_cut_exactly(lines: list[str], final_newline: bool) -> None:
+    split("\n".join(lines) + ("\n" if final_newline and lines else ""))
