@@ -24,6 +24,7 @@ import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
+from synth.merge.line_units import data_leaf
 from synth.merge.sequence import Conflict, Merged, merge_units
 from synth.merge.units import Unit
 
@@ -43,7 +44,8 @@ def split_toml(text: str) -> tuple[Unit, ...]:
 
 def merge_toml(path: str, base: str, ours: str, theirs: str, *, force: bool) -> Merged:
     """Three-way merge of a TOML file; a result that no longer parses (tomllib) is a conflict."""
-    merged = merge_units(path, split_toml(base), split_toml(ours), split_toml(theirs), force=force)
+    units = split_toml(base), split_toml(ours), split_toml(theirs)
+    merged = merge_units(path, *units, force=force, leaf=data_leaf(path))
     if merged.conflicts or merged.text in (ours, theirs):
         return merged
     try:

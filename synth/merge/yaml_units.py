@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from synth.merge.line_units import data_leaf
 from synth.merge.sequence import Conflict, Merged, merge_units
+from synth.merge.table import Outcome, decide
 from synth.merge.units import Unit
 
 __all__ = ["merge_yaml", "split_yaml"]
@@ -47,15 +49,22 @@ def split_yaml(text: str) -> tuple[Unit, ...]:
 
 
 def merge_yaml(path: str, base: str, ours: str, theirs: str, *, force: bool) -> Merged:
-    """Three-way merge of a YAML file; a result that no longer loads is a conflict."""
-    merged = merge_units(path, split_yaml(base), split_yaml(ours), split_yaml(theirs), force=force)
-    if merged.conflicts:
+    """Three-way merge of a YAML file.
+
+    A result that no longer loads (ruamel, safe) is a conflict, and so is one whose units no
+    longer cut out as the merge put them (a piece of synth's indented one way inside an owner's
+    block indented another reads as part of its neighbour, or as a new node).
+    """
+    units = split_yaml(base), split_yaml(ours), split_yaml(theirs)
+    merged = merge_units(path, *units, force=force, leaf=data_leaf(path))
+    if merged.conflicts or merged.text in (ours, theirs):
         return merged
-    broken = _load_error(merged.text)
+    result = split_yaml(merged.text)
+    broken = _load_error(merged.text) or _shape_error(_expected(*units), result)
     if broken is None:
         return merged
     line, reason = broken
-    conflict = Conflict(path, line, _key_at(split_yaml(merged.text), line), reason)
+    conflict = Conflict(path, line, _key_at(result, line), reason)
     return Merged(merged.text, (conflict,), merged.forced)
 
 
@@ -86,6 +95,69 @@ def _key_at(units: tuple[Unit, ...], line: int) -> str:
         path.append(holder.key)
         level = holder.children
     return " ".join(path) or "<file>"
+
+
+_Shape = dict[str, "_Shape | None | bool"]
+_ANY = True  # whatever a leaf merge made of it (also nothing, when --force removed it)
+
+
+def _expected(base: tuple[Unit, ...], ours: tuple[Unit, ...], theirs: tuple[Unit, ...]) -> _Shape:
+    """The keys the merge of these levels must cut back out into, by the table."""
+    known = {unit.key: unit for unit in base}
+    mine = {unit.key: unit for unit in ours}
+    synth = {unit.key: unit for unit in theirs}
+    shape: _Shape = {}
+    for key in [*mine, *(key for key in synth if key not in mine)]:
+        old, own, new = known.get(key), mine.get(key), synth.get(key)
+        outcome = decide(_text(old), _text(own), _text(new))
+        if outcome is not Outcome.CONFLICT:
+            chosen = own if outcome is Outcome.OURS else new
+            if chosen is not None:
+                shape[key] = _shape(chosen)
+        elif (
+            own is not None
+            and new is not None
+            and own.children is not None
+            and new.children is not None
+            and (old is None or old.children is not None)
+        ):
+            known_parts = old.children if old is not None and old.children is not None else ()
+            shape[key] = _expected(known_parts, own.children, new.children)
+        else:
+            shape[key] = _ANY
+    return shape
+
+
+def _shape(unit: Unit) -> _Shape | None:
+    if unit.children is None:
+        return None
+    return {child.key: _shape(child) for child in unit.children}
+
+
+def _text(unit: Unit | None) -> str | None:
+    return None if unit is None else unit.text
+
+
+def _shape_error(expected: _Shape, units: tuple[Unit, ...]) -> tuple[int, str] | None:
+    """Where the merged units differ from the expected keys, or None."""
+    found = {unit.key: unit for unit in units}
+    for key, inner in expected.items():
+        unit = found.get(key)
+        if inner is _ANY:
+            continue
+        if unit is None:
+            line = units[-1].line if units else 1
+            return line, f"{key} is no longer a part of its own in the merged YAML"
+        if isinstance(inner, dict):
+            if unit.children is None:
+                return unit.line, f"{key} no longer holds its parts in the merged YAML"
+            broken = _shape_error(inner, unit.children)
+            if broken is not None:
+                return broken
+    for unit in units:
+        if unit.key not in expected:
+            return unit.line, f"{unit.key} appeared in the merged YAML from a neighbour's lines"
+    return None
 
 
 @dataclass(slots=True)
