@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synth.merge.line_units import split_env, split_ignore
+from synth.merge.line_units import merge_env, merge_ignore, split_env, split_ignore
 from synth.merge.units import Unit, check_split
+
+from .test_yaml_units import with_agent, without_agent
 
 OUT = Path(__file__).resolve().parents[2] / "out"
 
@@ -94,3 +96,67 @@ def test_any_text_is_cut_exactly(lines: list[str], final_newline: bool) -> None:
     text = "\n".join(lines) + ("\n" if final_newline and lines else "")
     env(text)
     ignore(text)
+
+
+# merges: base = what synth wrote, ours = the owner's file, theirs = what synth writes now
+
+
+def clean_env(base: str, ours: str, theirs: str) -> str:
+    merged = merge_env(".env.example", base, ours, theirs, force=False)
+    assert merged.conflicts == ()
+    return merged.text
+
+
+def clean_ignore(base: str, ours: str, theirs: str) -> str:
+    merged = merge_ignore(".gitignore", base, ours, theirs, force=False)
+    assert merged.conflicts == ()
+    return merged.text
+
+
+GRPC = "\n# Dapr sidecar gRPC port (read by the Dapr SDK)\nDAPR_GRPC_PORT=50001\n"
+
+
+def test_a_deleted_env_entry_stays_deleted_while_synth_removes_others() -> None:
+    base = with_agent(".env.example")
+    ours = base.replace(GRPC, "")
+    theirs = without_agent(".env.example")
+    assert GRPC in theirs
+    assert clean_env(base, ours, theirs) == theirs.replace(GRPC, "")
+    assert clean_env(base, ours, base) == ours
+
+
+def test_an_owner_s_variable_and_comment_stay_beside_synth_s_new_ones() -> None:
+    base = without_agent(".env.example")
+    owner = "\n# owner: our alert channel\nTEAM_CHANNEL=#debug\n"
+    ours = base.replace(GRPC, GRPC + owner).replace(
+        "PUBSUB_NAME=pubsub\n", "PUBSUB_NAME=pubsub  # the team's bus\n"
+    )
+    theirs = with_agent(".env.example")
+    expected = theirs.replace(GRPC, GRPC + owner).replace(
+        "PUBSUB_NAME=pubsub\n", "PUBSUB_NAME=pubsub  # the team's bus\n"
+    )
+    assert clean_env(base, ours, theirs) == expected
+
+
+def test_an_owner_s_value_for_a_variable_synth_drops_is_a_conflict() -> None:
+    base = with_agent(".env.example")
+    ours = base.replace("OPENAI_MODEL=gpt-4o-mini\n", "OPENAI_MODEL=gpt-4.1\n")
+    merged = merge_env(".env.example", base, ours, without_agent(".env.example"), force=False)
+    assert [c.key.split()[-1] for c in merged.conflicts] == ["env:OPENAI_MODEL"]
+
+
+def test_a_removed_gitignore_line_stays_removed_and_new_lines_arrive() -> None:
+    base = with_agent(".gitignore")
+    ours = base.replace(".venv/\n", "") + "# owner\n*.sqlite\n"
+    assert clean_ignore(base, ours, base) == ours
+    theirs = base.replace("dist/\n", "dist/\n.mypy_cache/\n")  # a newer synth ignores one more
+    assert clean_ignore(base, ours, theirs) == ours.replace("dist/\n", "dist/\n.mypy_cache/\n")
+
+
+def test_dockerignore_negations_keep_the_owner_s_order() -> None:
+    base = with_agent(".dockerignore")
+    ours = base.replace("!pyproject.toml\n", "!pyproject.toml\n!README.md\n")
+    theirs = base.replace("!debug/\n", "!debug/\n!components/\n")
+    assert clean_ignore(base, ours, theirs) == (
+        "*\n!pyproject.toml\n!README.md\n!debug/\n!components/\n**/__pycache__\n**/*.py[cod]\n"
+    )

@@ -9,8 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synth.merge.markdown_units import split_markdown
+from synth.merge.markdown_units import merge_markdown, split_markdown
+from synth.merge.sequence import Merged
 from synth.merge.units import Unit, check_split
+
+from .test_yaml_units import with_agent, without_agent
 
 ROOT = Path(__file__).resolve().parents[2]
 READMES = sorted((ROOT / "out").glob("*/README.md"))
@@ -93,3 +96,75 @@ _LINES = st.sampled_from(["# T", "## S", "### d", "```", "~~~", "    # code", "t
 @given(st.lists(_LINES, max_size=14), st.booleans())
 def test_any_text_is_cut_exactly(lines: list[str], final_newline: bool) -> None:
     split("\n".join(lines) + ("\n" if final_newline and lines else ""))
+
+
+# merges: base = what synth wrote, ours = the owner's file, theirs = what synth writes now
+
+
+def merge(base: str, ours: str, theirs: str) -> Merged:
+    return merge_markdown("README.md", base, ours, theirs, force=False)
+
+
+def clean(base: str, ours: str, theirs: str) -> str:
+    merged = merge(base, ours, theirs)
+    assert merged.conflicts == ()
+    return merged.text
+
+
+def section(text: str, key: str) -> str:
+    return next(unit.text for unit in split(text) if unit.key == key)
+
+
+def test_a_deleted_readme_section_stays_deleted() -> None:
+    base = with_agent("README.md")
+    ours = base.replace(section(base, "section:Health"), "")
+    theirs = without_agent("README.md")  # remove-feature agent rewrites other sections
+    merged = clean(base, ours, theirs)
+    assert merged == theirs.replace(section(theirs, "section:Health"), "")
+    assert "## Health" not in merged
+    assert "## Agent" not in merged
+
+
+def test_a_deleted_section_synth_changes_stays_deleted() -> None:
+    base = with_agent("README.md")
+    ours = base.replace(section(base, "section:Configuration"), "")
+    theirs = without_agent("README.md")
+    assert section(theirs, "section:Configuration") != section(base, "section:Configuration")
+    assert "## Configuration" not in clean(base, ours, theirs)
+
+
+def test_an_owner_section_stays_where_the_owner_put_it() -> None:
+    base = without_agent("README.md")
+    owner = "\n## Deploying to our cluster\n\nAsk #platform for a namespace first.\n"
+    ours = base.replace("\n## State\n", owner + "\n## State\n")
+    theirs = with_agent("README.md")
+    merged = clean(base, ours, theirs)
+    assert merged == theirs.replace("\n## State\n", owner + "\n## State\n")
+
+
+def test_an_owner_edit_inside_a_section_synth_changes_elsewhere_is_merged_by_line() -> None:
+    base = with_agent("README.md")
+    sentence = "Settings come from the environment (and `.env`; see `.env.example`)."
+    mine = sentence + " In production they come from the `debug-env` ConfigMap."
+    ours = base.replace(sentence, mine)
+    theirs = without_agent("README.md")
+    assert clean(base, ours, theirs) == theirs.replace(sentence, mine)
+
+
+def test_an_owner_s_table_row_and_synth_s_new_rows_both_arrive() -> None:
+    base = without_agent("README.md")
+    row = "| `PUBSUB_NAME` | `pubsub` | Dapr pub/sub component name |\n"
+    owner_row = "| `TEAM_CHANNEL` | `#debug` | Where alerts go (owner) |\n"
+    ours = base.replace(row, row + owner_row)
+    theirs = with_agent("README.md")
+    merged = clean(base, ours, theirs)
+    configuration = section(merged, "section:Configuration")
+    assert owner_row in configuration
+    assert "| `OPENAI_MODEL` |" in configuration
+    assert configuration.count("| variable | default | meaning |") == 1
+
+
+def test_both_rewriting_one_paragraph_is_a_conflict() -> None:
+    base = "# x\n\nOne paragraph.\n"
+    merged = merge(base, "# x\n\nThe owner's words.\n", "# x\n\nSynth's new words.\n")
+    assert len(merged.conflicts) == 1

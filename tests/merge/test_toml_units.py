@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from textwrap import dedent
 
@@ -9,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synth.merge.toml_units import requirement_name, split_toml
+from synth.merge.sequence import Merged
+from synth.merge.toml_units import merge_toml, requirement_name, split_toml
 from synth.merge.units import Unit, check_split
 
-from .test_yaml_units import find, outline
+from .test_yaml_units import find, outline, with_agent, without_agent
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECTS = sorted((ROOT / "out").glob("*/pyproject.toml"))
@@ -150,3 +152,86 @@ _LINES = st.sampled_from(
 @given(st.lists(_LINES, max_size=14), st.booleans())
 def test_any_text_is_cut_exactly(lines: list[str], final_newline: bool) -> None:
     split("\n".join(lines) + ("\n" if final_newline and lines else ""))
+
+
+# merges: base = what synth wrote, ours = the owner's file, theirs = what synth writes now
+
+PIN = '    "openai-agents==0.24.3",  # owner: pinned\n'
+SYNTH_AGENTS = '    "openai-agents>=0.24",\n'
+
+
+def merge(base: str, ours: str, theirs: str) -> Merged:
+    return merge_toml("pyproject.toml", base, ours, theirs, force=False)
+
+
+def clean(base: str, ours: str, theirs: str) -> str:
+    merged = merge(base, ours, theirs)
+    assert merged.conflicts == ()
+    return merged.text
+
+
+def test_an_owner_s_pin_stays_when_synth_writes_the_dependency_again() -> None:
+    base = with_agent("pyproject.toml")
+    ours = base.replace(SYNTH_AGENTS, PIN)
+    assert clean(base, ours, base) == ours
+    redis = '    "redis>=6.0",\n'  # a feature that needs one more package
+    theirs = base.replace(
+        '    "pydantic-settings>=2.10",\n', '    "pydantic-settings>=2.10",\n' + redis
+    )
+    assert clean(base, ours, theirs) == theirs.replace(SYNTH_AGENTS, PIN)
+
+
+def test_an_owner_s_own_pin_before_synth_adds_the_package_is_a_conflict() -> None:
+    base = without_agent("pyproject.toml")
+    ours = base.replace('    "httpx>=0.28",\n', '    "httpx>=0.28",\n' + PIN)
+    merged = merge(base, ours, with_agent("pyproject.toml"))
+    assert [c.key.split()[-1] for c in merged.conflicts] == ["dep:openai-agents"]
+
+
+def test_removing_the_feature_behind_an_owner_s_pin_is_a_conflict_not_a_silent_removal() -> None:
+    base = with_agent("pyproject.toml")
+    ours = base.replace(SYNTH_AGENTS, PIN)
+    merged = merge(base, ours, without_agent("pyproject.toml"))
+    assert [(c.line, c.key.split()[-1]) for c in merged.conflicts] == [(15, "dep:openai-agents")]
+
+
+def test_an_owner_s_dependency_table_and_comments_stay_beside_synth_s_changes() -> None:
+    base = without_agent("pyproject.toml")
+    ours = base.replace(
+        '    "uvicorn>=0.50",\n',
+        '    "uvicorn>=0.50",\n    # owner: our logging\n    "structlog>=24",\n',
+    ).replace("[tool.black]\n", "# owner: one line length for all\n[tool.black]\n")
+    ours += "\n[tool.mypy]\nstrict = true\n"
+    theirs = with_agent("pyproject.toml")
+    merged = clean(base, ours, theirs)
+    assert merged == ours.replace('    "httpx>=0.28",\n', '    "httpx>=0.28",\n' + SYNTH_AGENTS)
+    assert tomllib.loads(merged)["tool"]["mypy"] == {"strict": True}
+
+
+def test_an_owner_comment_above_a_key_synth_changes_keeps_both() -> None:
+    base = '[tool.ruff]\nline-length = 100\ntarget-version = "py311"\n'
+    ours = '[tool.ruff]\n# owner: wide screens\nline-length = 100\ntarget-version = "py311"\n'
+    theirs = '[tool.ruff]\nline-length = 100\ntarget-version = "py312"\n'
+    assert clean(base, ours, theirs) == ours.replace("py311", "py312")
+    theirs_length = base.replace("100", "120")
+    assert clean(base, ours, theirs_length) == ours.replace("100", "120")
+
+
+def test_reordered_keys_keep_the_owner_s_order() -> None:
+    base = without_agent("pyproject.toml")
+    ours = base.replace(
+        'readme = "README.md"\nrequires-python = ">=3.11"\n',
+        'requires-python = ">=3.11"\nreadme = "README.md"\n',
+    )
+    assert clean(base, ours, with_agent("pyproject.toml")) == ours.replace(
+        '    "httpx>=0.28",\n', '    "httpx>=0.28",\n' + SYNTH_AGENTS
+    )
+
+
+def test_a_result_that_does_not_parse_is_a_conflict() -> None:
+    base = '[project]\ndependencies = [\n    "httpx>=0.28",\n]\n'
+    ours = '[project]\ndependencies = [\n    "httpx>=0.28"\n]\n'  # the owner dropped the comma
+    theirs = '[project]\ndependencies = [\n    "httpx>=0.28",\n    "redis>=6",\n]\n'
+    merged = merge(base, ours, theirs)
+    assert len(merged.conflicts) == 1
+    assert merged.conflicts[0].reason.startswith("the merged TOML does not parse")

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
+from synth.api import compose_service
+from synth.merge.sequence import Merged
 from synth.merge.units import Unit, check_split
-from synth.merge.yaml_units import split_yaml
+from synth.merge.yaml_units import merge_yaml, split_yaml
+from synth.spec import FeatureName, load_spec
+from synth.workspace import Workspace
 
-OUT = Path(__file__).resolve().parents[2] / "out"
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "out"
 YAML_FILES = sorted(OUT.rglob("*.yaml"))
 
 
@@ -339,3 +347,257 @@ _LINES = st.sampled_from(
 def test_any_text_is_cut_exactly(lines: list[str], final_newline: bool) -> None:
     text = "\n".join(lines) + ("\n" if final_newline and lines else "")
     split(text)
+
+
+# merges: base = what synth wrote, ours = the owner's file, theirs = what synth writes now
+
+
+@functools.cache
+def generated(*features: str) -> dict[str, str]:
+    """The debug service's files as synth composes them with `features` (in memory)."""
+    spec = load_spec(ROOT / "specs/debug.yaml")
+    plan = compose_service(spec, [FeatureName(name) for name in features], Workspace(root=None))
+    return plan.contents()
+
+
+def with_agent(path: str) -> str:
+    """The file as synth writes it for debug's features (state, pubsub, agent): out/debug."""
+    return (OUT / "debug" / path).read_text()
+
+
+def without_agent(path: str) -> str:
+    """The file after `remove-feature agent` (state, pubsub)."""
+    return generated("state", "pubsub")[path]
+
+
+def merge(base: str, ours: str, theirs: str, *, force: bool = False) -> Merged:
+    return merge_yaml("k8s/base/file.yaml", base, ours, theirs, force=force)
+
+
+def clean(base: str, ours: str, theirs: str) -> str:
+    merged = merge(base, ours, theirs)
+    assert merged.conflicts == ()
+    return merged.text
+
+
+def test_nothing_changed_by_synth_leaves_the_owner_s_file_byte_for_byte() -> None:
+    base = with_agent("k8s/base/deployment.yaml")
+    ours = base.replace("  replicas: 1\n", "  # owner: two for the demo\n  replicas: 2\n")
+    assert clean(base, ours, base) == ours
+    assert clean(base, base, ours) == ours
+
+
+def test_an_owner_configmap_placed_first_keeps_its_keys_when_a_feature_goes() -> None:
+    base = with_agent("k8s/base/configmap.yaml")
+    team = dedent("""\
+        # owner: the team's shared settings
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: team-settings
+        data:
+          OPENAI_MODEL: gpt-4.1
+          PUBSUB_NAME: team-bus
+        ---
+        """)
+    theirs = without_agent("k8s/base/configmap.yaml")
+    assert "OPENAI_MODEL" not in theirs
+    assert clean(base, team + base, theirs) == team + theirs
+
+
+def test_synth_s_new_keys_land_in_synth_s_document_not_the_owner_s_first_one() -> None:
+    base = without_agent("k8s/base/configmap.yaml")
+    team = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team-settings\ndata:\n  A: b\n---\n"
+    theirs = with_agent("k8s/base/configmap.yaml")
+    assert clean(base, team + base, theirs) == team + theirs
+
+
+def test_a_deleted_pod_annotation_stays_deleted_when_synth_writes_it_again() -> None:
+    base = with_agent("k8s/base/deployment.yaml")
+    annotation = "        dapr.io/log-as-json: 'true'\n"
+    ours = base.replace(annotation, "")
+    theirs = without_agent("k8s/base/deployment.yaml")
+    assert annotation in theirs
+    assert clean(base, ours, theirs) == theirs.replace(annotation, "")
+
+
+def test_a_renamed_container_port_gets_no_second_http_port() -> None:
+    base = without_agent("k8s/base/deployment.yaml")
+    ours = base.replace("            - name: http\n", "            - name: web\n")
+    theirs = with_agent("k8s/base/deployment.yaml")
+    merged = clean(base, ours, theirs)
+    assert merged == theirs.replace("            - name: http\n", "            - name: web\n")
+    assert "name: http" not in merged
+
+
+def test_an_owner_s_env_var_stays_when_the_feature_that_wrote_env_goes() -> None:
+    base = with_agent("k8s/base/deployment.yaml")
+    owner_var = "            - name: FEATURE_FLAGS\n              value: beta\n"
+    ours = base.replace("          resources:\n", owner_var + "          resources:\n", 1)
+    theirs = without_agent("k8s/base/deployment.yaml")
+    assert "          env:\n" not in theirs
+    expected = theirs.replace(
+        "          resources:\n", "          env:\n" + owner_var + "          resources:\n", 1
+    )
+    assert clean(base, ours, theirs) == expected
+
+
+def test_an_owner_s_env_var_next_to_synth_s_new_one() -> None:
+    base = without_agent("k8s/base/deployment.yaml")
+    anchor = "                name: debug-env\n"
+    owner_env = "          env:\n            - name: FEATURE_FLAGS\n              value: beta\n"
+    ours = base.replace(anchor, anchor + owner_env)
+    theirs = with_agent("k8s/base/deployment.yaml")
+    merged = clean(base, ours, theirs)
+    assert merged.count("          env:\n") == 1
+    assert "- name: FEATURE_FLAGS\n" in merged
+    assert "- name: OPENAI_API_KEY\n" in merged
+    assert yaml_data(merged)["spec"]["template"]["spec"]["containers"][0]["env"] == [
+        {"name": "FEATURE_FLAGS", "value": "beta"},
+        {
+            "name": "OPENAI_API_KEY",
+            "valueFrom": {"secretKeyRef": {"name": "openai", "key": "api-key"}},
+        },
+    ]
+
+
+def test_deleted_kustomization_entries_stay_deleted() -> None:
+    base = with_agent("k8s/base/kustomization.yaml")
+    ours = base.replace("  - hpa.yaml\n", "").replace("  - pdb.yaml\n", "")
+    assert clean(base, ours, base) == ours
+    theirs = base + "  - networkpolicy.yaml\n"  # a newer synth writes one more resource
+    assert clean(base, ours, theirs) == ours + "  - networkpolicy.yaml\n"
+
+
+def test_comments_on_keys_stay_when_synth_changes_those_keys() -> None:
+    base = with_agent("k8s/base/configmap.yaml")
+    ours = base.replace(
+        "  OPENAI_MODEL: gpt-4o-mini\n",
+        "  # owner: the model we pay for\n  OPENAI_MODEL: gpt-4o-mini  # keep in sync with ops\n",
+    ).replace("\ndata:\n", "\n# owner: read by every replica\ndata:\n")
+    theirs = base.replace("  LOG_LEVEL: INFO\n", "  LOG_LEVEL: WARNING\n").replace(
+        "  DAPR_TIMEOUT_SECONDS: '5'\n",
+        "  # how long health checks wait\n  DAPR_TIMEOUT_SECONDS: '5'\n",
+    )
+    expected = ours.replace("  LOG_LEVEL: INFO\n", "  LOG_LEVEL: WARNING\n").replace(
+        "  DAPR_TIMEOUT_SECONDS: '5'\n",
+        "  # how long health checks wait\n  DAPR_TIMEOUT_SECONDS: '5'\n",
+    )
+    assert clean(base, ours, theirs) == expected
+
+
+def test_an_owner_comment_above_a_key_synth_changes_keeps_both() -> None:
+    base = with_agent("k8s/base/configmap.yaml")
+    ours = base.replace("  LOG_LEVEL: INFO\n", "  # owner: DEBUG in staging\n  LOG_LEVEL: INFO\n")
+    theirs = base.replace("  LOG_LEVEL: INFO\n", "  LOG_LEVEL: WARNING\n")
+    assert clean(base, ours, theirs) == base.replace(
+        "  LOG_LEVEL: INFO\n", "  # owner: DEBUG in staging\n  LOG_LEVEL: WARNING\n"
+    )
+
+
+def test_reordered_keys_keep_the_owner_s_order_and_new_keys_follow_their_neighbour() -> None:
+    base = without_agent("k8s/base/configmap.yaml")
+    ours = base.replace(
+        "  APP_ID: debug\n  LOG_LEVEL: INFO\n", "  LOG_LEVEL: INFO\n  APP_ID: debug\n"
+    )
+    ours = ours.replace("apiVersion: v1\nkind: ConfigMap\n", "kind: ConfigMap\napiVersion: v1\n")
+    theirs = with_agent("k8s/base/configmap.yaml")
+    added = "  OPENAI_BASE_URL: https://api.openai.com/v1\n  OPENAI_MODEL: gpt-4o-mini\n"
+    assert theirs == base + added
+    assert clean(base, ours, theirs) == ours + added
+
+
+def test_both_changing_one_value_differently_is_a_conflict_at_its_line() -> None:
+    base = with_agent("k8s/base/configmap.yaml")
+    ours = base.replace("  LOG_LEVEL: INFO\n", "  LOG_LEVEL: DEBUG\n")
+    theirs = base.replace("  LOG_LEVEL: INFO\n", "  LOG_LEVEL: WARNING\n")
+    merged = merge(base, ours, theirs)
+    assert len(merged.conflicts) == 1
+    conflict = merged.conflicts[0]
+    assert (conflict.line, conflict.key) == (10, "key:LOG_LEVEL")
+
+
+def test_a_result_that_does_not_load_is_a_conflict() -> None:
+    base = "a: 1\n"
+    ours = "a: 1\nb: [1,\n"  # the owner's file is broken already
+    theirs = "a: 1\nc: 2\n"
+    merged = merge(base, ours, theirs)
+    assert [c.reason for c in merged.conflicts][0].startswith("the merged YAML does not load")
+
+
+def test_synth_s_part_in_an_owner_s_reindented_block_is_a_conflict_not_a_new_meaning() -> None:
+    base = "resources:\n  - a.yaml\nimages: []\n"
+    ours = "resources:\n- a.yaml\nimages: []\n"  # the owner's formatter indents lists less
+    theirs = "resources:\n  - a.yaml\n  - b.yaml\nimages: []\n"
+    merged = merge(base, ours, theirs)
+    assert (
+        merged.text == "resources:\n- a.yaml\n  - b.yaml\nimages: []\n"
+    )  # loads as "a.yaml - b.yaml"
+    assert [c.key for c in merged.conflicts] == ["doc:#1 key:resources item:=a.yaml"]
+
+
+def yaml_data(text: str) -> Any:
+    return YAML(typ="safe", pure=True).load(text)
+
+
+_OWNER_NOTE = "# owner: note {}"
+
+
+def boundaries(units: tuple[Unit, ...], offset: int = 0) -> list[tuple[int, str]]:
+    """(char offset, indentation) where a unit starts on a line of its own: where an owner
+    can put a comment line without changing any value."""
+    found: list[tuple[int, str]] = []
+    for unit in units:
+        text = unit.text
+        first = text[: len(text) - len(text.lstrip(" "))]
+        if not unit.head or unit.head.endswith("\n"):
+            found.append((offset, first))
+        if unit.children is not None:
+            found.extend(boundaries(unit.children, offset + len(unit.head)))
+        offset += len(text)
+    return found
+
+
+def leaves(units: tuple[Unit, ...], offset: int = 0) -> list[tuple[int, int]]:
+    """(start, end) char offsets of the leaf units that start on a line of their own."""
+    found: list[tuple[int, int]] = []
+    for unit in units:
+        if unit.children is None:
+            found.append((offset, offset + len(unit.text)))
+        else:
+            found.extend(leaves(unit.children, offset + len(unit.head)))
+        offset += len(unit.text)
+    return found
+
+
+@st.composite
+def owner_edits(draw: st.DrawFn, text: str) -> tuple[str, list[str]]:
+    """`text` with comment lines inserted and leaf keys deleted; and the inserted lines."""
+    units = split_yaml(text)
+    cuts = draw(st.lists(st.sampled_from(leaves(units)), max_size=3, unique=True))
+    spots = draw(st.lists(st.sampled_from(boundaries(units)), max_size=4, unique=True))
+    edits: list[tuple[int, int, str]] = [(start, end, "") for start, end in cuts]
+    notes = []
+    for number, (offset, indent) in enumerate(spots):
+        note = indent + _OWNER_NOTE.format(number)
+        notes.append(note)
+        edits.append((offset, offset, note + "\n"))
+    edited = text
+    for start, end, insert in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        if any(s < start < e or s < end < e for s, e in cuts if (s, e) != (start, end)):
+            continue
+        edited = edited[:start] + insert + edited[end:]
+    return edited, [note for note in notes if note in edited]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_random_owner_comments_and_deletions_survive_any_synth_change(data: st.DataObject) -> None:
+    path = data.draw(st.sampled_from(["k8s/base/deployment.yaml", "k8s/base/configmap.yaml"]))
+    base = with_agent(path)
+    edited, notes = data.draw(owner_edits(base))
+    assert clean(base, edited, base) == edited
+    merged = merge(base, edited, without_agent(path))
+    if not merged.conflicts:
+        for note in notes:
+            assert note + "\n" in merged.text
