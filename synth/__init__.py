@@ -1,3 +1,3 @@
 """synth: AST-based synthesizer for Dapr microservices in Python."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from synth.codegen import source_fingerprints
 from synth.compose.deploy import apply_deploy_files
 from synth.compose.lines import ensure_env_example, ensure_lines
 from synth.compose.provenance import RECORD_FILE, content_hash, render_record
@@ -24,7 +24,9 @@ from synth.errors import GateError, TargetError
 from synth.features.base import Contribution, EnvVar, ReadmeSection
 from synth.features.registry import always_on, available_features, plan_features
 from synth.manifests import DeployFiles, build_deploy_files, build_platform_files, render_yaml
-from synth.quality import RuffFinding, format_source, is_black_stable, ruff_check_tree
+from synth.merge.store import BASE_FILE, render_base
+from synth.quality import RuffFinding, format_source, is_black_stable
+from synth.quality.linting import ruff_check_trees
 from synth.spec import FeatureName, ServiceSpec
 from synth.workspace import ChangeSet, FileChange, Workspace
 
@@ -97,13 +99,9 @@ def _new_with_runnable(job: tuple[ServiceSpec, Path]) -> ServicePlan:
 def new_service(
     spec: ServiceSpec, requested: Sequence[FeatureName], target: Path, *, force: bool
 ) -> ServicePlan:
-    """A whole new service in memory; refuses a non-empty target unless `force`."""
+    """A whole new service in memory (where it goes is `synth.grow.stage_new`'s to decide)."""
     if target.exists() and not target.is_dir():
         raise TargetError(f"{target} exists and is not a folder; choose another --out")
-    if target.is_dir() and any(target.iterdir()) and not force:
-        raise TargetError(
-            f"{target} exists and is not empty; pass --force to replace it, or choose --out"
-        )
     return compose_service(spec, requested, Workspace(root=None))
 
 
@@ -112,10 +110,13 @@ def compose_service(
     requested: Sequence[FeatureName],
     workspace: Workspace,
     insert: frozenset[FeatureName] | None = None,
+    *,
+    gate: bool = True,
 ) -> ServicePlan:
     """Apply the planned features to `workspace` and run the passes; nothing is written.
 
-    `insert` limits which features may insert missing units (add-feature: only the new ones).
+    `insert` limits which features may insert missing units (adoption: only the new ones).
+    `gate=False` leaves the ruff gate to the caller (a merge gates what it would write).
     """
     features = plan_features(requested)
     names = tuple(f.name for f in features)
@@ -126,19 +127,20 @@ def compose_service(
     _apply_project_files(workspace, spec, names, contributions)
     apply_deploy_files(workspace, *_deploy_files(spec, active))
     rendered = _render(workspace)
-    _gate(rendered, workspace, spec)
+    if gate:
+        _gate(rendered, workspace, spec)
     containers = containers_of(contributions)
     text = {c.path: c.after for c in rendered.files if c.after is not None}
-    units = {
-        path: source_fingerprints(module, text[path], containers)
-        for path, module in workspace.python.items()
-    }
-    hashes = {c.path: content_hash(c.after) for c in rendered.files if c.after is not None}
+    hashes = {path: content_hash(content) for path, content in text.items()}
     recorded = spec.model_copy(update={"features": tuple(n for n in names if n not in always_on())})
-    record = render_record(recorded, names, hashes, units)
-    files = (*rendered.files, FileChange(RECORD_FILE, workspace.original(RECORD_FILE), record))
+    record = render_record(recorded, names, hashes)
+    files = (
+        *rendered.files,
+        FileChange(RECORD_FILE, workspace.original(RECORD_FILE), record),
+        FileChange(BASE_FILE, workspace.original(BASE_FILE), render_base(text)),
+    )
     changes = ChangeSet(tuple(sorted(files, key=lambda f: f.path)))
-    return ServicePlan(spec, names, changes, report, hashes, units, containers)
+    return ServicePlan(spec, names, changes, report, hashes, {}, containers)
 
 
 @lru_cache(maxsize=256)
@@ -165,7 +167,10 @@ def compose_platform(plans: Sequence[ServicePlan], root: Path) -> ChangeSet:
         [p.spec for p in plans], {p.spec.name: frozenset(p.features) for p in plans}
     )
     apply_deploy_files(workspace, files, {p: render_yaml(d) for p, d in files.yaml.items()})
-    return _render(workspace)
+    rendered = _render(workspace)
+    text = {c.path: c.after for c in rendered.files if c.after is not None}
+    base = FileChange(BASE_FILE, workspace.original(BASE_FILE), render_base(text))
+    return ChangeSet((*rendered.files, base))
 
 
 def _apply_project_files(
@@ -244,7 +249,13 @@ def new_ruff_findings(changes: ChangeSet, config: str) -> list[RuffFinding]:
     if not after:
         return []
     before = {c.path: c.before for c in changes.changed if c.path in after and c.before}
-    known = (
-        {(f.path, f.code, f.message) for f in ruff_check_tree(before, config)} if before else set()
-    )
-    return [f for f in ruff_check_tree(after, config) if (f.path, f.code, f.message) not in known]
+    found_after, found_before = ruff_check_trees([(after, config), (before, config)])
+    known = Counter((f.path, f.code, f.message) for f in found_before)
+    new: list[RuffFinding] = []
+    for finding in found_after:
+        key = (finding.path, finding.code, finding.message)
+        if known[key] > 0:
+            known[key] -= 1
+        else:
+            new.append(finding)
+    return new

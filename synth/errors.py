@@ -6,7 +6,8 @@ SynthError                 one line that names the problem and the fix; exit cod
 ├── TargetError            the target folder is not usable (exists, not a synth service)
 ├── SourceError            a Python or YAML file of the service cannot be parsed
 ├── AnchorError            an edit needs an anchor (e.g. `app = FastAPI(...)`) that is gone
-└── GateError              generated code failed black or ruff (a synth bug, reported)
+├── GateError              generated code failed black or ruff (a synth bug, reported)
+└── MergeError             a merge would break the owner's code (exit 1, nothing written)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ __all__ = [
     "AnchorError",
     "FeatureError",
     "GateError",
+    "MergeError",
     "SourceError",
     "SpecError",
     "SynthError",
@@ -50,3 +52,10 @@ class AnchorError(SynthError):
 
 class GateError(SynthError):
     """Generated code did not pass a quality gate."""
+
+
+class MergeError(SynthError):
+    """Merging synth's change into the owner's code would break it (a dangling import, a
+    new ruff finding, code that does not compile): refused, nothing written."""
+
+    exit_code = 1

@@ -18,6 +18,8 @@ COMMAND_MODULES: dict[str, str] = {
     "list": "service",
     "add-feature": "grow",
     "remove-feature": "grow",
+    "upgrade": "grow",
+    "explain": "explain",
     "check": "deploy",
     "create-topic": "deploy",
     "dev": "dev",

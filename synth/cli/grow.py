@@ -1,4 +1,4 @@
-"""`synth add-feature` and `synth remove-feature`: grow or shrink an existing service."""
+"""`synth add-feature`, `remove-feature` and `upgrade`: three-way merges into a service."""
 
 from __future__ import annotations
 
@@ -10,48 +10,101 @@ import typer
 from synth.cli.shell import app, emit_json, guarded
 from synth.errors import FeatureError
 from synth.features.registry import parse_feature_names
-from synth.grow import GrowthResult, add_features, remove_feature
-from synth.workspace import render_diff, summarize, write_changes
+from synth.grow import GrowthResult, add_features, remove_feature, upgrade_service
+from synth.workspace import render_diff, write_changes
 
-__all__: list[str] = []
+__all__ = ["report_merge"]
 
-DryRun = Annotated[bool, typer.Option(help="Print the diff; write nothing.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print paths and status as JSON.")]
+DryRun = Annotated[bool, typer.Option(help="Print the diff against the disk; write nothing.")]
+AsJson = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object: each file and its action.")
+]
+Force = Annotated[
+    bool,
+    typer.Option(
+        help="On a conflict, synth's version wins; every owner piece it replaces is listed."
+    ),
+]
+Service = Annotated[Path, typer.Argument(help="The service folder (holds synth.yaml).")]
 
 
-def _finish(result: GrowthResult, *, dry_run: bool, as_json: bool, problems: list[str]) -> None:
-    if not dry_run:
-        write_changes(result.changes, result.root)
-    files = summarize(result.changes, result.root)
+def report_merge(
+    results: list[GrowthResult], *, command: str, dry_run: bool, as_json: bool
+) -> None:
+    """Write (unless dry run or conflicts), then report; exit 1 when anything conflicted."""
+    conflicted = [r for r in results if r.conflicts]
+    if not conflicted and not dry_run:
+        for result in results:
+            write_changes(result.changes, result.root)
     if as_json:
-        emit_json(
-            {
-                "status": "incomplete" if problems else ("dry-run" if dry_run else "ok"),
-                "path": str(result.root),
-                "changed": len(files),
-                "problems": problems,
-            }
-        )
-    elif dry_run:
-        typer.echo(render_diff(result.changes, result.root.as_posix()), nl=False)
+        emit_json(_json(results, command=command, dry_run=dry_run, written=not conflicted))
     else:
-        typer.echo(
-            f"synth: {result.root}: {len(files) or 'no'} files changed "
-            f"({', '.join(f.value for f in result.features)})"
-        )
-    for problem in problems if not as_json else ():
-        typer.echo(f"synth: {problem}", err=True)
-    if problems:
+        _text(results, dry_run=dry_run, conflicted=bool(conflicted))
+    if conflicted:
         raise typer.Exit(code=1)
+
+
+def _json(results: list[GrowthResult], *, command: str, dry_run: bool, written: bool) -> object:
+    return {
+        "ok": all(r.ok for r in results),
+        "command": command,
+        "dry_run": dry_run,
+        "written": written and not dry_run,
+        "services": [
+            {
+                "path": str(r.root),
+                "features": [f.value for f in r.features],
+                "files": [
+                    {"path": str(r.root / c.path), "action": str(c.status)}
+                    for c in r.changes.changed
+                ],
+                "conflicts": [str(c) for c in r.conflicts],
+                "forced": [str(f) for f in r.forced],
+                "kept_deleted": list(r.kept_deleted),
+                "notes": list(r.notes),
+            }
+            for r in results
+        ],
+    }
+
+
+def _text(results: list[GrowthResult], *, dry_run: bool, conflicted: bool) -> None:
+    for result in results:
+        label = result.root.as_posix()
+        for note in result.notes:
+            typer.echo(f"synth: note: {note}", err=True)
+        for conflict in result.conflicts:
+            typer.echo(f"synth: conflict: {label}/{conflict}", err=True)
+        for forced in result.forced:
+            typer.echo(f"synth: --force: {label}/{forced}", err=True)
+        for path in result.kept_deleted:
+            typer.echo(f"synth: kept deleted (you deleted it): {label}/{path}", err=True)
+        if conflicted:
+            continue
+        if dry_run:
+            typer.echo(render_diff(result.changes, label), nl=False)
+        else:
+            count = len(result.changes.changed)
+            features = ", ".join(f.value for f in result.features)
+            typer.echo(f"synth: {label}: {count or 'no'} files changed ({features})")
+    if conflicted:
+        total = sum(len(r.conflicts) for r in results)
+        typer.echo(
+            f"synth: nothing written: {total} conflict(s) between your edits and synth's; "
+            "change those pieces, or rerun with --force to take synth's version "
+            "(every piece it replaces is listed)",
+            err=True,
+        )
 
 
 @app.command("add-feature")
 def add_feature(
-    service: Annotated[Path, typer.Argument(help="The service folder (holds synth.yaml).")],
+    service: Service,
     features: Annotated[str, typer.Argument(help="Features to add, comma-separated.")],
     specs: Annotated[
         Path, typer.Option("--specs", help="Specs folder (to adopt a service synth did not make).")
     ] = Path("specs"),
+    force: Force = False,
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
@@ -65,39 +118,45 @@ def add_feature(
         names = parse_feature_names(features)
         if not names:
             raise FeatureError("name at least one feature to add, e.g. pubsub")
-        result = add_features(service, names, specs_dir=specs)
-        if result.skipped:
-            lines = [
-                f"{d.path}: {' '.join(d.drift.identity)}: exists in another shape; "
-                f"'{d.feature}' did not replace it"
-                for d in result.skipped
-            ]
-            raise FeatureError(
-                f"{len(lines)} edit(s) skipped, nothing written: " + " | ".join(lines)
-            )
-        _finish(result, dry_run=dry_run, as_json=as_json, problems=[])
+        result = add_features(service, names, specs_dir=specs, force=force)
+        report_merge([result], command="add-feature", dry_run=dry_run, as_json=as_json)
 
     guarded(run)
 
 
 @app.command("remove-feature")
 def remove_feature_command(
-    service: Annotated[Path, typer.Argument(help="The service folder (holds synth.yaml).")],
+    service: Service,
     feature: Annotated[str, typer.Argument(help="The feature to remove.")],
-    force: Annotated[
-        bool, typer.Option(help="Also remove pieces the owner changed since generation.")
-    ] = False,
+    force: Force = False,
     dry_run: DryRun = False,
     as_json: AsJson = False,
 ) -> None:
-    """Remove a feature's pieces that are unchanged since generation; report the rest."""
+    """Remove a feature: its pieces go where you left them as synth made them; a piece you
+    changed is a conflict (exit 1, nothing written) unless --force."""
 
     def run() -> None:
         names = parse_feature_names(feature)
         if len(names) != 1:
             raise FeatureError("name exactly one feature to remove")
         result = remove_feature(service, names[0], force=force)
-        problems = [f"left {left}" for left in result.leftovers]
-        _finish(result, dry_run=dry_run, as_json=as_json, problems=problems)
+        report_merge([result], command="remove-feature", dry_run=dry_run, as_json=as_json)
+
+    guarded(run)
+
+
+@app.command("upgrade")
+def upgrade(
+    service: Service,
+    force: Force = False,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+) -> None:
+    """Regenerate the service with this synth (same spec, same features) and merge: your
+    edits stay, synth's improvements arrive, conflicts are listed."""
+
+    def run() -> None:
+        result = upgrade_service(service, force=force)
+        report_merge([result], command="upgrade", dry_run=dry_run, as_json=as_json)
 
     guarded(run)

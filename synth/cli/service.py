@@ -9,9 +9,11 @@ import typer
 from pydantic import ValidationError
 
 from synth import api
+from synth.cli.grow import report_merge
 from synth.cli.shell import app, emit_json, guarded
 from synth.errors import SpecError
 from synth.features.registry import available_features, parse_feature_names
+from synth.grow import stage_new
 from synth.spec import (
     FeatureName,
     FieldSpec,
@@ -23,7 +25,6 @@ from synth.spec import (
     load_spec,
     spec_names,
 )
-from synth.workspace import render_diff, summarize, write_changes
 
 __all__: list[str] = []
 
@@ -36,26 +37,6 @@ def _adhoc_spec(name: str, port: int | None, keys: list[str], backend: StateBack
         return ServiceSpec(name=name, port=port or 8000, state=state, state_backend=backend)
     except ValidationError as exc:
         raise SpecError(f"invalid service '{name}': {describe_validation_error(exc)}") from None
-
-
-def _emit(plan: api.ServicePlan, root: Path, *, dry_run: bool, as_json: bool) -> None:
-    if as_json:
-        files = summarize(plan.changes, root)
-        emit_json(
-            {
-                "status": "dry-run" if dry_run else "ok",
-                "path": str(root),
-                "created": sum(1 for f in files if f["status"] == "created"),
-                "modified": sum(1 for f in files if f["status"] == "modified"),
-            }
-        )
-    elif dry_run:
-        typer.echo(render_diff(plan.changes, root.as_posix()), nl=False)
-    else:
-        typer.echo(
-            f"synth: {root}: {len(plan.changes.changed)} files "
-            f"({', '.join(f.value for f in plan.features)})"
-        )
 
 
 @app.command("new")
@@ -80,7 +61,13 @@ def new(
     state_store: Annotated[
         StateBackend, typer.Option(help="Production state store for an ad-hoc service.")
     ] = StateBackend.REDIS,
-    force: Annotated[bool, typer.Option(help="Replace a non-empty target folder.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Over a service synth made: on a conflict synth's version wins "
+            "(every piece it replaces is listed)."
+        ),
+    ] = False,
     dry_run: Annotated[bool, typer.Option(help="Print the diff; write nothing.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print paths and status as JSON.")
@@ -108,13 +95,9 @@ def new(
             )
             target = out or Path("out") / spec.name
             plans = [(api.new_service(spec, features, target, force=force), target)]
-        for plan, target in plans:
-            if not dry_run:
-                write_changes(plan.changes, target, replace_root=True)
-            _emit(plan, target, dry_run=dry_run, as_json=as_json)
-        if all_ and not dry_run:
-            root = out or Path("out")
-            write_changes(api.compose_platform([p for p, _ in plans], root), root)
+        platform = (out or Path("out")) if all_ else None
+        results = stage_new(plans, force=force, platform=platform)
+        report_merge(results, command="new", dry_run=dry_run, as_json=as_json)
 
     guarded(run)
 

@@ -27,9 +27,9 @@ RECORD_FILE = "synth.yaml"
 class ServiceRecord:
     """What a service's synth.yaml says: the spec, the features, and what synth generated.
 
-    `files` maps each generated file to a short hash of the content synth generated;
-    `units` maps each Python file to its units (identity -> short hash of the unit's AST), so
-    synth can tell a unit the owner changed from one it may remove.
+    `files` maps each generated file to a short hash of the content synth generated (the
+    texts themselves are the base in `.synth/base.json`, checked against these hashes);
+    `version` is the synth that generated them.
     """
 
     def __init__(
@@ -37,12 +37,12 @@ class ServiceRecord:
         spec: ServiceSpec,
         features: tuple[FeatureName, ...],
         files: dict[str, str] | None = None,
-        units: dict[str, dict[str, str]] | None = None,
+        version: str = "",
     ) -> None:
         self.spec = spec
         self.features = features
         self.files = files or {}
-        self.units = units or {}
+        self.version = version
 
 
 def content_hash(text: str) -> str:
@@ -54,7 +54,6 @@ def render_record(
     spec: ServiceSpec,
     features: tuple[FeatureName, ...],
     files: dict[str, str],
-    units: dict[str, dict[str, str]],
 ) -> str:
     """The text of synth.yaml (deterministic)."""
     data: dict[str, Any] = {
@@ -62,7 +61,6 @@ def render_record(
         "features": [f.value for f in features],
         "spec": spec.model_dump(mode="json", exclude_defaults=True),
         "files": dict(sorted(files.items())),
-        "units": {path: dict(sorted(u.items())) for path, u in sorted(units.items())},
     }
     yaml = YAML()
     yaml.default_flow_style = False
@@ -70,7 +68,7 @@ def render_record(
     buffer = io.StringIO()
     buffer.write(
         "# Written by synth: how this service was generated (spec, features, and hashes of what\n"
-        "# synth wrote, so add-feature and remove-feature never touch what you changed).\n"
+        "# synth wrote; the texts are in .synth/base.json, the base of every three-way merge).\n"
     )
     yaml.dump(data, buffer)
     return buffer.getvalue()
@@ -89,10 +87,7 @@ def load_record(service_dir: Path) -> ServiceRecord:
         spec = ServiceSpec.model_validate(data["spec"])
         features = tuple(FeatureName(f) for f in data.get("features", []))
         files = {str(k): str(v) for k, v in (data.get("files") or {}).items()}
-        units = {
-            str(p): {str(k): str(v) for k, v in (u or {}).items()}
-            for p, u in (data.get("units") or {}).items()
-        }
+        version = str(data.get("synth_version", ""))
     except (YAMLError, KeyError, TypeError, ValueError, ValidationError) as exc:
         raise SpecError(f"{path}: malformed synth record ({exc}); restore it from git") from exc
-    return ServiceRecord(spec, features, files, units)
+    return ServiceRecord(spec, features, files, version)

@@ -5,9 +5,10 @@ file byte for byte. A unit owns the comments and blank lines above it. A unit th
 of its own (a class and its fields, a YAML mapping and its keys) carries them as `children`:
 its text is then exactly `head + "".join(child.text for child in children) + tail`.
 
-Keys are unique among siblings (a splitter adds `#2`, `#3` to repeated identities) and say what
-a piece *is*, never where it sits: `def:read_event`, `field:redis_url`, `doc:apps/v1/Deployment/debug`,
-`key:metadata`, `item:name=http`, `section:Deploy`, `env:OPENAI_API_KEY`, `line:.venv/`.
+Keys are unique among siblings (a splitter adds `#2`, `#3` to repeated identities) and say
+what a piece *is*, never where it sits: `def:read_event`, `assign:redis_url`,
+`doc:apps/v1/Deployment/debug`, `key:metadata`, `item:name=http`, `section:Deploy`,
+`env:OPENAI_API_KEY`, `line:.venv/`.
 """
 
 from __future__ import annotations

@@ -11,7 +11,19 @@ from pathlib import Path
 from synth.errors import TargetError
 from synth.workspace.changes import ChangeSet
 
-__all__ = ["render_diff", "summarize", "write_changes"]
+__all__ = ["creation_mode", "render_diff", "summarize", "write_changes"]
+
+
+def creation_mode(*, folder: bool = False) -> int:
+    """The mode a new file (or folder) gets from the process umask, as `open()` would give.
+
+    Temporary files and folders (mkstemp, mkdtemp) are created private (0600, 0700); what
+    synth leaves behind must be readable as any file the owner creates (a container's
+    non-root user reads the service's files).
+    """
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return (0o777 if folder else 0o666) & ~umask
 
 
 def render_diff(changes: ChangeSet, root_label: str) -> str:
@@ -51,6 +63,7 @@ def _write_tree(changes: ChangeSet, root: Path) -> None:
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.synth-", dir=root.parent))
     try:
+        staging.chmod(creation_mode(folder=True))
         for change in changes.files:
             if change.after is None:
                 continue
@@ -79,12 +92,15 @@ def _write_in_place(changes: ChangeSet, root: Path) -> None:
             if change.after is None:
                 staged.append((None, target))
                 continue
+            target = _through_link(target, root)
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(change.after)
             if target.exists():
                 shutil.copymode(target, temp_name)
+            else:
+                os.chmod(temp_name, creation_mode())
             staged.append((Path(temp_name), target))
     except OSError as exc:
         for staged_temp, _ in staged:
@@ -116,6 +132,19 @@ def _write_in_place(changes: ChangeSet, root: Path) -> None:
     for temp, target in staged:
         if temp is None:
             _prune_empty_parents(target.parent, root)
+
+
+def _through_link(target: Path, root: Path) -> Path:
+    """A symlinked file is written where it points (the link stays), inside the service only."""
+    if not target.is_symlink():
+        return target
+    resolved = target.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise TargetError(
+            f"{target}: a link to {resolved}, outside the service; synth writes only inside "
+            "it: replace the link with a file, then retry"
+        )
+    return resolved
 
 
 def _prune_empty_parents(folder: Path, root: Path) -> None:

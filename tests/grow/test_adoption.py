@@ -69,7 +69,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 def test_adopted_service_gets_the_feature_and_keeps_its_code(tmp_path: Path) -> None:
     root = _shop(tmp_path / "shop")
     result = add_features(root, [FeatureName.STATE], specs_dir=tmp_path / "no-specs")
-    assert result.skipped == ()
+    assert result.conflicts == ()
     write_changes(result.changes, root)
     assert (root / "shop" / "main.py").read_text() == AFTER
     assert (root / "synth.yaml").is_file() and (root / "shop" / "state.py").is_file()

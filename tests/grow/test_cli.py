@@ -32,11 +32,11 @@ def test_add_then_add_again_then_remove(tmp_path: Path) -> None:
     added = runner.invoke(app, ["add-feature", str(root), "pubsub", "--json"])
     assert added.exit_code == 0, added.output
     report = json.loads(added.stdout)
-    assert (report["status"], report["problems"]) == ("ok", [])
-    assert report["changed"] > 0
+    assert (report["ok"], report["services"][0]["conflicts"]) == (True, [])
+    assert len(report["services"][0]["files"]) > 0
     assert (root / "triage/subscribers.py").is_file()
     again = runner.invoke(app, ["add-feature", str(root), "pubsub", "--json"])
-    assert json.loads(again.stdout)["changed"] == 0
+    assert json.loads(again.stdout)["services"][0]["files"] == []
     removed = runner.invoke(app, ["remove-feature", str(root), "pubsub"])
     assert removed.exit_code == 0, removed.output
     assert _tree(root) == before
@@ -51,14 +51,16 @@ def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path: Path) -> None:
     assert _tree(root) == before
 
 
-def test_remove_reports_what_it_left_and_exits_1(tmp_path: Path) -> None:
+def test_remove_names_the_conflict_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     root = _service(tmp_path)
     state = root / "triage/state.py"
     state.write_text(state.read_text().replace('return f"session:{id}"', 'return f"s:{id}"', 1))
+    before = _tree(root)
     result = runner.invoke(app, ["remove-feature", str(root), "state"])
     assert result.exit_code == 1
-    assert "triage/state.py:" in result.stderr and "def session_key" in result.stderr
-    assert 'return f"s:{id}"' in state.read_text()
+    assert "triage/state.py:" in result.stderr and "def:session_key" in result.stderr
+    assert "nothing written" in result.stderr
+    assert _tree(root) == before
 
 
 def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 - add twice = add once;
 - new A,B == new A + add B == new B + add A, byte for byte, for every pair and triple;
 - add F then remove F restores every file's bytes;
-- harmless hand edits survive add and remove, byte for byte.
+- hand edits (comments, statements, YAML values, dependencies, README, env) survive add and
+  remove, byte for byte.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _new(root: Path, features: list[FeatureName]) -> Path:
 
 def _add(root: Path, features: list[FeatureName]) -> None:
     result = add_features(root, features)
-    assert result.skipped == ()
+    assert result.conflicts == ()
     write_changes(result.changes, root)
 
 
@@ -168,7 +169,7 @@ def test_add_then_remove_restores_every_byte_and_keeps_hand_edits(
     added = _closure([*base_features, feature]) - _closure(base_features)
     for extra in _removal_order(added):
         result = remove_feature(root, extra, force=False)
-        assert result.leftovers == (), result.leftovers
+        assert result.conflicts == (), result.conflicts
         write_changes(result.changes, root)
     assert _tree(root) == before
 
@@ -183,7 +184,7 @@ def _removal_order(added: set[FeatureName]) -> list[FeatureName]:
     return [f.name for f in reversed(plan_features(sorted(added))) if f.name in added]
 
 
-def test_remove_reports_an_owner_changed_unit_and_keeps_it(tmp_path: Path) -> None:
+def test_remove_refuses_when_the_owner_changed_a_unit_and_writes_nothing(tmp_path: Path) -> None:
     root = _new(tmp_path / "debug", [FeatureName.STATE])
     state = root / "debug" / "state.py"
     text = state.read_text()
@@ -192,16 +193,15 @@ def test_remove_reports_an_owner_changed_unit_and_keeps_it(tmp_path: Path) -> No
     )
     state.write_text(edited)
     result = remove_feature(root, FeatureName.STATE, force=False)
-    assert [(left.path, left.what) for left in result.leftovers] == [
-        ("debug/state.py", "def attempts_key")
-    ]
-    assert "changed since synth generated it" in result.leftovers[0].why
-    write_changes(result.changes, root)
-    assert "attempts:v2:" in state.read_text()
+    assert [(c.path, c.key) for c in result.conflicts] == [("debug/state.py", "def:attempts_key")]
+    line = edited[: edited.index("def attempts_key")].count("\n") + 1
+    assert result.conflicts[0].line <= line
 
 
-def test_missing_anchor_fails_closed_and_writes_nothing(tmp_path: Path) -> None:
-    from synth.errors import AnchorError
+def test_an_owner_who_deleted_the_app_gets_a_refusal_not_a_broken_service(
+    tmp_path: Path,
+) -> None:
+    from synth.errors import MergeError
 
     root = _new(tmp_path / "debug", [FeatureName.STATE])
     main = root / "debug" / "main.py"
@@ -210,7 +210,7 @@ def test_missing_anchor_fails_closed_and_writes_nothing(tmp_path: Path) -> None:
     end = text.index(")\n", start) + 2
     main.write_text(text[:start] + "application = None\n" + text[end:])
     before = _tree(root)
-    with pytest.raises(AnchorError, match="anchor `app` is missing"):
+    with pytest.raises(MergeError, match="imports app from debug.main"):
         add_features(root, [FeatureName.PUBSUB])
     assert _tree(root) == before
 
