@@ -5,13 +5,17 @@ code, and runs to the next one; it is keyed by its heading's text, `section:Run 
 `#`s and surrounding blanks dropped). Deeper headings (`###`) stay inside their section. Text
 before the first heading is `<intro>`. A section owns the blank lines above its heading, so a
 deleted section takes its separating blank line with it and an added one brings its own.
+
+A section both sides changed is merged line by line (diff3); when that collides and only one
+side changed the section's prose, its table rows are merged by their first cell (`| APP_ID |`),
+so an owner's row and synth's new rows at the end of one table both arrive.
 """
 
 from __future__ import annotations
 
 import re
 
-from synth.merge.sequence import Merged, merge_units
+from synth.merge.sequence import LeafMerge, Merged, merge_lines, merge_units
 from synth.merge.units import Unit
 
 __all__ = ["merge_markdown", "split_markdown"]
@@ -69,6 +73,42 @@ def split_markdown(text: str) -> tuple[Unit, ...]:
 
 def merge_markdown(path: str, base: str, ours: str, theirs: str, *, force: bool) -> Merged:
     """Three-way merge of a Markdown file, section by section."""
-    return merge_units(
-        path, split_markdown(base), split_markdown(ours), split_markdown(theirs), force=force
-    )
+    units = split_markdown(base), split_markdown(ours), split_markdown(theirs)
+    return merge_units(path, *units, force=force, leaf=_section_leaf(path))
+
+
+def _section_leaf(path: str) -> LeafMerge:
+    def leaf(base: Unit | None, ours: Unit | None, theirs: Unit | None) -> str | None:
+        if ours is None or theirs is None:
+            return None
+        old = base.text if base is not None else ""
+        lines = merge_lines(path, old, ours.text, theirs.text, force=False)
+        if not lines.conflicts:
+            return lines.text
+        if _prose(old) != _prose(ours.text) and _prose(old) != _prose(theirs.text):
+            return None
+        rows = merge_units(path, _rows(old), _rows(ours.text), _rows(theirs.text), force=False)
+        return None if rows.conflicts else rows.text
+
+    return leaf
+
+
+def _prose(text: str) -> list[str]:
+    """A section's lines other than table rows."""
+    return [row for row in text.split("\n") if not row.lstrip().startswith("|")]
+
+
+def _rows(text: str) -> tuple[Unit, ...]:
+    """A section cut into lines: table rows keyed by their first cell, other lines by text."""
+    units: list[Unit] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(text.splitlines(keepends=True), start=1):
+        stripped = row.strip()
+        if stripped.startswith("|"):
+            key = "row:" + stripped.strip("|").split("|")[0].strip()
+        else:
+            key = f"line:{stripped}"
+        count = seen.get(key, 0) + 1
+        seen[key] = count
+        units.append(Unit(key if count == 1 else f"{key}#{count}", row, number))
+    return tuple(units)
