@@ -6,11 +6,12 @@
   line break; order matters, `!` negations included); the comments and blank lines above a
   pattern belong to it.
 
-`data_leaf(path)` is the leaf merge the data splitters share (for a unit both sides changed
-that the table cannot recurse into): a unit's leading comment lines and its body are merged
-apart (`merge_comments_apart`), so an owner's comment above a key survives synth changing the
-key's value; and a parent synth removed that still holds an owner's part keeps just that part
-(an owner's env var on a container whose `env:` synth no longer writes).
+Two helpers the data splitters share: `data_leaf(path)`, the leaf merge (for a unit both sides
+changed that the table cannot recurse into): a unit's leading comment lines and its body are
+merged apart (`merge_comments_apart`), so an owner's comment above a key survives synth
+changing the key's value; and `keep_owner_parts`, so that a parent synth removed that still
+holds an owner's part keeps just that part (an owner's env var on a container whose `env:`
+synth no longer writes).
 
 In both, comment lines at the top of the file that a blank line separates from the first
 record are `<header>`, and comment or blank lines after the last record are `<footer>`. A line
@@ -28,6 +29,7 @@ from synth.merge.units import Unit
 
 __all__ = [
     "data_leaf",
+    "keep_owner_parts",
     "merge_comments_apart",
     "merge_env",
     "merge_ignore",
@@ -62,32 +64,75 @@ def merge_ignore(path: str, base: str, ours: str, theirs: str, *, force: bool) -
 
 def data_leaf(path: str) -> LeafMerge:
     """The leaf merge of the data files' units (see the module's docstring)."""
-
-    def leaf(base: Unit | None, ours: Unit | None, theirs: Unit | None) -> str | None:
-        merged = merge_comments_apart(base, ours, theirs)
-        if merged is None and theirs is None and base is not None and ours is not None:
-            merged = _owner_parts_only(path, base, ours)
-        return merged
-
-    return leaf
+    del path  # one leaf for every data file; kept for a per-file leaf's signature
+    return merge_comments_apart
 
 
-def _owner_parts_only(path: str, base: Unit, ours: Unit) -> str | None:
-    """A unit synth removed and the owner changed: the owner's parts, synth's gone.
+def keep_owner_parts(
+    path: str, base: tuple[Unit, ...], ours: tuple[Unit, ...], theirs: tuple[Unit, ...]
+) -> tuple[tuple[Unit, ...], tuple[Unit, ...]]:
+    """Ours and theirs, prepared so that a parent synth removed keeps the owner's own parts.
 
-    None (a conflict) unless only the unit's parts changed and the owner's changes are whole
-    parts of their own (added ones), which stay under the unit's unchanged head.
+    For a unit with parts that synth no longer writes and the owner changed only by adding or
+    deleting whole parts (head and tail as synth wrote them): when the owner added parts, theirs
+    gets the parent with no parts of its own, so the merge keeps just the owner's; when the
+    owner only deleted parts, ours gets synth's version back, so the unit goes. Anything else is
+    left for the merge to report.
     """
-    if base.children is None or ours.children is None:
-        return None
-    if (ours.head, ours.tail) != (base.head, base.tail):
-        return None
-    inner = merge_units(path, base.children, ours.children, (), force=False, leaf=data_leaf(path))
-    if inner.conflicts:
-        return None
-    if not inner.text:
-        return ""
-    return ours.head + inner.text + ours.tail
+    base_by_key = {unit.key: unit for unit in base}
+    theirs_by_key = {unit.key: unit for unit in theirs}
+    mine: list[Unit] = []
+    added: dict[str, Unit] = {}
+    for unit in ours:
+        old = base_by_key.get(unit.key)
+        new = theirs_by_key.get(unit.key)
+        if old is None or old.text == unit.text or old.children is None or unit.children is None:
+            mine.append(unit)
+            continue
+        if new is not None and new.children is not None:
+            inner_ours, inner_theirs = keep_owner_parts(
+                path, old.children, unit.children, new.children
+            )
+            mine.append(_with_children(unit, inner_ours))
+            theirs_by_key[unit.key] = _with_children(new, inner_theirs)
+            continue
+        if new is not None or (unit.head, unit.tail) != (old.head, old.tail):
+            mine.append(unit)
+            continue
+        inner = merge_units(path, old.children, unit.children, (), force=False)
+        if inner.conflicts:
+            mine.append(unit)
+        elif not inner.text:
+            mine.append(old)  # the owner only deleted parts of it: it goes with synth's
+        else:
+            mine.append(unit)
+            added[unit.key] = _with_children(old, ())
+    return tuple(mine), _placed(base, tuple(theirs_by_key[u.key] for u in theirs), added)
+
+
+def _with_children(unit: Unit, children: tuple[Unit, ...]) -> Unit:
+    text = unit.head + "".join(child.text for child in children) + unit.tail
+    return Unit(unit.key, text, unit.line, unit.head, children, unit.tail)
+
+
+def _placed(
+    base: tuple[Unit, ...], theirs: tuple[Unit, ...], added: dict[str, Unit]
+) -> tuple[Unit, ...]:
+    """`theirs` with the `added` units back where they were in base."""
+    if not added:
+        return theirs
+    result = list(theirs)
+    for index, unit in enumerate(base):
+        if unit.key not in added:
+            continue
+        keys = [u.key for u in result]
+        position = 0
+        for before in reversed(base[:index]):
+            if before.key in keys:
+                position = keys.index(before.key) + 1
+                break
+        result.insert(position, added[unit.key])
+    return tuple(result)
 
 
 def merge_comments_apart(base: Unit | None, ours: Unit | None, theirs: Unit | None) -> str | None:

@@ -24,7 +24,7 @@ import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
-from synth.merge.line_units import data_leaf
+from synth.merge.line_units import data_leaf, keep_owner_parts
 from synth.merge.sequence import Conflict, Merged, merge_units
 from synth.merge.units import Unit
 
@@ -44,9 +44,12 @@ def split_toml(text: str) -> tuple[Unit, ...]:
 
 def merge_toml(path: str, base: str, ours: str, theirs: str, *, force: bool) -> Merged:
     """Three-way merge of a TOML file; a result that no longer parses (tomllib) is a conflict."""
-    units = split_toml(base), split_toml(ours), split_toml(theirs)
-    merged = merge_units(path, *units, force=force, leaf=data_leaf(path))
-    if merged.conflicts or merged.text in (ours, theirs):
+    known = split_toml(base)
+    mine, synth = keep_owner_parts(path, known, split_toml(ours), split_toml(theirs))
+    merged = merge_units(path, known, mine, synth, force=force, leaf=data_leaf(path))
+    if merged.conflicts:
+        return Merged(ours, merged.conflicts, merged.forced)
+    if merged.text in (ours, theirs):
         return merged
     try:
         tomllib.loads(merged.text)
@@ -55,7 +58,7 @@ def merge_toml(path: str, base: str, ours: str, theirs: str, *, force: bool) -> 
         line = int(found.group(1)) if found else 1
         key = _key_at(split_toml(merged.text), line)
         reason = f"the merged TOML does not parse: {error}"
-        return Merged(merged.text, (Conflict(path, line, key, reason),), merged.forced)
+        return Merged(ours, (Conflict(path, line, key, reason),), merged.forced)
     return merged
 
 
@@ -79,7 +82,7 @@ def _key_at(units: tuple[Unit, ...], line: int) -> str:
             break
         path.append(holder.key)
         level = holder.children
-    return " ".join(path) or "<file>"
+    return "/".join(path) or "<file>"
 
 
 @dataclass

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from synth.merge.line_units import data_leaf
+from synth.merge.line_units import data_leaf, keep_owner_parts
 from synth.merge.sequence import Conflict, Merged, merge_units
 from synth.merge.table import Outcome, decide
 from synth.merge.units import Unit
@@ -55,17 +55,20 @@ def merge_yaml(path: str, base: str, ours: str, theirs: str, *, force: bool) -> 
     longer cut out as the merge put them (a piece of synth's indented one way inside an owner's
     block indented another reads as part of its neighbour, or as a new node).
     """
-    units = split_yaml(base), split_yaml(ours), split_yaml(theirs)
-    merged = merge_units(path, *units, force=force, leaf=data_leaf(path))
-    if merged.conflicts or merged.text in (ours, theirs):
+    known = split_yaml(base)
+    mine, synth = keep_owner_parts(path, known, split_yaml(ours), split_yaml(theirs))
+    merged = merge_units(path, known, mine, synth, force=force, leaf=data_leaf(path))
+    if merged.conflicts:
+        return Merged(ours, merged.conflicts, merged.forced)
+    if merged.text in (ours, theirs):
         return merged
     result = split_yaml(merged.text)
-    broken = _load_error(merged.text) or _shape_error(_expected(*units), result)
+    broken = _load_error(merged.text) or _shape_error(_expected(known, mine, synth), result)
     if broken is None:
         return merged
     line, reason = broken
     conflict = Conflict(path, line, _key_at(result, line), reason)
-    return Merged(merged.text, (conflict,), merged.forced)
+    return Merged(ours, (conflict,), merged.forced)
 
 
 def _load_error(text: str) -> tuple[int, str] | None:
@@ -94,7 +97,7 @@ def _key_at(units: tuple[Unit, ...], line: int) -> str:
             break
         path.append(holder.key)
         level = holder.children
-    return " ".join(path) or "<file>"
+    return "/".join(path) or "<file>"
 
 
 _Shape = dict[str, "_Shape | None | bool"]

@@ -142,7 +142,7 @@ def test_an_owner_s_value_for_a_variable_synth_drops_is_a_conflict() -> None:
     base = with_agent(".env.example")
     ours = base.replace("OPENAI_MODEL=gpt-4o-mini\n", "OPENAI_MODEL=gpt-4.1\n")
     merged = merge_env(".env.example", base, ours, without_agent(".env.example"), force=False)
-    assert [c.key.split()[-1] for c in merged.conflicts] == ["env:OPENAI_MODEL"]
+    assert [c.key.split("/")[-1] for c in merged.conflicts] == ["env:OPENAI_MODEL"]
 
 
 def test_a_removed_gitignore_line_stays_removed_and_new_lines_arrive() -> None:

@@ -185,14 +185,14 @@ def test_an_owner_s_own_pin_before_synth_adds_the_package_is_a_conflict() -> Non
     base = without_agent("pyproject.toml")
     ours = base.replace('    "httpx>=0.28",\n', '    "httpx>=0.28",\n' + PIN)
     merged = merge(base, ours, with_agent("pyproject.toml"))
-    assert [c.key.split()[-1] for c in merged.conflicts] == ["dep:openai-agents"]
+    assert [c.key.split("/")[-1] for c in merged.conflicts] == ["dep:openai-agents"]
 
 
 def test_removing_the_feature_behind_an_owner_s_pin_is_a_conflict_not_a_silent_removal() -> None:
     base = with_agent("pyproject.toml")
     ours = base.replace(SYNTH_AGENTS, PIN)
     merged = merge(base, ours, without_agent("pyproject.toml"))
-    assert [(c.line, c.key.split()[-1]) for c in merged.conflicts] == [(15, "dep:openai-agents")]
+    assert [(c.line, c.key.split("/")[-1]) for c in merged.conflicts] == [(15, "dep:openai-agents")]
 
 
 def test_an_owner_s_dependency_table_and_comments_stay_beside_synth_s_changes() -> None:

@@ -514,7 +514,10 @@ def test_both_changing_one_value_differently_is_a_conflict_at_its_line() -> None
     merged = merge(base, ours, theirs)
     assert len(merged.conflicts) == 1
     conflict = merged.conflicts[0]
-    assert (conflict.line, conflict.key) == (10, "key:LOG_LEVEL")
+    assert (conflict.line, conflict.key) == (
+        10,
+        "doc:v1/ConfigMap//debug-env/key:data/key:LOG_LEVEL",
+    )
 
 
 def test_a_result_that_does_not_load_is_a_conflict() -> None:
@@ -530,10 +533,9 @@ def test_synth_s_part_in_an_owner_s_reindented_block_is_a_conflict_not_a_new_mea
     ours = "resources:\n- a.yaml\nimages: []\n"  # the owner's formatter indents lists less
     theirs = "resources:\n  - a.yaml\n  - b.yaml\nimages: []\n"
     merged = merge(base, ours, theirs)
-    assert (
-        merged.text == "resources:\n- a.yaml\n  - b.yaml\nimages: []\n"
-    )  # loads as "a.yaml - b.yaml"
-    assert [c.key for c in merged.conflicts] == ["doc:#1 key:resources item:=a.yaml"]
+    # merged by the table alone, it would read "- a.yaml\n  - b.yaml": one item, "a.yaml - b.yaml"
+    assert merged.text == ours
+    assert [c.key for c in merged.conflicts] == ["doc:#1/key:resources/item:=a.yaml"]
 
 
 def yaml_data(text: str) -> Any:
