@@ -235,3 +235,45 @@ def test_a_result_that_does_not_parse_is_a_conflict() -> None:
     merged = merge(base, ours, theirs)
     assert len(merged.conflicts) == 1
     assert merged.conflicts[0].reason.startswith("the merged TOML does not parse")
+
+
+def _spots(units: tuple[Unit, ...], offset: int = 0) -> list[int]:
+    """Char offsets where a unit starts: where an owner's comment line changes no value."""
+    found: list[int] = []
+    for unit in units:
+        found.append(offset)
+        if unit.children is not None:
+            found.extend(_spots(unit.children, offset + len(unit.head)))
+        offset += len(unit.text)
+    return found
+
+
+def _leaves(units: tuple[Unit, ...], offset: int = 0) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    for unit in units:
+        if unit.children is None:
+            found.append((offset, offset + len(unit.text)))
+        else:
+            found.extend(_leaves(unit.children, offset + len(unit.head)))
+        offset += len(unit.text)
+    return found
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_random_owner_comments_and_deletions_survive_any_synth_change(data: st.DataObject) -> None:
+    base = with_agent("pyproject.toml")
+    units = split_toml(base)
+    cuts = data.draw(st.lists(st.sampled_from(_leaves(units)), max_size=3, unique=True))
+    spots = data.draw(st.lists(st.sampled_from(_spots(units)), max_size=4, unique=True))
+    edits = [(start, end, "") for start, end in cuts]
+    edits += [(spot, spot, f"# owner: note {n}\n") for n, spot in enumerate(spots)]
+    edited = base
+    for start, end, insert in sorted(edits, reverse=True):
+        edited = edited[:start] + insert + edited[end:]
+    notes = [f"# owner: note {n}\n" for n in range(len(spots))]
+    assert clean(base, edited, base) == edited
+    merged = merge(base, edited, without_agent("pyproject.toml"))
+    if not merged.conflicts:
+        assert all(note in merged.text for note in notes)
+        tomllib.loads(merged.text)
