@@ -6,16 +6,16 @@
   line break; order matters, `!` negations included); the comments and blank lines above a
   pattern belong to it.
 
-Two helpers the data splitters share: `data_leaf(path)`, the leaf merge (for a unit both sides
-changed that the table cannot recurse into): a unit's leading comment lines and its body are
-merged apart (`merge_comments_apart`), so an owner's comment above a key survives synth
-changing the key's value; and `keep_owner_parts`, so that a parent synth removed that still
-holds an owner's part keeps just that part (an owner's env var on a container whose `env:`
-synth no longer writes).
-
 In both, comment lines at the top of the file that a blank line separates from the first
 record are `<header>`, and comment or blank lines after the last record are `<footer>`. A line
 that is not a record (`.env` text that is not an assignment) is `line:TEXT`.
+
+The helpers the data splitters share: `merge_comments_apart`, the leaf merge (for a unit both
+sides changed that the table cannot recurse into): a unit's leading comment lines and its body
+are merged apart, so an owner's comment above a key survives synth changing the key's value;
+`keep_owner_parts`, so that a parent synth removed that still holds an owner's part keeps just
+that part (an owner's env var on a container whose `env:` synth no longer writes); and
+`key_at`, the key path of the unit on a line (where a conflict is).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from synth.merge.sequence import LeafMerge, Merged, merge_units
+from synth.merge.sequence import Merged, merge_units
 from synth.merge.table import Outcome, decide
 from synth.merge.units import Unit
 
 __all__ = [
-    "data_leaf",
     "keep_owner_parts",
+    "key_at",
     "merge_comments_apart",
     "merge_env",
     "merge_ignore",
@@ -53,19 +53,13 @@ def split_ignore(text: str) -> tuple[Unit, ...]:
 def merge_env(path: str, base: str, ours: str, theirs: str, *, force: bool) -> Merged:
     """Three-way merge of a `.env.example`, variable by variable."""
     units = split_env(base), split_env(ours), split_env(theirs)
-    return merge_units(path, *units, force=force, leaf=data_leaf(path))
+    return merge_units(path, *units, force=force, leaf=merge_comments_apart)
 
 
 def merge_ignore(path: str, base: str, ours: str, theirs: str, *, force: bool) -> Merged:
     """Three-way merge of a `.gitignore` / `.dockerignore`, pattern by pattern."""
     units = split_ignore(base), split_ignore(ours), split_ignore(theirs)
-    return merge_units(path, *units, force=force, leaf=data_leaf(path))
-
-
-def data_leaf(path: str) -> LeafMerge:
-    """The leaf merge of the data files' units (see the module's docstring)."""
-    del path  # one leaf for every data file; kept for a per-file leaf's signature
-    return merge_comments_apart
+    return merge_units(path, *units, force=force, leaf=merge_comments_apart)
 
 
 def keep_owner_parts(
@@ -108,6 +102,22 @@ def keep_owner_parts(
             mine.append(unit)
             added[unit.key] = _with_children(old, ())
     return tuple(mine), _placed(base, tuple(theirs_by_key[u.key] for u in theirs), added)
+
+
+def key_at(units: tuple[Unit, ...], line: int) -> str:
+    """The key path (`doc:.../key:spec/key:replicas`) of the innermost unit on `line` (1-based)."""
+    path: list[str] = []
+    level: tuple[Unit, ...] | None = units
+    while level:
+        holder = None
+        for unit in level:
+            if unit.line <= line < unit.line + max(1, unit.text.count("\n")):
+                holder = unit
+        if holder is None:
+            break
+        path.append(holder.key)
+        level = holder.children
+    return "/".join(path) or "<file>"
 
 
 def _with_children(unit: Unit, children: tuple[Unit, ...]) -> Unit:

@@ -24,7 +24,7 @@ import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
-from synth.merge.line_units import data_leaf, keep_owner_parts
+from synth.merge.line_units import keep_owner_parts, key_at, merge_comments_apart
 from synth.merge.sequence import Conflict, Merged, merge_units
 from synth.merge.units import Unit
 
@@ -46,7 +46,7 @@ def merge_toml(path: str, base: str, ours: str, theirs: str, *, force: bool) -> 
     """Three-way merge of a TOML file; a result that no longer parses (tomllib) is a conflict."""
     known = split_toml(base)
     mine, synth = keep_owner_parts(path, known, split_toml(ours), split_toml(theirs))
-    merged = merge_units(path, known, mine, synth, force=force, leaf=data_leaf(path))
+    merged = merge_units(path, known, mine, synth, force=force, leaf=merge_comments_apart)
     if merged.conflicts:
         return Merged(ours, merged.conflicts, merged.forced)
     if merged.text in (ours, theirs):
@@ -56,7 +56,7 @@ def merge_toml(path: str, base: str, ours: str, theirs: str, *, force: bool) -> 
     except tomllib.TOMLDecodeError as error:
         found = _AT_LINE.search(str(error))
         line = int(found.group(1)) if found else 1
-        key = _key_at(split_toml(merged.text), line)
+        key = key_at(split_toml(merged.text), line)
         reason = f"the merged TOML does not parse: {error}"
         return Merged(ours, (Conflict(path, line, key, reason),), merged.forced)
     return merged
@@ -68,21 +68,6 @@ def requirement_name(requirement: str) -> str | None:
     if found is None:
         return None
     return re.sub(r"[-_.]+", "-", found.group(1)).lower()
-
-
-def _key_at(units: tuple[Unit, ...], line: int) -> str:
-    path: list[str] = []
-    level: tuple[Unit, ...] | None = units
-    while level:
-        holder = None
-        for unit in level:
-            if unit.line <= line < unit.line + max(1, unit.text.count("\n")):
-                holder = unit
-        if holder is None:
-            break
-        path.append(holder.key)
-        level = holder.children
-    return "/".join(path) or "<file>"
 
 
 @dataclass

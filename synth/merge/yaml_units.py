@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from synth.merge.line_units import data_leaf, keep_owner_parts
+from synth.merge.line_units import keep_owner_parts, key_at, merge_comments_apart
 from synth.merge.sequence import Conflict, Merged, merge_units
 from synth.merge.table import Outcome, decide
 from synth.merge.units import Unit
@@ -57,7 +57,7 @@ def merge_yaml(path: str, base: str, ours: str, theirs: str, *, force: bool) -> 
     """
     known = split_yaml(base)
     mine, synth = keep_owner_parts(path, known, split_yaml(ours), split_yaml(theirs))
-    merged = merge_units(path, known, mine, synth, force=force, leaf=data_leaf(path))
+    merged = merge_units(path, known, mine, synth, force=force, leaf=merge_comments_apart)
     if merged.conflicts:
         return Merged(ours, merged.conflicts, merged.forced)
     if merged.text in (ours, theirs):
@@ -67,7 +67,7 @@ def merge_yaml(path: str, base: str, ours: str, theirs: str, *, force: bool) -> 
     if broken is None:
         return merged
     line, reason = broken
-    conflict = Conflict(path, line, _key_at(result, line), reason)
+    conflict = Conflict(path, line, key_at(result, line), reason)
     return Merged(ours, (conflict,), merged.forced)
 
 
@@ -82,22 +82,6 @@ def _load_error(text: str) -> tuple[int, str] | None:
         problem = error.problem if isinstance(error, MarkedYAMLError) else None
         return line, f"the merged YAML does not load: {problem or str(error).splitlines()[0]}"
     return None
-
-
-def _key_at(units: tuple[Unit, ...], line: int) -> str:
-    """The dotted path of keys of the innermost unit holding `line` (1-based)."""
-    path: list[str] = []
-    level: tuple[Unit, ...] | None = units
-    while level:
-        holder = None
-        for unit in level:
-            if unit.line <= line < unit.line + max(1, unit.text.count("\n")):
-                holder = unit
-        if holder is None:
-            break
-        path.append(holder.key)
-        level = holder.children
-    return "/".join(path) or "<file>"
 
 
 _Shape = dict[str, "_Shape | None | bool"]
