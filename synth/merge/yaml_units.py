@@ -22,7 +22,7 @@ The cut is always exact (`check_split` holds for any text), whether or not the t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -51,12 +51,14 @@ def split_yaml(text: str) -> tuple[Unit, ...]:
 def merge_yaml(path: str, base: str, ours: str, theirs: str, *, force: bool) -> Merged:
     """Three-way merge of a YAML file.
 
-    A result that no longer loads (ruamel, safe) is a conflict, and so is one whose units no
-    longer cut out as the merge put them (a piece of synth's indented one way inside an owner's
-    block indented another reads as part of its neighbour, or as a new node).
+    Synth's new parts are indented like the owner's parts beside them (an owner whose
+    formatter indents lists less gets synth's new list entries indented less). A result that
+    no longer loads (ruamel, safe) is a conflict, and so is one whose units no longer cut out
+    as the merge put them (a part of synth's that would read as part of its neighbour).
     """
     known = split_yaml(base)
     mine, synth = keep_owner_parts(path, known, split_yaml(ours), split_yaml(theirs))
+    synth = _aligned(mine, synth)
     merged = merge_units(path, known, mine, synth, force=force, leaf=merge_comments_apart)
     if merged.conflicts:
         return Merged(ours, merged.conflicts, merged.forced)
@@ -82,6 +84,75 @@ def _load_error(text: str) -> tuple[int, str] | None:
         problem = error.problem if isinstance(error, MarkedYAMLError) else None
         return line, f"the merged YAML does not load: {problem or str(error).splitlines()[0]}"
     return None
+
+
+def _aligned(ours: tuple[Unit, ...], theirs: tuple[Unit, ...]) -> tuple[Unit, ...]:
+    """Theirs, with the units ours lacks shifted to the indentation of ours' level."""
+    mine = {unit.key: unit for unit in ours}
+    shift = 0
+    for unit in theirs:
+        own = mine.get(unit.key)
+        if own is not None:
+            own_indent, their_indent = _indent(own.text), _indent(unit.text)
+            if own_indent is not None and their_indent is not None:
+                shift = own_indent - their_indent
+            break
+    result: list[Unit] = []
+    for unit in theirs:
+        own = mine.get(unit.key)
+        if own is None:
+            result.append(_shifted(unit, shift) if shift else unit)
+        elif own.children is not None and unit.children is not None:
+            children = _aligned(own.children, unit.children)
+            text = unit.head + "".join(child.text for child in children) + unit.tail
+            result.append(replace(unit, text=text, children=children))
+        else:
+            result.append(unit)
+    return tuple(result)
+
+
+def _indent(text: str) -> int | None:
+    """The indentation of a unit's first line that is not a comment or blank (None: it starts
+    inside a line, or has none)."""
+    for row in text.split("\n"):
+        stripped = row.lstrip(" ")
+        if stripped and stripped[0] != "#":
+            return len(row) - len(stripped)
+    return None
+
+
+def _shifted(unit: Unit, shift: int, *, at_line_start: bool = True) -> Unit:
+    """`unit` with every line it starts moved `shift` columns (unchanged if it cannot be)."""
+    moved = _shift_text(unit.text, shift, at_line_start=at_line_start)
+    if moved is None:
+        return unit
+    if unit.children is None:
+        return replace(unit, text=moved)
+    head = _shift_text(unit.head, shift, at_line_start=at_line_start)
+    at_start = unit.head.endswith("\n") if unit.head else at_line_start
+    children: list[Unit] = []
+    for child in unit.children:
+        children.append(_shifted(child, shift, at_line_start=at_start))
+        at_start = child.text.endswith("\n")
+    tail = _shift_text(unit.tail, shift, at_line_start=at_start)
+    inner = "".join(child.text for child in children)
+    if head is None or tail is None or head + inner + tail != moved:
+        return replace(unit, text=moved, head="", children=None, tail="")
+    return replace(unit, text=moved, head=head, children=tuple(children), tail=tail)
+
+
+def _shift_text(text: str, shift: int, *, at_line_start: bool) -> str | None:
+    rows = text.split("\n")
+    for index, row in enumerate(rows):
+        if (index == 0 and not at_line_start) or not row.strip():
+            continue
+        if shift > 0:
+            rows[index] = " " * shift + row
+        elif len(row) - len(row.lstrip(" ")) >= -shift:
+            rows[index] = row[-shift:]
+        else:
+            return None
+    return "\n".join(rows)
 
 
 _Shape = dict[str, "_Shape | None | bool"]

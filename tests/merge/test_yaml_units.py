@@ -528,14 +528,13 @@ def test_a_result_that_does_not_load_is_a_conflict() -> None:
     assert [c.reason for c in merged.conflicts][0].startswith("the merged YAML does not load")
 
 
-def test_synth_s_part_in_an_owner_s_reindented_block_is_a_conflict_not_a_new_meaning() -> None:
-    base = "resources:\n  - a.yaml\nimages: []\n"
-    ours = "resources:\n- a.yaml\nimages: []\n"  # the owner's formatter indents lists less
-    theirs = "resources:\n  - a.yaml\n  - b.yaml\nimages: []\n"
+def test_synth_s_part_after_an_owner_s_broken_block_is_a_conflict() -> None:
+    base = "a:\n  - x\nb: 1\n"
+    ours = "a:\n  - x\n  # owner: more below\n   y\nb: 1\n"  # y no longer continues x
+    theirs = "a:\n  - x\n  - z\nb: 1\n"
     merged = merge(base, ours, theirs)
-    # merged by the table alone, it would read "- a.yaml\n  - b.yaml": one item, "a.yaml - b.yaml"
     assert merged.text == ours
-    assert [c.key for c in merged.conflicts] == ["doc:#1/key:resources/item:=a.yaml"]
+    assert [c.key for c in merged.conflicts] != []
 
 
 def yaml_data(text: str) -> Any:
@@ -603,3 +602,30 @@ def test_random_owner_comments_and_deletions_survive_any_synth_change(data: st.D
     if not merged.conflicts:
         for note in notes:
             assert note + "\n" in merged.text
+
+
+def test_synth_s_new_parts_follow_the_owner_s_indentation() -> None:
+    base = with_agent("k8s/base/deployment.yaml")
+    synth_env = (
+        "            - name: OPENAI_API_KEY\n"
+        "              valueFrom:\n"
+        "                secretKeyRef:\n"
+        "                  name: openai\n"
+        "                  key: api-key\n"
+    )
+    owner_env = "".join(row[2:] + "\n" for row in synth_env.splitlines())  # a formatter's style
+    ours = base.replace(synth_env, owner_env)
+    new_var = "            - name: REDIS_PASSWORD\n              value: ''\n"
+    theirs = base.replace(synth_env, synth_env + new_var)  # a newer synth adds a variable
+    merged = clean(base, ours, theirs)
+    assert merged == ours.replace(
+        owner_env, owner_env + "".join(row[2:] + "\n" for row in new_var.splitlines())
+    )
+    assert yaml_data(merged) == yaml_data(theirs)
+
+
+def test_a_new_list_entry_in_an_owner_s_less_indented_list() -> None:
+    base = "resources:\n  - a.yaml\nimages: []\n"
+    ours = "resources:\n- a.yaml\nimages: []\n"
+    theirs = "resources:\n  - a.yaml\n  - b.yaml\nimages: []\n"
+    assert clean(base, ours, theirs) == "resources:\n- a.yaml\n- b.yaml\nimages: []\n"
