@@ -550,11 +550,13 @@ def boundaries(units: tuple[Unit, ...], offset: int = 0) -> list[tuple[int, str]
     found: list[tuple[int, str]] = []
     for unit in units:
         text = unit.text
-        first = text[: len(text) - len(text.lstrip(" "))]
-        if not unit.head or unit.head.endswith("\n"):
-            found.append((offset, first))
+        found.append((offset, text[: len(text) - len(text.lstrip(" "))]))
         if unit.children is not None:
-            found.extend(boundaries(unit.children, offset + len(unit.head)))
+            inner = offset + len(unit.head)
+            for child in unit.children:
+                if unit.head.endswith("\n") or child is not unit.children[0]:
+                    found.extend(boundaries((child,), inner))
+                inner += len(child.text)
         offset += len(text)
     return found
 
