@@ -357,9 +357,7 @@ class _Scanner:
             return None
         if _is_dash(self.rows[first], indent):
             return self._sequence(start, end, indent)
-        if _split_key(self.rows[first][indent:]) is not None:
-            return self._mapping(start, end, indent)
-        return None
+        return self._mapping(start, end, indent)  # None when its first line is not a key
 
     def _mapping(self, start: int, end: int, indent: int, first_col: int = -1) -> _Block | None:
         kinds, indents, rows, offsets = self.kinds, self.indents, self.rows, self.offsets
