@@ -24,6 +24,7 @@ from synth.errors import GateError, TargetError
 from synth.features.base import Contribution, EnvVar, ReadmeSection
 from synth.features.registry import always_on, available_features, plan_features
 from synth.manifests import DeployFiles, build_deploy_files, build_platform_files, render_yaml
+from synth.manifests.readme import build_deploy_section
 from synth.merge.store import BASE_FILE, render_base
 from synth.quality import RuffFinding, format_source, is_black_stable
 from synth.quality.linting import ruff_check_trees
@@ -181,6 +182,7 @@ def _apply_project_files(
 ) -> None:
     env: list[EnvVar] = [v for c in contributions for v in c.env]
     sections: list[ReadmeSection] = [s for c in contributions for s in c.readme]
+    sections.append(ReadmeSection(*build_deploy_section(spec)))
     description = spec.description or f"The {spec.name} service."
     workspace.text["pyproject.toml"] = ensure_pyproject(
         workspace.current_text("pyproject.toml"),

@@ -1,9 +1,13 @@
 """Dapr documents against the Dapr CRD schemas shipped in `synth/data/dapr-crds/`, plus what
 each component type needs at init (contract section 8).
 
-The CRDs' `openAPIV3Schema` is checked with `jsonschema`. Kubernetes prunes unknown fields of a
-custom resource silently, so a typo such as `spec.metdata` would vanish on apply: the schemas are
-made strict here (objects with declared properties accept no others) to report it instead.
+The CRDs' `openAPIV3Schema` is checked with `jsonschema` (the Strimzi CRDs in
+`synth/data/strimzi-crds/` load the same way). Kubernetes prunes unknown fields of a custom
+resource silently, so a typo such as `spec.metdata` would vanish on apply: the schemas are made
+strict here (objects with declared properties accept no others) to report it instead. A
+Component's `type`/`version` must be one components-contrib describes (a `metadata.yaml` there;
+the list is `synth/data/dapr-components/component-types.tsv`): a misspelt type is otherwise only
+found when daprd fails to load it.
 """
 
 from __future__ import annotations
@@ -20,9 +24,16 @@ from synth.checks.findings import Finding
 from synth.checks.folder import ServiceFolder
 from synth.manifests.yaml_docs import to_plain
 
-__all__ = ["REQUIRED_METADATA", "check_dapr", "find_crd_problem", "load_crd_schemas"]
+__all__ = [
+    "REQUIRED_METADATA",
+    "check_dapr",
+    "find_crd_problem",
+    "known_component_types",
+    "load_crd_schemas",
+]
 
 DAPR_GROUP = "dapr.io"
+CRD_FOLDERS = ("dapr-crds", "strimzi-crds")
 PRESERVE = "x-kubernetes-preserve-unknown-fields"
 
 # component type -> metadata names it cannot start without (contract C-10..C-13)
@@ -54,16 +65,27 @@ def _strict(schema: object) -> object:
 def load_crd_schemas() -> dict[tuple[str, str], dict[str, object]]:
     """(apiVersion, kind) -> strict openAPIV3Schema, for every CRD version shipped."""
     schemas: dict[tuple[str, str], dict[str, object]] = {}
-    folder = resources.files("synth").joinpath("data", "dapr-crds")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        crd = YAML(typ="safe", pure=True).load(entry.read_text(encoding="utf-8"))
-        group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
-        for version in crd["spec"]["versions"]:
-            schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
-            schemas[(f"{group}/{version['name']}", kind)] = _strict(schema)  # type: ignore[assignment]
+    for name in CRD_FOLDERS:
+        folder = resources.files("synth").joinpath("data", name)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if not entry.name.endswith(".yaml"):
+                continue
+            crd = YAML(typ="safe", pure=True).load(entry.read_text(encoding="utf-8"))
+            group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
+            for version in crd["spec"]["versions"]:
+                if not version.get("served", True):
+                    continue
+                schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
+                schemas[(f"{group}/{version['name']}", kind)] = _strict(schema)  # type: ignore[assignment]
     return schemas
+
+
+@cache
+def known_component_types() -> frozenset[tuple[str, str]]:
+    """(type, version) of every component components-contrib describes."""
+    table = resources.files("synth").joinpath("data", "dapr-components", "component-types.tsv")
+    rows = table.read_text(encoding="utf-8").splitlines()[1:]
+    return frozenset((row.split("\t")[0], row.split("\t")[1]) for row in rows if row)
 
 
 def find_crd_problem(doc: Mapping[str, object]) -> str | None:
@@ -96,6 +118,13 @@ def _component_problems(doc: Mapping[str, object]) -> list[tuple[str, str]]:
     if not isinstance(spec.get("metadata"), list):
         problems.append(("spec.metadata missing", "the CRD requires it, even as an empty list"))
     component_type = str(spec.get("type", ""))
+    version = str(spec.get("version", ""))
+    if (component_type, version) not in known_component_types():
+        known = sorted(v for t, v in known_component_types() if t == component_type)
+        hint = f"it has {', '.join(known)}" if known else "no such type"
+        problems.append(
+            (f"type {component_type} {version} is not a Dapr component", f"{hint}; daprd fails")
+        )
     items = _metadata_names(doc)
     needed = list(REQUIRED_METADATA.get(component_type, ()))
     if component_type == "pubsub.kafka" and _value(items.get("authType")) == "password":

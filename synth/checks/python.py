@@ -1,5 +1,6 @@
-"""Python checks of a generated service: it parses, is black-stable, ruff-clean, boots, and its
-`/dapr/subscribe` serves exactly the spec's subscriptions.
+"""Python checks of a generated service: it parses, is black-stable, ruff-clean, boots, its
+`/dapr/subscribe` serves exactly the spec's subscriptions, and every probe path (and Dapr's
+app-health-check path) is a GET route it serves; with `--mypy`, mypy finds no type error.
 
 Booting runs in a subprocess with the service folder first on `sys.path` and the Dapr ports
 pointing at a closed port; FastAPI's TestClient is used without entering the lifespan, so no
@@ -9,6 +10,7 @@ sidecar is needed: `/health` must answer 200 touching no dependency.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import os
 import subprocess
@@ -21,9 +23,11 @@ from synth.errors import GateError
 from synth.quality import is_black_stable, ruff_check_tree
 from synth.spec import FeatureName
 
-__all__ = ["BOOT_TIMEOUT_SECONDS", "check_python"]
+__all__ = ["BOOT_TIMEOUT_SECONDS", "check_mypy", "check_python"]
 
 BOOT_TIMEOUT_SECONDS = 60
+MYPY_TIMEOUT_SECONDS = 300
+NOT_SERVED = (404, 405)  # a GET the app has no route for (a 503 from /ready is an answer)
 SKIPPED = {".venv", "venv", "build", "dist", "__pycache__", ".git", ".pytest_cache", ".ruff_cache"}
 
 # Runs in the child: import the app, GET /health and /dapr/subscribe, print one JSON line.
@@ -35,8 +39,9 @@ _BOOT = textwrap.dedent("""
     health = client.get("/health")
     subscribe = client.get("/dapr/subscribe")
     body = subscribe.json() if subscribe.status_code == 200 else None
+    probes = {path: client.get(path).status_code for path in sys.argv[2:]}
     print(json.dumps({"health": health.status_code, "subscribe": subscribe.status_code,
-                      "subscriptions": body}))
+                      "subscriptions": body, "probes": probes}))
     """)
 
 
@@ -93,7 +98,7 @@ def _boot_findings(folder: ServiceFolder) -> list[Finding]:
     }
     try:
         proc = subprocess.run(
-            [sys.executable, "-c", _BOOT, package],
+            [sys.executable, "-c", _BOOT, package, *sorted({r for _p, _w, r in _probes(folder)})],
             cwd=folder.root,
             env=env,
             capture_output=True,
@@ -120,6 +125,55 @@ def _boot_findings(folder: ServiceFolder) -> list[Finding]:
         findings.append(Finding(main, f"does not subscribe to {pubsub}/{topic}", "spec says so"))
     for pubsub, topic in sorted(actual - expected):
         findings.append(Finding(main, f"subscribes to {pubsub}/{topic}", "not in the spec"))
+    answered = result.get("probes") or {}
+    for path, what, route in _probes(folder):
+        if answered.get(route) in NOT_SERVED:
+            findings.append(
+                Finding(path, f"{what} {route} is not a GET route of the app", "it always fails")
+            )
+    return findings
+
+
+def _probes(folder: ServiceFolder) -> list[tuple[str, str, str]]:
+    """(file, probe, path) of every HTTP probe and the Dapr app-health-check path."""
+    found: list[tuple[str, str, str]] = []
+    for path, doc in folder.docs_of_kind("Deployment"):
+        if not path.startswith("k8s/base/"):
+            continue
+        template = doc.get("spec", {}).get("template", {})
+        annotation = (template.get("metadata", {}).get("annotations") or {}).get(
+            "dapr.io/app-health-check-path"
+        )
+        wanted = [("dapr.io/app-health-check-path", annotation)] if annotation else []
+        for container in template.get("spec", {}).get("containers") or []:
+            for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+                route = (container.get(probe) or {}).get("httpGet", {}).get("path")
+                if route:
+                    wanted.append((probe, route))
+        found.extend((path, what, str(route)) for what, route in wanted)
+    return found
+
+
+def check_mypy(folder: ServiceFolder) -> list[Finding]:
+    """mypy over the service's package (raise GateError when mypy is not installed)."""
+    if importlib.util.find_spec("mypy") is None:
+        raise GateError("mypy is not installed; pip install mypy, or leave out --mypy")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--ignore-missing-imports", "--no-error-summary",
+         "--hide-error-context", folder.spec.package],
+        cwd=folder.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=MYPY_TIMEOUT_SECONDS,
+    )  # fmt: skip
+    findings = []
+    for line in proc.stdout.splitlines():
+        file, _, rest = line.partition(":")
+        if ": error:" in line:
+            findings.append(Finding(file, rest.strip(), "mypy: a type error"))
+    if proc.returncode not in (0, 1):
+        findings.append(Finding(folder.spec.package, "mypy failed", proc.stderr.strip()[-200:]))
     return findings
 
 

@@ -45,6 +45,8 @@ from synth.codegen._fastfill import names_in
 from synth.errors import FeatureError
 from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
 from synth.manifests.environment import (
+    AGENT_HISTORY_MAX_BYTES,
+    DEFAULT_AGENT_HISTORY_MAX_BYTES,
     DEFAULT_OPENAI_BASE_URL,
     DEFAULT_OPENAI_MODEL,
     OPENAI_API_KEY,
@@ -79,6 +81,7 @@ openai_model: str = {model}
 agent_timeout_seconds: float = 60.0
 agent_max_turns: int = 6
 agent_max_output_tokens: int = 1024
+agent_history_max_bytes: int = {history_max_bytes}
 """
 
 _AGENT = '''
@@ -114,8 +117,22 @@ class AgentUnavailableError(ConnectionError):
     """
 
 
+class AgentConfigurationError(AgentUnavailableError):
+    """The model server refused the settings (key, base URL, model); the message names which.
+
+    Unavailable until someone fixes the setting: 503 on `/agent/ask`, RETRY for events, as
+    with a missing key, so no event is dead-lettered for a mistake in the deployment.
+    """
+
+
 class AgentAnswerError(RuntimeError):
-    """The model finished without an answer; nothing is made up in its place."""
+    """The model misbehaved: no answer, an answer that is not a chat completion, or more
+    model calls than AGENT_MAX_TURNS. Nothing is made up in its place.
+
+    Permanent for this event: 502 on `/agent/ask`; an event is dropped to the dead-letter
+    topic (DROP) rather than retried, since every retry pays for model calls that are likely
+    to misbehave again.
+    """
 
 
 class Conversation(BaseModel):
@@ -138,14 +155,23 @@ def agent_problem() -> str:
     return ""
 
 
-def remember(current: Conversation | None, turn: list[dict[str, Any]]) -> Conversation:
-    """The conversation with `turn` appended, cut to its last HISTORY_LIMIT items.
+def remember(
+    current: Conversation | None, turn: list[dict[str, Any]], max_bytes: int
+) -> Conversation:
+    """The conversation with `turn` appended, cut to its last HISTORY_LIMIT items and to at
+    most `max_bytes` of JSON (AGENT_HISTORY_MAX_BYTES; far below gRPC's 4 MiB message limit).
 
-    The cut starts at a user message, so a tool call never loses the request it answers.
+    Every cut starts at a user message, so a tool call never loses the request it answers;
+    when not even the newest turn fits, nothing is kept.
     """
     items = [*(current.items if current is not None else []), *turn][-HISTORY_LIMIT:]
-    starts = [index for index, item in enumerate(items) if item.get("role") == "user"]
-    return Conversation(items=items[starts[0] :] if starts else [])
+    for start, item in enumerate(items):
+        if item.get("role") != "user":
+            continue
+        kept = Conversation(items=items[start:])
+        if len(kept.model_dump_json().encode()) <= max_bytes:
+            return kept
+    return Conversation()
 '''
 
 _REPLY = """
@@ -174,8 +200,9 @@ from {package}.state import read_value, update_value
 async def ask_agent(client: DaprClient, event: {request}) -> {response}:
     """One turn of the agent in the event's session: the reply event with the model's answer.
 
-    Raises AgentUnavailableError (no key, model unreachable), TimeoutError (no answer within
-    AGENT_TIMEOUT_SECONDS) or AgentAnswerError; it never answers without the model.
+    Raises AgentUnavailableError (no key, model unreachable), AgentConfigurationError (the
+    model server refused a setting), TimeoutError (no answer within AGENT_TIMEOUT_SECONDS) or
+    AgentAnswerError (the model misbehaved); it never answers without the model.
     """
     problem = agent_problem()
     if problem:
@@ -195,7 +222,7 @@ async def ask_agent(client: DaprClient, event: {request}) -> {response}:
         client,
         key,
         Conversation,
-        lambda current: remember(current, turn),
+        lambda current: remember(current, turn, get_settings().agent_history_max_bytes),
         ttl_seconds=CONVERSATION_TTL_SECONDS,
     )
     logger.info(
@@ -215,8 +242,11 @@ async def answer_request(event: {request}, context: EventContext, client: DaprCl
 @agent_router.post(
     "/agent/ask",
     responses={
-        502: {"description": "The model finished without an answer"},
-        503: {"description": "No model can be reached (no OPENAI_API_KEY), with the reason"},
+        502: {"description": "The model misbehaved (no answer, or over AGENT_MAX_TURNS)"},
+        503: {
+            "description": "No model can be reached (no OPENAI_API_KEY, a setting the model "
+            "server refused, or the server down), with the reason"
+        },
         504: {"description": "The model did not answer within AGENT_TIMEOUT_SECONDS"},
     },
 )
@@ -252,12 +282,17 @@ from agents import (
 )
 from agents.models.interface import Model
 from dapr.aio.clients import DaprClient
-from openai import APIConnectionError, AsyncOpenAI, InternalServerError, RateLimitError
+from openai import APIStatusError, AsyncOpenAI
 
-from {package}.agent import AgentUnavailableError
+from {package}.agent import AgentConfigurationError
 from {package}.settings import get_settings
 
 INSTRUCTIONS = {instructions}
+
+# Answers that mean the settings are wrong, not the moment: retrying cannot help until someone
+# fixes OPENAI_API_KEY, OPENAI_BASE_URL or OPENAI_MODEL. Every other status (408, 409, 429,
+# 5xx) is the server's moment and is retried.
+CONFIGURATION_STATUSES = frozenset({400, 401, 403, 404, 422})
 
 
 @dataclass
@@ -277,6 +312,24 @@ def configured_model() -> Model:
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
     client = AsyncOpenAI(api_key=key, base_url=settings.openai_base_url)
     return OpenAIChatCompletionsModel(model=settings.openai_model, openai_client=client)
+
+
+def configuration_error(error: APIStatusError) -> AgentConfigurationError:
+    """The refusal of a 4xx as an error naming the setting to fix."""
+    settings = get_settings()
+    url, model, code = settings.openai_base_url, settings.openai_model, error.status_code
+    if code == 401:
+        problem = "OPENAI_API_KEY was refused by the model server"
+    elif code == 403:
+        problem = f"OPENAI_API_KEY may not use OPENAI_MODEL {model!r}"
+    elif code == 404:
+        problem = (
+            f"OPENAI_BASE_URL {url!r} or OPENAI_MODEL {model!r} was not found "
+            "(an OpenAI-compatible base URL usually ends in /v1)"
+        )
+    else:
+        problem = f"the model server refused the request; check OPENAI_MODEL {model!r}"
+    return AgentConfigurationError(f"agent misconfigured: {problem} (HTTP {code}: {error.message})")
 '''
 
 _BUILD = '''
@@ -289,10 +342,11 @@ from agents import (
     Runner,
     TResponseInputItem,
 )
+from agents.exceptions import MaxTurnsExceeded, ModelBehaviorError
 from dapr.aio.clients import DaprClient
-from openai import APIConnectionError, InternalServerError, RateLimitError
+from openai import APIConnectionError, APIResponseValidationError, APIStatusError
 
-from {package}.agent import AgentUnavailableError
+from {package}.agent import AgentAnswerError, AgentUnavailableError
 from {package}.settings import get_settings
 
 
@@ -321,8 +375,29 @@ async def run_agent(
             max_turns=get_settings().agent_max_turns,
             run_config=RunConfig(tracing_disabled=True),
         )
-    except (APIConnectionError, RateLimitError, InternalServerError) as error:
+    except APIConnectionError as error:
+        raise AgentUnavailableError(f"the model server is unreachable: {error}") from error
+    except APIStatusError as error:
+        if error.status_code in CONFIGURATION_STATUSES:
+            if error.code == "context_length_exceeded":
+                raise AgentAnswerError(f"the request is too long: {error.message}") from error
+            raise configuration_error(error) from error
         raise AgentUnavailableError(f"the model server failed: {error}") from error
+    except MaxTurnsExceeded as error:
+        turns = get_settings().agent_max_turns
+        raise AgentAnswerError(
+            f"the model made AGENT_MAX_TURNS ({turns}) calls without answering"
+        ) from error
+    except ModelBehaviorError as error:
+        raise AgentAnswerError(f"the model misbehaved: {error}") from error
+    except (APIResponseValidationError, ValueError, TypeError, AttributeError) as error:
+        # What the OpenAI client raises for a 2xx answer that is not a chat completion (not
+        # JSON, or JSON of another shape): the server at OPENAI_BASE_URL answers, but not as
+        # an OpenAI-compatible API.
+        raise AgentAnswerError(
+            f"the model server's answer is not a chat completion ({type(error).__name__}); "
+            "is OPENAI_BASE_URL an OpenAI-compatible API?"
+        ) from error
     answer = result.final_output if isinstance(result.final_output, str) else ""
     return answer, cast(list[dict[str, Any]], result.to_input_list()[len(history) :])
 '''
@@ -356,10 +431,12 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
-from agents import ModelResponse, ModelSettings, Tool, Usage
+from agents import ModelResponse, ModelSettings, OpenAIChatCompletionsModel, Tool, Usage
 from agents.models.interface import Model, ModelTracing
 from fastapi.testclient import TestClient
+from openai import AsyncOpenAI
 from openai.types.responses import (
     ResponseFunctionToolCall,
     ResponseOutputMessage,
@@ -464,6 +541,23 @@ def delivery(data: object, event_id: str) -> dict[str, object]:
     }
 
 
+def served_model(status: int, body: str, content_type: str = "application/json") -> Model:
+    """The configured kind of model (OpenAI chat completions) on a model server that answers
+    every request with `status` and `body`: an in-process transport, nothing leaves the test."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, text=body, headers={"content-type": content_type})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    client = AsyncOpenAI(
+        api_key="test-key", base_url="http://model.test/v1", max_retries=0, http_client=http
+    )
+    return OpenAIChatCompletionsModel(model="test-model", openai_client=client)
+
+
+REFUSAL = json.dumps({"error": {"message": "refused by this test", "type": "test"}})
+
+
 def published(dapr: FakeDaprClient) -> list[dict[str, Any]]:
     """The events published through `dapr`, decoded."""
     return [json.loads(c["data"]) for n, c in dapr.calls if n == "publish_event"]
@@ -544,6 +638,66 @@ def test_without_a_key_the_agent_is_disabled_and_says_why(
     )
     assert delivered.json() == {"status": "RETRY"}
     assert published(fake_dapr) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "answered", "delivered", "named"),
+    [
+        (401, REFUSAL, "application/json", 503, "RETRY", "OPENAI_API_KEY"),
+        (403, REFUSAL, "application/json", 503, "RETRY", "OPENAI_API_KEY"),
+        (404, REFUSAL, "application/json", 503, "RETRY", "OPENAI_BASE_URL"),
+        (400, REFUSAL, "application/json", 503, "RETRY", "OPENAI_MODEL"),
+        (429, REFUSAL, "application/json", 503, "RETRY", "the model server failed"),
+        (500, REFUSAL, "application/json", 503, "RETRY", "the model server failed"),
+        (200, "<html>a web page</html>", "text/html", 502, "DROP", "OPENAI_BASE_URL"),
+        (200, "not json", "application/json", 502, "DROP", "not a chat completion"),
+    ],
+)
+def test_model_server_errors_are_classified_not_500(
+    app_client: TestClient,
+    fake_dapr: FakeDaprClient,
+    agent_settings: pytest.MonkeyPatch,
+    status: int,
+    body: str,
+    content_type: str,
+    answered: int,
+    delivered: str,
+    named: str,
+) -> None:
+    MODEL_SLOT.model = served_model(status, body, content_type)
+    answer = app_client.post("/agent/ask", json=REQUEST)
+    assert (answer.status_code, named in answer.json()["detail"]) == (answered, True)
+    response = app_client.post({route}, json=delivery(REQUEST, "event-model-error"))
+    assert response.json() == {"status": delivered}
+    assert published(fake_dapr) == []
+
+
+def test_a_call_of_a_tool_the_agent_lacks_is_a_bad_gateway(
+    app_client: TestClient, agent_settings: pytest.MonkeyPatch
+) -> None:
+    MODEL_SLOT.model = ScriptedModel(scripted_tool_call("no_such_tool", {}, "call-1"))
+    answer = app_client.post("/agent/ask", json=REQUEST)
+    assert (answer.status_code, "misbehaved" in answer.json()["detail"]) == (502, True)
+
+
+def test_the_stored_conversation_is_bounded_in_bytes(
+    app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
+) -> None:
+    agent_settings.setenv("AGENT_HISTORY_MAX_BYTES", "2500")
+    get_settings.cache_clear()
+    MODEL_SLOT.model = ScriptedModel(
+        scripted_text("x" * 1500, "msg-1"),
+        scripted_text("y" * 1500, "msg-2"),
+        scripted_text("z" * 3000, "msg-3"),
+    )
+    kept: list[list[str]] = []
+    for _ in range(3):
+        assert app_client.post("/agent/ask", json=REQUEST).status_code == 200
+        data, _ = fake_dapr.state[({store}, {conversation_key})]
+        assert len(data) <= 2500
+        items = json.loads(data)["items"]
+        kept.append([i["content"][0]["text"][0] for i in items if i["role"] == "assistant"])
+    assert kept == [["x"], ["y"], []]
 '''
 
 _TEST_TOOL = """
@@ -554,6 +708,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {package}.agent_runtime import MODEL_SLOT
+from {package}.settings import get_settings
 from tests.conftest import FakeDaprClient
 
 
@@ -572,6 +727,21 @@ def {test}(
     assert {tool} in model.calls[0][2]
     outputs = [item for item in model.calls[1][1] if item.get("type") == "function_call_output"]
     assert [json.loads(item["output"]) for item in outputs] == [value.model_dump(mode="json")]
+
+
+def test_endless_tool_calls_stop_at_max_turns_as_a_bad_gateway(
+    app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
+) -> None:
+    agent_settings.setenv("AGENT_MAX_TURNS", "2")
+    get_settings.cache_clear()
+    model = ScriptedModel(*(scripted_tool_call({tool}, {arguments}, f"call-{n}") for n in range(4)))
+    MODEL_SLOT.model = model
+    answer = app_client.post("/agent/ask", json=REQUEST)
+    assert (answer.status_code, len(model.calls)) == (502, 2)
+    assert "AGENT_MAX_TURNS" in answer.json()["detail"]
+    response = app_client.post({route}, json=delivery(REQUEST, "event-endless"))
+    assert (response.json(), len(model.calls)) == ({"status": "DROP"}, 4)
+    assert published(fake_dapr) == []
 """
 
 _SAMPLES: dict[FieldType, cst.BaseExpression] = {
@@ -624,6 +794,7 @@ class AgentFeature(Feature):
                     container="Settings",
                     base_url=build_str(DEFAULT_OPENAI_BASE_URL),
                     model=build_str(DEFAULT_OPENAI_MODEL),
+                    history_max_bytes=cst.Integer(DEFAULT_AGENT_HISTORY_MAX_BYTES),
                 ).units,
                 f"{pkg}/agent.py": self._agent(spec, agent, names, plan),
                 f"{pkg}/agent_runtime.py": self._runtime(spec, agent, names, request, keys),
@@ -641,6 +812,11 @@ class AgentFeature(Feature):
                 EnvVar("AGENT_TIMEOUT_SECONDS", TIMEOUT_SECONDS, "Limit of one agent turn"),
                 EnvVar("AGENT_MAX_TURNS", MAX_TURNS, "Model calls per turn (tool calls included)"),
                 EnvVar("AGENT_MAX_OUTPUT_TOKENS", MAX_OUTPUT_TOKENS, "Tokens per model answer"),
+                EnvVar(
+                    AGENT_HISTORY_MAX_BYTES,
+                    DEFAULT_AGENT_HISTORY_MAX_BYTES,
+                    "Bound of a stored conversation (bytes of JSON)",
+                ),
             ),
             readme=(ReadmeSection("Agent", _readme(spec, agent, plan, keys)),),
         )
@@ -678,10 +854,11 @@ class AgentFeature(Feature):
             publisher=names.publisher,
             answer_doc=build_docstring(
                 f"Answer one `{agent.request_topic}` event: publish the agent's reply to "
-                f"`{agent.response_topic}`, with the request's trace.\n\nNo key, an unreachable "
-                "model or a timeout raise transient errors, so the event is retried (and "
-                "dead-lettered once Dapr's retries run out); nothing is published without the "
-                "model's answer.",
+                f"`{agent.response_topic}`, with the request's trace.\n\nNo key, a setting the "
+                "model server refuses, an unreachable model or a timeout raise transient errors, "
+                "so the event is retried (and dead-lettered once Dapr's retries run out); a "
+                "model that misbehaves dead-letters it at once. Nothing is published without "
+                "the model's answer.",
                 indent=4,
             ),
         )
@@ -825,6 +1002,7 @@ class AgentFeature(Feature):
             tool=build_str(f"read_{key.helper_name}"),
             arguments=build_dict(arguments),
             answer_field=build_str(answer),
+            route=build_str(f"/events/{spec.pubsub}/{request.topic}"),
         )
         own = (
             ImportRequest(f"{spec.package}.state", key.model_name),
@@ -968,7 +1146,9 @@ def _model_name(topic: str) -> str:
     return pascal + "Event" if pascal in _RESERVED_MODELS else pascal
 
 
-_RESERVED_MODELS = frozenset({"EventContext", "BaseModel", "ConfigDict", "Self", "Mapping"})
+_RESERVED_MODELS = frozenset(
+    {"EventContext", "BaseModel", "ConfigDict", "Self", "Mapping", "Delivery", "ContextVar"}
+)
 
 
 def _build_text(text: str) -> cst.BaseExpression:
@@ -1031,12 +1211,21 @@ def _readme(spec: ServiceSpec, agent: AgentSpec, plan: _Reply, keys: list[StateK
         f"`{plan.answer}` (the first required `str` field the request does not have); any other "
         "field is None or its type's empty value.\n\n"
         f"Stateless: a session's conversation is kept under `conversation:{{session_id}}` in the "
-        f"state store (last {HISTORY_LIMIT} items, {CONVERSATION_TTL_SECONDS} s TTL, appended "
-        "under its ETag), so any replica serves any turn.\n\n"
+        f"state store (last {HISTORY_LIMIT} items and at most `AGENT_HISTORY_MAX_BYTES` of JSON, "
+        f"{CONVERSATION_TTL_SECONDS} s TTL, appended under its ETag), so any replica serves any "
+        "turn.\n\n"
         "Any OpenAI-compatible server works (`OPENAI_BASE_URL`, `OPENAI_MODEL`). Without "
         "`OPENAI_API_KEY` the agent is off and never makes up an answer: `/agent/ask` answers "
         "503 with the reason, request events are answered RETRY (Dapr redelivers them and "
         "dead-letters them once its retries run out), and `/ready` reports "
         '`"agent": "disabled: OPENAI_API_KEY is not set"`. A turn longer than '
-        "`AGENT_TIMEOUT_SECONDS` is a RETRY (504 on `/agent/ask`)."
+        "`AGENT_TIMEOUT_SECONDS` is a RETRY (504 on `/agent/ask`).\n\n"
+        "Model errors are classified: a model server that is unreachable, rate-limited (429) "
+        "or failing (5xx) is RETRY (503); one that refuses the settings (401, 403, 404 such as "
+        "a base URL without `/v1`, 400) is RETRY too (503), with a message naming "
+        "`OPENAI_API_KEY`, `OPENAI_BASE_URL` or `OPENAI_MODEL`, so a deployment mistake "
+        "dead-letters nothing before it is fixed. A model that misbehaves (no answer, an answer "
+        "that is not a chat completion, more than `AGENT_MAX_TURNS` model calls) is DROP "
+        "(502): each retry would pay for model calls likely to misbehave again, and the "
+        "dead-letter topic keeps the event."
     )

@@ -11,8 +11,10 @@ For a service that subscribes to `code.error-request` and publishes `code.error-
     <pkg>/publishers.py   async def publish_code_error_hint(client, event, *, trace=None)
 
 Deliveries always answer 200 with an explicit status: SUCCESS, DROP (invalid payload; Dapr
-dead-letters it) or RETRY (transient failure). With the `state` feature a redelivered event id
-is handled once, through a `processed:<topic>:<id>` record with a TTL.
+dead-letters it) or RETRY (transient failure). With the `state` feature an event id is handled
+once: a delivery first claims it (a first-write `processed:<topic>:<id>` record with a lease),
+then runs the handler, then marks the record done. Events published while a delivery is handled
+take CloudEvent ids derived from it, so a retried handler republishes under the same ids.
 """
 
 from __future__ import annotations
@@ -41,15 +43,20 @@ from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, TopicSpec
 __all__ = ["PubSubFeature"]
 
 PROCESSED_TTL_SECONDS = 86400
-_RESERVED_MODELS = frozenset({"EventContext", "BaseModel", "ConfigDict", "Self", "Mapping"})
+CLAIM_LEASE_SECONDS = 15
+_RESERVED_MODELS = frozenset(
+    {"EventContext", "BaseModel", "ConfigDict", "Self", "Mapping", "Delivery", "ContextVar"}
+)
 
 _SETTINGS_FIELD = """
 pubsub_name: str = {pubsub}
 """
 
 _EVENTS = '''
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Self
 
 
@@ -80,6 +87,29 @@ class EventContext:
             traceparent=text("traceparent"),
             tracestate=text("tracestate"),
         )
+
+
+@dataclass
+class Delivery:
+    """The delivery a handler runs in; events it publishes take ids derived from it."""
+
+    context: EventContext
+    published: dict[str, int] = field(default_factory=dict)
+
+    def outgoing_id(self, app_id: str, topic: str) -> str:
+        """The CloudEvent id of this delivery's next event on `topic`, the same on every re-run.
+
+        A uuid5 of this app, the incoming event (topic and id), the outgoing topic and how many
+        events this delivery published there before, so a retried handler republishes under
+        the ids of its first run and downstream dedupe recognises the copies.
+        """
+        ordinal = self.published.get(topic, 0)
+        self.published[topic] = ordinal + 1
+        name = f"{app_id}/{self.context.topic}/{self.context.id}/{topic}/{ordinal}"
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
+CURRENT_DELIVERY: ContextVar[Delivery | None] = ContextVar("current_delivery", default=None)
 '''
 
 _SUBSCRIBERS = '''
@@ -123,10 +153,13 @@ TRANSIENT_GRPC_CODES = frozenset(
         grpc.StatusCode.INTERNAL,
         grpc.StatusCode.UNAVAILABLE,
         grpc.StatusCode.DEADLINE_EXCEEDED,
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
         grpc.StatusCode.ABORTED,
     }
 )
+
+# RESOURCE_EXHAUSTED is gRPC's answer to a message over its size limit (4 MiB for daprd):
+# the same request is refused again on every retry, so it is permanent.
+TOO_LARGE_GRPC_CODES = frozenset({grpc.StatusCode.RESOURCE_EXHAUSTED})
 
 subscriptions_router = APIRouter(tags=["pubsub"])
 
@@ -142,11 +175,47 @@ class Subscription:
 SUBSCRIPTIONS: list[Subscription] = []
 
 
-def subscriber(topic: str, route: str) -> Callable[[Receiver], Receiver]:
-    """Serve `POST route` for deliveries of `topic` and list it in `/dapr/subscribe`."""
+def cloud_event_body(model: type[BaseModel]) -> dict[str, object]:
+    """The OpenAPI request body of a delivery: a CloudEvent (contract P-4) whose `data` is
+    `model`. Documentation only: the receiver reads the raw body, so a malformed one is DROP."""
+    text = {"type": "string"}
+    schema = {
+        "title": f"CloudEvent[{model.__name__}]",
+        "type": "object",
+        "required": ["id", "source", "type", "specversion", "data"],
+        "properties": {
+            "id": text,
+            "source": text,
+            "type": text,
+            "specversion": text,
+            "datacontenttype": text,
+            "topic": text,
+            "pubsubname": text,
+            "time": text,
+            "traceparent": text,
+            "tracestate": text,
+            "data": model.model_json_schema(),
+        },
+    }
+    content = {"schema": schema}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/cloudevents+json": content, "application/json": content},
+        }
+    }
+
+
+def subscriber(
+    topic: str, route: str, model: type[BaseModel]
+) -> Callable[[Receiver], Receiver]:
+    """Serve `POST route` for deliveries of `topic` (documented as CloudEvents of `model`) and
+    list it in `/dapr/subscribe`."""
 
     def register(receiver: Receiver) -> Receiver:
-        subscriptions_router.add_api_route(route, receiver, methods=["POST"])
+        subscriptions_router.add_api_route(
+            route, receiver, methods=["POST"], openapi_extra=cloud_event_body(model)
+        )
         SUBSCRIPTIONS.append(Subscription(topic, route))
         return receiver
 
@@ -169,8 +238,22 @@ async def dapr_subscriptions() -> list[dict[str, object]]:
     ]
 
 
+def is_too_large(error: BaseException) -> bool:
+    """True when Dapr refused a request for its size (gRPC RESOURCE_EXHAUSTED)."""
+    cause = error.__cause__ if isinstance(error, DaprInternalError) else error
+    code = getattr(cause, "code", None)
+    if isinstance(cause, grpc.RpcError) and callable(code):
+        return code() in TOO_LARGE_GRPC_CODES
+    return "larger than max" in str(error)
+
+
 def is_transient(error: BaseException) -> bool:
-    """True for failures worth a redelivery: Dapr or a dependency unreachable or slow."""
+    """True for failures worth a redelivery: Dapr or a dependency unreachable or slow.
+
+    A request too large for Dapr is not: it would be refused again on every redelivery.
+    """
+    if is_too_large(error):
+        return False
     if isinstance(error, TimeoutError | ConnectionError | DaprInternalError):
         return True
     if isinstance(error, httpx.TransportError):
@@ -204,7 +287,9 @@ async def read_event(request: Request, model: type[EventT]) -> tuple[EventT, Eve
     """The typed event of a delivery and its context, or None (logged) when it is not valid."""
     try:
         envelope = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than the interpreter's limit (daprd forwards
+        # bodies up to 10,000 levels deep); such a body never decodes, so it is dropped.
         logger.warning("undecodable delivery to %s dropped", request.url.path)
         return None
     if not isinstance(envelope, dict):
@@ -217,6 +302,9 @@ async def read_event(request: Request, model: type[EventT]) -> tuple[EventT, Eve
             event = model.model_validate_json(data)
         else:
             event = model.model_validate(data)
+    except RecursionError:
+        logger.warning("event %s on %s dropped: nested too deep", context.id, context.topic)
+        return None
     except ValidationError as error:
         logger.warning(
             "event %s on %s dropped: invalid payload",
@@ -254,61 +342,177 @@ async def deliver(
 '''
 
 _RUN_HANDLER = '''
+from {package}.events import CURRENT_DELIVERY, Delivery
+
+
 async def run_handler(
     handler: Handler[EventT], event: EventT, context: EventContext, client: DaprClient
 ) -> Status:
-    """Run `handler` on the event; its failure decides between RETRY and DROP."""
+    """Run `handler` on the event; its failure decides between RETRY and DROP.
+
+    While it runs, the events it publishes take ids derived from this one (`Delivery`).
+    """
+    token = CURRENT_DELIVERY.set(Delivery(context))
     try:
         await handler(event, context, client)
     except Exception as error:
         return failure_status(error, context)
+    finally:
+        CURRENT_DELIVERY.reset(token)
     return Status.SUCCESS
 '''
 
 _RUN_HANDLER_ONCE = '''
+import asyncio
+import contextlib
+import uuid
+
+from dapr.clients.exceptions import DaprInternalError
+from pydantic import BaseModel, ValidationError
+
+from {package}.events import CURRENT_DELIVERY, Delivery
 from {package}.logs import dapr_operation
+from {package}.state import remove_value, write_value
 
 PROCESSED_TTL_SECONDS = {ttl}
 
+# A claim lives CLAIM_LEASE_SECONDS unless its holder renews it: a running handler renews it
+# every CLAIM_RENEWAL_SECONDS, so a long handler keeps it while one that died (kill -9, a lost
+# node) frees its event for a redelivery within one lease.
+CLAIM_LEASE_SECONDS = {lease}
 
-async def was_processed(client: DaprClient, key: str) -> bool:
-    """True when the dedupe record `key` exists: the event was handled already."""
+CLAIM_RENEWAL_SECONDS = CLAIM_LEASE_SECONDS / 3
+
+
+class Claim(BaseModel):
+    """The dedupe record of one event id: the delivery handling it, and whether it is done."""
+
+    holder: str
+    done: bool = False
+
+
+async def read_claim(client: DaprClient, key: str) -> tuple[Claim, str] | None:
+    """The claim stored under `key` and its ETag, or None when there is none.
+
+    A record this service wrote before claims existed (`"1"`) reads as done.
+    """
     store = get_settings().state_store
     async with dapr_operation("state.get", store=store, key=key):
         response = await client.get_state(store, key)
-    return bool(response.data)
-
-
-async def remember_processed(client: DaprClient, key: str) -> None:
-    """Write the dedupe record `key` for PROCESSED_TTL_SECONDS; failing only risks a rerun."""
-    store = get_settings().state_store
-    metadata = {"ttlInSeconds": str(PROCESSED_TTL_SECONDS)}
+    if not response.data:
+        return None
     try:
-        async with dapr_operation("state.save", store=store, key=key):
-            await client.save_state(store, key, "1", state_metadata=metadata)
+        return Claim.model_validate_json(response.data), response.etag
+    except ValidationError:
+        return Claim(holder="", done=True), response.etag
+
+
+async def claim_event(client: DaprClient, key: str, holder: str) -> Status | None:
+    """Claim `key` for `holder` before the handler runs: None when the claim is ours.
+
+    The claim is a first-write save without an ETag, which the store refuses when the key
+    exists (contract S-16, S-17), so of two deliveries of one id at the same moment exactly
+    one gets it. The other answers SUCCESS when the event is done, RETRY while it is being
+    handled (the claim's lease frees it if its holder died).
+    """
+    try:
+        await write_value(
+            client, key, Claim(holder=holder), ttl_seconds=CLAIM_LEASE_SECONDS, first_write=True
+        )
+    except DaprInternalError:
+        found = await read_claim(client, key)
+        if found is None:
+            raise  # not a lost race: the store failed
+        return Status.SUCCESS if found[0].done else Status.RETRY
+    return None
+
+
+async def renew_claim(client: DaprClient, key: str, holder: str) -> None:
+    """Extend our claim by a lease every CLAIM_RENEWAL_SECONDS, until cancelled or lost."""
+    while True:
+        await asyncio.sleep(CLAIM_RENEWAL_SECONDS)
+        try:
+            found = await read_claim(client, key)
+            if found is None or found[0].holder != holder or found[0].done:
+                logger.warning("claim %s was lost while its handler ran", key)
+                return
+            await write_value(
+                client, key, found[0], etag=found[1], ttl_seconds=CLAIM_LEASE_SECONDS
+            )
+        except Exception as error:
+            logger.warning("could not renew claim %s: %s", key, error)
+
+
+async def settle_claim(client: DaprClient, key: str, holder: str, *, done: bool) -> None:
+    """Mark our claim done (kept PROCESSED_TTL_SECONDS) or release it for a redelivery.
+
+    Both are guarded by the claim's ETag and skipped when the lease passed to another
+    delivery. Failing only costs time: an unreleased claim expires with its lease.
+    """
+    try:
+        found = await read_claim(client, key)
+        if found is None or found[0].holder != holder:
+            logger.warning("claim %s expired before its handler finished", key)
+            return
+        if done:
+            await write_value(
+                client,
+                key,
+                Claim(holder=holder, done=True),
+                etag=found[1],
+                ttl_seconds=PROCESSED_TTL_SECONDS,
+            )
+        else:
+            await remove_value(client, key, etag=found[1])
     except Exception as error:
-        logger.warning("could not record %s as processed: %s", key, error)
+        logger.warning("could not settle claim %s: %s", key, error)
 
 
 async def run_handler(
     handler: Handler[EventT], event: EventT, context: EventContext, client: DaprClient
 ) -> Status:
-    """Run `handler` once per event id: a redelivery of a handled event is acknowledged."""
+    """Run `handler` once per event id: claim the id first, then handle, then mark it done.
+
+    A redelivery of a handled event is acknowledged without running; one that arrives while
+    another delivery holds the claim is retried; a failed handler releases its claim. While
+    the handler runs its claim is renewed, and the events it publishes take ids derived from
+    this one (`Delivery`).
+    """
     key = f"processed:{context.topic}:{context.id}"
+    holder = uuid.uuid4().hex
+    if context.id:
+        try:
+            answer = await claim_event(client, key, holder)
+        except Exception as error:
+            return failure_status(error, context)
+        if answer is not None:
+            logger.info(
+                "event %s on %s is %s",
+                context.id,
+                context.topic,
+                "handled already" if answer is Status.SUCCESS else "being handled elsewhere",
+            )
+            return answer
+    renewal = asyncio.create_task(renew_claim(client, key, holder)) if context.id else None
+    token = CURRENT_DELIVERY.set(Delivery(context))
+    failed: Exception | None = None
     try:
-        if context.id and await was_processed(client, key):
-            logger.info("event %s on %s was handled already", context.id, context.topic)
-            return Status.SUCCESS
         await handler(event, context, client)
     except Exception as error:
-        return failure_status(error, context)
+        failed = error
+    finally:
+        CURRENT_DELIVERY.reset(token)
+        if renewal is not None:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
     if context.id:
-        await remember_processed(client, key)
-    return Status.SUCCESS
+        await settle_claim(client, key, holder, done=failed is None)
+    return Status.SUCCESS if failed is None else failure_status(failed, context)
 '''
 
 _RECEIVER = """
-@subscriber({topic}, {route})
+@subscriber({topic}, {route}, {model})
 async def {receiver}(request: Request) -> dict[str, str]:
     {doc}
     return await deliver(request, {model}, {handler})
@@ -349,12 +553,26 @@ async def {handler}(event: {model}, context: EventContext, client: DaprClient) -
 """
 
 _PUBLISHERS = '''
+import uuid
+
 from dapr.aio.clients import DaprClient
 from pydantic import BaseModel
 
-from {package}.events import EventContext
+from {package}.events import CURRENT_DELIVERY, EventContext
 from {package}.logs import dapr_operation
 from {package}.settings import get_settings
+
+
+def outgoing_event_id(topic: str) -> str:
+    """The CloudEvent id of the next event on `topic`.
+
+    Inside a delivery it is derived from the incoming event, so a retried handler republishes
+    under the same ids; anywhere else it is a fresh uuid4.
+    """
+    delivery = CURRENT_DELIVERY.get()
+    if delivery is None or not delivery.context.id:
+        return str(uuid.uuid4())
+    return delivery.outgoing_id(get_settings().app_id, topic)
 
 
 async def publish(
@@ -365,16 +583,20 @@ async def publish(
     partition_key: object = None,
     trace: EventContext | None = None,
 ) -> None:
-    """Publish `event` as `application/json`, so subscribers get an object (contract R-3)."""
+    """Publish `event` as `application/json`, so subscribers get an object (contract R-3).
+
+    Its CloudEvent id is set (`cloudevent.id`, contract P-5) by `outgoing_event_id`.
+    """
     pubsub = get_settings().pubsub_name
-    metadata: dict[str, str] = {}
+    event_id = outgoing_event_id(topic)
+    metadata: dict[str, str] = {"cloudevent.id": event_id}
     if partition_key is not None:
         metadata["partitionKey"] = str(partition_key)
     if trace is not None and trace.traceparent:
         metadata["cloudevent.traceparent"] = trace.traceparent
         if trace.tracestate:
             metadata["cloudevent.tracestate"] = trace.tracestate
-    async with dapr_operation("pubsub.publish", pubsub=pubsub, topic=topic):
+    async with dapr_operation("pubsub.publish", pubsub=pubsub, topic=topic, event_id=event_id):
         await client.publish_event(
             pubsub_name=pubsub,
             topic_name=topic,
@@ -446,9 +668,12 @@ def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> Non
 _TESTS_FIRST_TOPIC = '''
 import json
 
+import grpc
 import pytest
 from dapr.aio.clients import DaprClient
+from dapr.clients.exceptions import DaprInternalError
 from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
 
 from {package} import subscribers
 from {package}.dapr_client import DaprConnection
@@ -477,6 +702,45 @@ def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
     response = app_client.post(
         {route}, content=b"not json", headers={"content-type": "application/cloudevents+json"}
     )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+@pytest.mark.parametrize("depth", [1_000, 10_000])
+def test_a_body_nested_too_deep_is_dropped(
+    app_client: TestClient, depth: int, as_text: bool
+) -> None:
+    nested = "[" * depth + "]" * depth
+    data = json.dumps(nested) if as_text else nested
+    body = '{"id": "event-deep", "topic": ' + json.dumps({topic}) + ', "data": ' + data + "}"
+    response = app_client.post(
+        {route}, content=body, headers={"content-type": "application/cloudevents+json"}
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
+    operation = app_client.get("/openapi.json").json()["paths"][{route}]["post"]
+    schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
+    assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
+    data, expected = schema["properties"]["data"], {model}.model_json_schema()
+    assert (data["title"], set(data["properties"]), data.get("required")) == (
+        expected["title"],
+        set(expected["properties"]),
+        expected.get("required"),
+    )
+
+
+def test_a_request_too_large_for_dapr_is_dropped_not_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        details = "grpc: received message larger than max (5242880 vs. 4194304)"
+        cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
+        raise DaprInternalError(details) from cause
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    response = post_cloud_event(app_client, {route}, cloud_event({topic}, {payload}))
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
@@ -560,6 +824,8 @@ def {transient}(app_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None
 """
 
 _TESTS_ONCE = """
+import json
+
 import pytest
 from dapr.aio.clients import DaprClient
 from fastapi.testclient import TestClient
@@ -584,18 +850,118 @@ def {duplicate}(
     assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
     assert seen == ["event-twice"]
     saved = [call for name, call in fake_dapr.calls if name == "save_state"]
-    assert saved == [
-        {
-            "store_name": {store},
-            "key": {key},
-            "value": "1",
-            "state_metadata": {"ttlInSeconds": {ttl}},
-        }
+    assert {(call["store_name"], call["key"]) for call in saved} == {({store}, {key})}
+    claim = {"contentType": "application/json", "ttlInSeconds": {lease}}
+    done = {"contentType": "application/json", "ttlInSeconds": {ttl}}
+    assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
+        (False, claim),  # the first delivery claims the id for the lease
+        (True, done),  # and marks it done when its handler returned
+        (False, claim),  # the redelivery's claim is refused: the record exists
     ]
+    assert json.loads(fake_dapr.state[({store}, {key})][0])["done"] is True
 """
+
+_TESTS_CLAIMS = '''
+import asyncio
+
+import grpc
+import pytest
+from dapr.aio.clients import DaprClient
+from dapr.clients.exceptions import DaprInternalError
+from grpc.aio import AioRpcError, Metadata
+
+from {package} import subscribers
+from {package}.events import EventContext
+from tests.conftest import FakeDaprClient
+
+
+def delivery_context(event_id: str) -> EventContext:
+    """The context of a delivery of the first subscribed topic."""
+    return EventContext(id=event_id, source="tests", type="com.dapr.event.sent", topic={topic})
+
+
+def test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once(
+    fake_dapr: FakeDaprClient,
+) -> None:
+    runs: list[str] = []
+
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        runs.append(context.id)
+        await asyncio.sleep(0.05)
+
+    event = {model}.model_validate({payload})
+    context = delivery_context("event-at-once")
+
+    async def both() -> list[str]:
+        first = subscribers.run_handler(handle, event, context, fake_dapr)
+        second = subscribers.run_handler(handle, event, context, fake_dapr)
+        return sorted(await asyncio.gather(first, second))
+
+    assert asyncio.run(both()) == ["RETRY", "SUCCESS"]
+    assert runs == ["event-at-once"]
+    later = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
+    assert (later, runs) == ("SUCCESS", ["event-at-once"])
+
+
+def test_a_long_handler_renews_its_claim_until_it_is_done(
+    fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(subscribers, "CLAIM_RENEWAL_SECONDS", 0.01)
+
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        await asyncio.sleep(0.1)
+
+    event = {model}.model_validate({payload})
+    context = delivery_context("event-long")
+    assert asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr)) == "SUCCESS"
+    saves = [c for n, c in fake_dapr.calls if n == "save_state"]
+    leases = [c["state_metadata"]["ttlInSeconds"] for c in saves]
+    assert leases[0] == leases[1] == str(subscribers.CLAIM_LEASE_SECONDS)
+    assert leases[-1] == str(subscribers.PROCESSED_TTL_SECONDS)
+    assert [c["etag"] is not None for c in saves][1:] == [True] * (len(saves) - 1)
+
+
+def test_a_failed_handler_releases_its_claim_for_the_redelivery(
+    fake_dapr: FakeDaprClient,
+) -> None:
+    runs: list[str] = []
+
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        runs.append(context.id)
+        if len(runs) == 1:
+            raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
+
+    event = {model}.model_validate({payload})
+    context = delivery_context("event-retried")
+    first = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
+    second = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
+    assert (first, second, runs) == ("RETRY", "SUCCESS", ["event-retried", "event-retried"])
+
+
+def test_a_delivery_while_the_store_is_down_is_retried_without_running(
+    fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs: list[str] = []
+
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        runs.append(context.id)
+
+    async def store_down(*args: object, **kwargs: object) -> None:
+        cause = AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "redis down")
+        raise DaprInternalError("redis down") from cause
+
+    monkeypatch.setattr(fake_dapr, "save_state", store_down)
+    monkeypatch.setattr(fake_dapr, "get_state", store_down)
+    event = {model}.model_validate({payload})
+    status = asyncio.run(
+        subscribers.run_handler(handle, event, delivery_context("event-down"), fake_dapr)
+    )
+    assert (status, runs) == ("RETRY", [])
+'''
 
 _TESTS_PUBLISHER = """
 import asyncio
+import uuid
 
 from tests.conftest import FakeDaprClient
 
@@ -613,6 +979,8 @@ def {test}(fake_dapr: FakeDaprClient) -> None:
         tracestate="vendor=1",
     )
     asyncio.run({publisher}(fake_dapr, event, trace=trace))
+    sent = fake_dapr.calls[0][1]["publish_metadata"]
+    assert uuid.UUID(sent.pop("cloudevent.id")).version == 4
     assert fake_dapr.calls == [
         (
             "publish_event",
@@ -625,6 +993,81 @@ def {test}(fake_dapr: FakeDaprClient) -> None:
             },
         )
     ]
+"""
+
+_TESTS_EVENT_IDS = '''
+import asyncio
+
+from tests.conftest import FakeDaprClient
+
+from {package}.events import CURRENT_DELIVERY, Delivery, EventContext
+
+
+def published_ids(dapr: FakeDaprClient) -> list[str]:
+    """The CloudEvent ids of the events published through `dapr`, in order."""
+    return [c["publish_metadata"]["cloudevent.id"] for n, c in dapr.calls if n == "publish_event"]
+
+
+def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprClient) -> None:
+    event = {model}.model_validate({payload})
+
+    async def handle(event_id: str) -> None:
+        context = EventContext(
+            id=event_id, source="tests", type="com.dapr.event.sent", topic="incoming.topic"
+        )
+        token = CURRENT_DELIVERY.set(Delivery(context))
+        try:
+            await {publisher}(fake_dapr, event)
+            await {publisher}(fake_dapr, event)
+        finally:
+            CURRENT_DELIVERY.reset(token)
+
+    asyncio.run(handle("event-1"))
+    asyncio.run(handle("event-1"))
+    asyncio.run(handle("event-2"))
+    first, second, again_first, again_second, other, _ = published_ids(fake_dapr)
+    assert (again_first, again_second) == (first, second)
+    assert len({first, second, other}) == 3
+
+
+def test_outside_a_delivery_every_event_gets_a_fresh_id(fake_dapr: FakeDaprClient) -> None:
+    event = {model}.model_validate({payload})
+    asyncio.run({publisher}(fake_dapr, event))
+    asyncio.run({publisher}(fake_dapr, event))
+    first, second = published_ids(fake_dapr)
+    assert first != second
+'''
+
+_TESTS_REPUBLISH = """
+import grpc
+import pytest
+from dapr.aio.clients import DaprClient
+from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
+
+from {package} import subscribers
+from {package}.events import EventContext
+from tests.conftest import FakeDaprClient
+
+
+def test_a_handler_that_published_then_failed_republishes_the_same_event_id(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[str] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        attempts.append(context.id)
+        await {publisher}(client, {published}.model_validate({published_payload}))
+        if len(attempts) == 1:
+            raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    event = cloud_event({topic}, {payload}, "event-published-then-failed")
+    first = post_cloud_event(app_client, {route}, event)
+    second = post_cloud_event(app_client, {route}, event)
+    assert [first.json(), second.json()] == [{"status": "RETRY"}, {"status": "SUCCESS"}]
+    ids = published_ids(fake_dapr)
+    assert len(ids) == 2 and ids[0] == ids[1]
 """
 
 _EVENTS_DOC = (
@@ -729,9 +1172,10 @@ class PubSubFeature(Feature):
         core = _units(_SUBSCRIBERS, package=package)
         if once:
             ttl = build_int(PROCESSED_TTL_SECONDS)
-            runner = _units(_RUN_HANDLER_ONCE, package=package, ttl=ttl)
+            lease = build_int(CLAIM_LEASE_SECONDS)
+            runner = _units(_RUN_HANDLER_ONCE, package=package, ttl=ttl, lease=lease)
         else:
-            runner = _units(_RUN_HANDLER)
+            runner = _units(_RUN_HANDLER, package=package)
         receivers: list[Unit] = []
         for topic in subscribed:
             own = (
@@ -856,22 +1300,70 @@ class PubSubFeature(Feature):
             for t in topics
         )
         if subscribed:
-            first = subscribed[0]
-            units.extend(
-                _units(
-                    _TESTS_FIRST_TOPIC,
-                    package=package,
-                    route=build_str(first.route),
-                    topic=build_str(first.name),
-                    payload=build_name(first.payload),
-                    handler=build_str(first.handler),
-                )
-            )
+            units.extend(self._first_topic_tests(spec, subscribed[0], package, once))
         for topic in subscribed:
             units.extend(self._subscriber_tests(spec, topic, package, once))
         for topic in published:
             units.extend(self._publisher_test(spec, topic, package))
+        if published:
+            units.extend(self._event_id_tests(spec, subscribed, published[0], package))
         return tuple(units)
+
+    def _first_topic_tests(
+        self, spec: ServiceSpec, first: _Topic, package: cst.Name, once: bool
+    ) -> list[Unit]:
+        """Tests of what every route shares, run on the first subscribed topic."""
+        own = (ImportRequest(f"{spec.package}.events", first.model),)
+        units = _units(
+            _TESTS_FIRST_TOPIC,
+            package=package,
+            route=build_str(first.route),
+            topic=build_str(first.name),
+            payload=build_name(first.payload),
+            handler=build_str(first.handler),
+            model=build_name(first.model),
+        )
+        if once:
+            units += _units(
+                _TESTS_CLAIMS,
+                package=package,
+                topic=build_str(first.name),
+                payload=build_name(first.payload),
+                model=build_name(first.model),
+            )
+        return [Unit(u.node, (*u.imports, *own)) for u in units]
+
+    def _event_id_tests(
+        self, spec: ServiceSpec, subscribed: list[_Topic], published: _Topic, package: cst.Name
+    ) -> list[Unit]:
+        """Outgoing CloudEvent ids: derived inside a delivery, fresh outside one."""
+        nodes: dict[str, cst.CSTNode] = {
+            "package": package,
+            "publisher": build_name(published.publisher),
+        }
+        units = _units(
+            _TESTS_EVENT_IDS,
+            model=build_name(published.model),
+            payload=build_name(published.payload),
+            **nodes,
+        )
+        if subscribed:
+            first = subscribed[0]
+            units += _units(
+                _TESTS_REPUBLISH,
+                published=build_name(published.model),
+                published_payload=build_name(published.payload),
+                handler=build_str(first.handler),
+                topic=build_str(first.name),
+                route=build_str(first.route),
+                payload=build_name(first.payload),
+                **nodes,
+            )
+        own = (
+            ImportRequest(f"{spec.package}.events", published.model),
+            ImportRequest(f"{spec.package}.publishers", published.publisher),
+        )
+        return [Unit(u.node, (*u.imports, *own)) for u in units]
 
     def _subscriber_tests(
         self, spec: ServiceSpec, topic: _Topic, package: cst.Name, once: bool
@@ -900,6 +1392,7 @@ class PubSubFeature(Feature):
                 store=build_str(spec.state_store),
                 key=build_str(f"processed:{topic.name}:event-twice"),
                 ttl=build_str(str(PROCESSED_TTL_SECONDS)),
+                lease=build_str(str(CLAIM_LEASE_SECONDS)),
                 **nodes,
             )
         return [Unit(u.node, (*u.imports, *own)) for u in units]
@@ -1019,8 +1512,14 @@ def _readme(
         f"| `{t.name}` | published | `{t.model}` | `publishers.{t.publisher}` |" for t in published
     ]
     dedupe = (
-        f" A redelivered event (same CloudEvent id) is handled once: a `processed:<topic>:<id>` "
-        f"record is kept in the state store for {PROCESSED_TTL_SECONDS} s."
+        " An event id is handled once, even when two replicas get it at the same moment: a "
+        "delivery first claims it with a first-write `processed:<topic>:<id>` record (a lease "
+        f"of {CLAIM_LEASE_SECONDS} s, renewed while the handler runs, so the event of a "
+        "process that died is free again within one lease), runs the handler, then marks the "
+        "record done (kept "
+        f"{PROCESSED_TTL_SECONDS} s). A delivery of a done event answers `SUCCESS` without "
+        "running; one that arrives while another holds the claim answers `RETRY`; a failed "
+        "handler releases its claim for the redelivery."
         if once
         else ""
     )
@@ -1030,7 +1529,13 @@ def _readme(
         f"default `{spec.pubsub}`; dead letters go to `<topic>.dlq`). Each delivery is a "
         "CloudEvent validated into its model and answered with HTTP 200 and a status: "
         "`SUCCESS`, `RETRY` (Dapr unreachable, timeouts, gRPC UNAVAILABLE) or `DROP` (an "
-        f"invalid payload, or a handler that failed for good).{dedupe}\n\n"
+        "invalid or undecodable payload, JSON nested too deep, a request too large for Dapr, or "
+        f"a handler that failed for good).{dedupe}\n\n"
+        "Events published while a delivery is handled take CloudEvent ids (`cloudevent.id`) "
+        "derived from the app, the incoming event and the outgoing topic, so a retried handler "
+        "republishes under the ids of its first run and downstream dedupe drops the copies; "
+        "anywhere else each event gets a fresh id. `/openapi.json` documents each route's body "
+        "as a CloudEvent whose `data` is the topic's model.\n\n"
         f"`{spec.package}/handlers.py` is where this service's logic goes: synth generates one "
         "function per subscribed topic that only logs the event, and never rewrites it once you "
         "have changed it. That is the extension point, not unfinished work."

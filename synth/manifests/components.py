@@ -1,13 +1,21 @@
 """Dapr Component documents: the state store and pubsub, for local runs and for production.
 
 Local components need no secrets (Redis on localhost, what the local sidecar loads); production
-ones reference every credential by `secretKeyRef` through the `kubernetes` secret store:
+ones live in the apps' namespace and reference every credential by `secretKeyRef` through the
+`kubernetes` secret store, which Dapr's operator resolves (dapr/dapr
+`pkg/runtime/processor/secret/secret.go`), so daprd's own built-in store can stay disabled:
 
-    kind: Component  metadata: {name: pubsub}
-    spec: {type: pubsub.kafka, version: v1, metadata: [{name: brokers, value: ...},
-           {name: authType, value: password}, {name: saslPassword, secretKeyRef: {...}}, ...]}
+    kind: Component  metadata: {name: pubsub, namespace: learnflow}
+    spec: {type: pubsub.kafka, version: v1, metadata: [{name: brokers, value: <fqdn>:9093},
+           {name: authType, value: password}, {name: caCert, secretKeyRef: {...}}, ...]}
     auth: {secretStore: kubernetes}
     scopes: [triage, progress]
+
+Kafka: `authType: password` turns TLS on unless `disableTls` (components-contrib
+`common/component/kafka/auth.go` updateTLSConfig), so the broker address is Strimzi's TLS
+listener and `caCert` is the cluster CA; the SCRAM user is the Component's KafkaUser and its
+password the Secret Strimzi writes for it. PostgreSQL uses `state.postgresql` v2 (components-
+contrib `state/postgresql/v2/metadata.yaml`: `tablePrefix`, where v1 had `tableName`).
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from collections.abc import Sequence
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from synth.manifests.cluster import APP_NAMESPACE, KAFKA_CA_KEY, kafka_bootstrap, kafka_ca_secret
+from synth.manifests.kafka_users import KAFKA_USER_PASSWORD_KEY, kafka_user_name
 from synth.manifests.yaml_docs import build_map, build_seq
 from synth.spec import StateBackend
 
@@ -35,7 +45,8 @@ DAPR_API = "dapr.io/v1alpha1"
 SECRET_STORE = "kubernetes"
 LOCAL_REDIS = "localhost:6379"
 PROD_REDIS = "redis-master:6379"
-KAFKA_BROKERS = "learnflow-kafka-kafka-bootstrap:9092"
+KAFKA_BROKERS = kafka_bootstrap()
+POSTGRESQL_VERSION = "v2"
 
 
 def _value(name: str, value: str) -> CommentedMap:
@@ -53,12 +64,16 @@ def _component(
     scopes: Sequence[str],
     *,
     secrets: bool,
+    version: str = "v1",
 ) -> CommentedMap:
+    meta = build_map(("name", name))
+    if secrets:
+        meta["namespace"] = APP_NAMESPACE
     doc = build_map(
         ("apiVersion", DAPR_API),
         ("kind", "Component"),
-        ("metadata", {"name": name}),
-        ("spec", build_map(("type", component_type), ("version", "v1"), ("metadata", metadata))),
+        ("metadata", meta),
+        ("spec", build_map(("type", component_type), ("version", version), ("metadata", metadata))),
     )
     if secrets:
         doc["auth"] = build_map(("secretStore", SECRET_STORE))
@@ -84,11 +99,13 @@ def build_prod_state_store(name: str, backend: StateBackend, scopes: Sequence[st
         metadata = build_seq(
             [
                 _secret("connectionString", "postgresql", "connection-string"),
-                _value("tableName", "state"),
+                _value("tablePrefix", f"{name}_"),
                 _value("timeout", "20s"),
             ]
         )
-        return _component(name, "state.postgresql", metadata, scopes, secrets=True)
+        return _component(
+            name, "state.postgresql", metadata, scopes, secrets=True, version=POSTGRESQL_VERSION
+        )
     metadata = build_seq(
         [
             _value("redisHost", PROD_REDIS),
@@ -99,14 +116,16 @@ def build_prod_state_store(name: str, backend: StateBackend, scopes: Sequence[st
 
 
 def build_prod_pubsub(name: str, scopes: Sequence[str]) -> CommentedMap:
-    """`pubsub.kafka` on the Strimzi cluster with SASL/SCRAM credentials from a Secret."""
+    """`pubsub.kafka` on Strimzi's TLS listener: SCRAM-SHA-512 as the Component's KafkaUser."""
+    user = kafka_user_name(name)
     metadata = build_seq(
         [
             _value("brokers", KAFKA_BROKERS),
             _value("authType", "password"),
-            _secret("saslUsername", "kafka-credentials", "username"),
-            _secret("saslPassword", "kafka-credentials", "password"),
+            _value("saslUsername", user),
+            _secret("saslPassword", user, KAFKA_USER_PASSWORD_KEY),
             _value("saslMechanism", "SHA-512"),
+            _secret("caCert", kafka_ca_secret(), KAFKA_CA_KEY),
             _value("consumerGroup", "{appID}"),
         ]
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from synth.spec import FeatureName, ServiceSpec
 
 __all__ = [
+    "AGENT_HISTORY_MAX_BYTES",
     "APP_ID",
     "DAPR_TIMEOUT_SECONDS",
     "LOG_LEVEL",
@@ -35,20 +36,25 @@ DAPR_TIMEOUT_SECONDS = "DAPR_TIMEOUT_SECONDS"
 OPENAI_BASE_URL = "OPENAI_BASE_URL"
 OPENAI_MODEL = "OPENAI_MODEL"
 OPENAI_API_KEY = "OPENAI_API_KEY"
+AGENT_HISTORY_MAX_BYTES = "AGENT_HISTORY_MAX_BYTES"
 
 DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_DAPR_TIMEOUT_SECONDS = "5"
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_AGENT_HISTORY_MAX_BYTES = "262144"
 
 
 @dataclass(frozen=True)
 class SecretEnv:
-    """A variable whose value only ever comes from a Kubernetes Secret (never written out)."""
+    """A variable whose value only ever comes from a Kubernetes Secret (never written out);
+    `optional`: the pod starts without the Secret (the feature runs degraded, e.g. the agent
+    answers 503 without a key)."""
 
     env: str
     secret: str
     key: str
+    optional: bool = False
 
 
 def build_plain_env(spec: ServiceSpec, features: frozenset[FeatureName]) -> dict[str, str]:
@@ -65,11 +71,12 @@ def build_plain_env(spec: ServiceSpec, features: frozenset[FeatureName]) -> dict
     if FeatureName.AGENT in features:
         env[OPENAI_BASE_URL] = DEFAULT_OPENAI_BASE_URL
         env[OPENAI_MODEL] = DEFAULT_OPENAI_MODEL
+        env[AGENT_HISTORY_MAX_BYTES] = DEFAULT_AGENT_HISTORY_MAX_BYTES
     return env
 
 
 def build_secret_env(features: frozenset[FeatureName]) -> list[SecretEnv]:
     """The variables read from Secrets (by reference only)."""
     if FeatureName.AGENT in features:
-        return [SecretEnv(OPENAI_API_KEY, secret="openai", key="api-key")]
+        return [SecretEnv(OPENAI_API_KEY, secret="openai", key="api-key", optional=True)]
     return []

@@ -5,21 +5,40 @@ value a string) and a hardened app container:
 
     spec.template.metadata.annotations:
       dapr.io/enabled: 'true'   dapr.io/app-id: triage   dapr.io/app-port: '8001'  ...
-    containers: [{name: triage, image: triage:latest, ports: [{name: http, containerPort: 8001}],
+    containers: [{name: triage, image: learnflow/triage:0.1.0, imagePullPolicy: Always,
+                  ports: [{name: http, containerPort: 8001}],
                   envFrom: [{configMapRef: {name: triage-env}}], securityContext: {...}}]
+
+Every document names the apps' namespace. The pod mounts no ServiceAccount token, so daprd's
+built-in Kubernetes secret store (which needs one, and whose init failure stops daprd: dapr/dapr
+`pkg/runtime/components.go` appendBuiltinSecretStore) is turned off with
+`dapr.io/disable-builtin-k8s-secret-store` (`pkg/injector/annotations/annotations.go`);
+Component secrets are still resolved, by the operator. There is no `spec.replicas`: the HPA owns
+the replica count, and a value in the manifest would reset it on every apply.
+
+checkov findings that do not fit are skipped where checkov reads skips, the Deployment's
+`checkov.io/skip<N>` annotations, each with its reason (see `SKIPS`).
 """
 
 from __future__ import annotations
 
 from ruamel.yaml.comments import CommentedMap
 
+from synth.manifests.cluster import APP_NAMESPACE
 from synth.manifests.docker import APP_GID, APP_UID
 from synth.manifests.environment import build_plain_env, build_secret_env
 from synth.manifests.yaml_docs import build_map, build_seq
 from synth.spec import FeatureName, ServiceSpec
 
 __all__ = [
+    "APP_PROTOCOL",
+    "HEALTH_PATH",
+    "IMAGE_REGISTRY",
+    "IMAGE_VERSION",
     "NAME_LABEL",
+    "PART_OF_LABEL",
+    "PLATFORM",
+    "READY_PATH",
     "build_configmap",
     "build_dapr_annotations",
     "build_deployment",
@@ -28,7 +47,10 @@ __all__ = [
     "build_service",
     "build_service_account",
     "configmap_name",
+    "checkov_skips",
     "dapr_config_name",
+    "image_name",
+    "metadata_of",
 ]
 
 NAME_LABEL = "app.kubernetes.io/name"
@@ -36,6 +58,36 @@ PART_OF_LABEL = "app.kubernetes.io/part-of"
 PLATFORM = "learnflow"
 HEALTH_PATH = "/health"
 READY_PATH = "/ready"
+APP_PROTOCOL = "http"
+IMAGE_REGISTRY = "learnflow"
+IMAGE_VERSION = "0.1.0"
+SKIP_ANNOTATION = "checkov.io/skip-{check}"
+DIGEST_SKIP = (
+    "CKV_K8S_43",
+    "the digest exists only once CI has pushed the image; pin it in the overlay's images: entry",
+)
+SECRET_ENV_SKIP = (
+    "CKV_K8S_35",
+    "OPENAI_API_KEY is read from the environment by the generated settings and the OpenAI SDK; "
+    "the Secret is optional and never written to disk",
+)
+
+
+def image_name(spec: ServiceSpec) -> str:
+    """The image repository of the service (the overlays set the tag)."""
+    return f"{IMAGE_REGISTRY}/{spec.name}"
+
+
+def checkov_skips(skips: list[tuple[str, str]]) -> CommentedMap:
+    """`checkov.io/skip-ckv-k8s-43: CKV_K8S_43=reason`, ...: checkov reads every annotation whose
+    key starts with `checkov.io/skip` as `ID=reason` (checkov `kubernetes/kubernetes_utils.py`
+    SKIP_ANNOTATION_PREFIXES); one key per check, so an overlay's skips add to the base's."""
+    return build_map(
+        *(
+            (SKIP_ANNOTATION.format(check=check.lower().replace("_", "-")), f"{check}={why}")
+            for check, why in skips
+        )
+    )
 
 
 def configmap_name(spec: ServiceSpec) -> str:
@@ -52,8 +104,11 @@ def _labels(spec: ServiceSpec) -> CommentedMap:
     return build_map((NAME_LABEL, spec.name), (PART_OF_LABEL, PLATFORM))
 
 
-def _metadata(spec: ServiceSpec, name: str | None = None) -> CommentedMap:
-    return build_map(("name", name or spec.name), ("labels", _labels(spec)))
+def metadata_of(spec: ServiceSpec, name: str | None = None) -> CommentedMap:
+    """`name`, the apps' namespace and the service's labels."""
+    return build_map(
+        ("name", name or spec.name), ("namespace", APP_NAMESPACE), ("labels", _labels(spec))
+    )
 
 
 def build_dapr_annotations(spec: ServiceSpec) -> CommentedMap:
@@ -62,8 +117,9 @@ def build_dapr_annotations(spec: ServiceSpec) -> CommentedMap:
         ("dapr.io/enabled", "true"),
         ("dapr.io/app-id", spec.name),
         ("dapr.io/app-port", str(spec.port)),
-        ("dapr.io/app-protocol", "http"),
+        ("dapr.io/app-protocol", APP_PROTOCOL),
         ("dapr.io/config", dapr_config_name(spec)),
+        ("dapr.io/disable-builtin-k8s-secret-store", "true"),
         ("dapr.io/log-as-json", "true"),
         ("dapr.io/enable-app-health-check", "true"),
         ("dapr.io/app-health-check-path", HEALTH_PATH),
@@ -86,15 +142,20 @@ def _probe(spec: ServiceSpec, path: str, period: int, failures: int) -> Commente
 def _container(spec: ServiceSpec, features: frozenset[FeatureName]) -> CommentedMap:
     container = build_map(
         ("name", spec.name),
-        ("image", f"{spec.name}:latest"),
-        ("imagePullPolicy", "IfNotPresent"),
+        ("image", f"{image_name(spec)}:{IMAGE_VERSION}"),
+        ("imagePullPolicy", "Always"),
         ("ports", [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}]),
         ("envFrom", [{"configMapRef": {"name": configmap_name(spec)}}]),
     )
     secrets = build_secret_env(features)
     if secrets:
         container["env"] = build_seq(
-            {"name": s.env, "valueFrom": {"secretKeyRef": {"name": s.secret, "key": s.key}}}
+            {
+                "name": s.env,
+                "valueFrom": {
+                    "secretKeyRef": {"name": s.secret, "key": s.key, "optional": s.optional}
+                },
+            }
             for s in secrets
         )
     container["resources"] = build_map(
@@ -140,14 +201,18 @@ def build_deployment(spec: ServiceSpec, features: frozenset[FeatureName]) -> Com
         ("metadata", {"labels": _labels(spec), "annotations": build_dapr_annotations(spec)}),
         ("spec", pod_spec),
     )
+    metadata = metadata_of(spec)
+    skips = [DIGEST_SKIP]
+    if build_secret_env(features):
+        skips.append(SECRET_ENV_SKIP)
+    metadata["annotations"] = checkov_skips(skips)
     return build_map(
         ("apiVersion", "apps/v1"),
         ("kind", "Deployment"),
-        ("metadata", _metadata(spec)),
+        ("metadata", metadata),
         (
             "spec",
             build_map(
-                ("replicas", 1),
                 ("revisionHistoryLimit", 5),
                 ("selector", {"matchLabels": {NAME_LABEL: spec.name}}),
                 ("template", template),
@@ -161,7 +226,7 @@ def build_service(spec: ServiceSpec) -> CommentedMap:
     return build_map(
         ("apiVersion", "v1"),
         ("kind", "Service"),
-        ("metadata", _metadata(spec)),
+        ("metadata", metadata_of(spec)),
         (
             "spec",
             {
@@ -175,12 +240,12 @@ def build_service(spec: ServiceSpec) -> CommentedMap:
     )
 
 
-def build_hpa(spec: ServiceSpec) -> CommentedMap:
-    """A CPU-based HorizontalPodAutoscaler (autoscaling/v2)."""
+def build_hpa(spec: ServiceSpec, min_replicas: int, max_replicas: int) -> CommentedMap:
+    """A CPU-based HorizontalPodAutoscaler (autoscaling/v2), the only owner of the replicas."""
     return build_map(
         ("apiVersion", "autoscaling/v2"),
         ("kind", "HorizontalPodAutoscaler"),
-        ("metadata", _metadata(spec)),
+        ("metadata", metadata_of(spec)),
         (
             "spec",
             {
@@ -189,8 +254,8 @@ def build_hpa(spec: ServiceSpec) -> CommentedMap:
                     "kind": "Deployment",
                     "name": spec.name,
                 },
-                "minReplicas": 1,
-                "maxReplicas": 3,
+                "minReplicas": min_replicas,
+                "maxReplicas": max_replicas,
                 "metrics": [
                     {
                         "type": "Resource",
@@ -210,7 +275,7 @@ def build_configmap(spec: ServiceSpec, features: frozenset[FeatureName]) -> Comm
     return build_map(
         ("apiVersion", "v1"),
         ("kind", "ConfigMap"),
-        ("metadata", _metadata(spec, configmap_name(spec))),
+        ("metadata", metadata_of(spec, configmap_name(spec))),
         ("data", build_plain_env(spec, features)),
     )
 
@@ -220,7 +285,7 @@ def build_service_account(spec: ServiceSpec) -> CommentedMap:
     return build_map(
         ("apiVersion", "v1"),
         ("kind", "ServiceAccount"),
-        ("metadata", _metadata(spec)),
+        ("metadata", metadata_of(spec)),
         ("automountServiceAccountToken", False),
     )
 
@@ -230,6 +295,6 @@ def build_pdb(spec: ServiceSpec) -> CommentedMap:
     return build_map(
         ("apiVersion", "policy/v1"),
         ("kind", "PodDisruptionBudget"),
-        ("metadata", _metadata(spec)),
+        ("metadata", metadata_of(spec)),
         ("spec", {"maxUnavailable": 1, "selector": {"matchLabels": {NAME_LABEL: spec.name}}}),
     )

@@ -1,15 +1,20 @@
 """Files at the platform root (the folder holding every service): one place to run or deploy all.
 
     dapr.yaml                       `dapr run -f .` starts every service with its sidecar
+                                    (`common.resourcesPaths`, what dapr/cli reads:
+                                    `pkg/standalone/run.go`; `resourcesPath` is deprecated)
     components/<component>.yaml     local components, once, scoped to every app that uses them
-    k8s/kustomization.yaml          `kubectl apply -k k8s` : shared components, each service's
-                                    Dapr Configuration/Resiliency and its prod overlay
+    k8s/kustomization.yaml          `kubectl apply -k k8s` : shared components, the pubsub
+                                    components' KafkaUsers and each service's prod overlay
+                                    (which carries its own Dapr Configuration and Resiliency)
     k8s/components/<component>.yaml production components, scoped to every app that uses them
-    k8s/dapr/<doc-name>.yaml        each service's Configuration and Resiliency
-    k8s/topics/<topic>.yaml         Strimzi KafkaTopics (own kustomization: the Kafka namespace)
+    k8s/components/<component>-kafka-user.yaml  the KafkaUser a pubsub component connects as
+    k8s/topics/<topic>.yaml         Strimzi KafkaTopics with their dead-letter topics (own
+                                    kustomization: the Kafka namespace)
 
-A component shared by services (same name) is one document whose `scopes` lists them all; each
-service's own `components/prod/` keeps a copy scoped to itself for deploying it alone.
+A component shared by services (same name) is one document whose `scopes` lists them all: the
+only copy the platform applies. Each service's own `components/prod/` keeps one scoped to itself
+for a service deployed without its platform; never apply it beside the platform's.
 """
 
 from __future__ import annotations
@@ -19,28 +24,42 @@ from collections.abc import Callable, Sequence
 from ruamel.yaml.comments import CommentedMap
 
 from synth.errors import SpecError
+from synth.manifests.cluster import KAFKA_NAMESPACE
 from synth.manifests.components import (
     build_local_pubsub,
     build_local_state_store,
     build_prod_pubsub,
     build_prod_state_store,
 )
-from synth.manifests.dapr_config import build_dapr_configuration, build_resiliency
 from synth.manifests.docker import build_uvicorn_command
 from synth.manifests.environment import build_plain_env
 from synth.manifests.files import DeployFiles
-from synth.manifests.kubernetes import HEALTH_PATH
-from synth.manifests.kustomize import KUSTOMIZE_API
+from synth.manifests.kafka_users import build_kafka_user
+from synth.manifests.kubernetes import APP_PROTOCOL, HEALTH_PATH
+from synth.manifests.kustomize import KUSTOMIZE_API, PROD_MAX_REPLICAS
 from synth.manifests.service import ALWAYS_FEATURES
-from synth.manifests.topics import build_kafka_topic, topic_resource_name
+from synth.manifests.topics import build_kafka_topic, dead_letter_topic, topic_resource_name
 from synth.manifests.yaml_docs import build_map
 from synth.spec import FeatureName, ServiceSpec, StateBackend
 
-__all__ = ["TOPIC_PARTITIONS", "TOPIC_REPLICAS", "build_dapr_run_file", "build_platform_files"]
+__all__ = [
+    "DLQ_PARTITIONS",
+    "TOPIC_PARTITIONS",
+    "TOPIC_REPLICAS",
+    "TOPICS",
+    "build_dapr_run_file",
+    "build_platform_files",
+    "build_topics_kustomization",
+]
 
-TOPIC_PARTITIONS = 3
+TOPICS = "k8s/topics"
+
+# One partition per consumer a group can have: every service's prod HPA stops at
+# PROD_MAX_REPLICAS, so no replica of a subscriber is left without a partition.
+TOPIC_PARTITIONS = PROD_MAX_REPLICAS
 TOPIC_REPLICAS = 3
-KAFKA_NAMESPACE = "kafka"
+# Dead letters are rare and read by people, not by a scaled consumer group.
+DLQ_PARTITIONS = 1
 
 
 def build_dapr_run_file(
@@ -55,7 +74,7 @@ def build_dapr_run_file(
                 ("appID", spec.name),
                 ("appDirPath", f"./{spec.name}"),
                 ("appPort", spec.port),
-                ("appProtocol", "http"),
+                ("appProtocol", APP_PROTOCOL),
                 ("enableAppHealthCheck", True),
                 ("appHealthCheckPath", HEALTH_PATH),
                 ("env", build_plain_env(spec, features)),
@@ -64,7 +83,7 @@ def build_dapr_run_file(
         )
     return build_map(
         ("version", 1),
-        ("common", {"resourcesPath": "./components"}),
+        ("common", {"resourcesPaths": ["./components"]}),
         ("apps", apps),
     )
 
@@ -99,9 +118,16 @@ def _state_backend(name: str, specs: list[ServiceSpec]) -> StateBackend:
     return backends.pop()
 
 
-def _topics(specs: Sequence[ServiceSpec]) -> list[str]:
-    topics = {t.topic for spec in specs for t in (*spec.subscribes, *spec.publishes)}
-    return sorted(topics)
+def _topics(specs: Sequence[ServiceSpec]) -> list[tuple[str, int]]:
+    """Every topic with its partition count: the spec's topics, and a dead-letter topic for each
+    topic a service subscribes to."""
+    topics = {
+        t.topic: TOPIC_PARTITIONS for spec in specs for t in (*spec.subscribes, *spec.publishes)
+    }
+    for spec in specs:
+        for topic in spec.subscribes:
+            topics[dead_letter_topic(topic.topic)] = DLQ_PARTITIONS
+    return sorted(topics.items())
 
 
 def build_platform_files(
@@ -125,30 +151,25 @@ def build_platform_files(
         scopes = [s.name for s in users]
         yaml[f"components/{name}.yaml"] = [build_local_pubsub(name, scopes)]
         yaml[f"k8s/components/{name}.yaml"] = [build_prod_pubsub(name, scopes)]
-        k8s_resources.append(f"components/{name}.yaml")
-    for spec in specs:
-        documents = [build_dapr_configuration(spec)]
-        resiliency = build_resiliency(spec, _features(spec, features_by_service))
-        if resiliency is not None:
-            documents.append(resiliency)
-        for doc in documents:
-            path = f"dapr/{doc['metadata']['name']}.yaml"
-            yaml[f"k8s/{path}"] = [doc]
-            k8s_resources.append(path)
+        yaml[f"k8s/components/{name}-kafka-user.yaml"] = [build_kafka_user(name, users)]
+        k8s_resources.extend([f"components/{name}.yaml", f"components/{name}-kafka-user.yaml"])
     k8s_resources.extend(f"../{spec.name}/k8s/overlays/prod" for spec in specs)
     yaml["k8s/kustomization.yaml"] = [_kustomization(k8s_resources)]
     topic_files = []
-    for topic in _topics(specs):
+    for topic, partitions in _topics(specs):
         file_name = f"{topic_resource_name(topic)}.yaml"
-        yaml[f"k8s/topics/{file_name}"] = [
-            build_kafka_topic(topic, TOPIC_PARTITIONS, TOPIC_REPLICAS)
-        ]
+        yaml[f"k8s/topics/{file_name}"] = [build_kafka_topic(topic, partitions, TOPIC_REPLICAS)]
         topic_files.append(file_name)
     if topic_files:
-        topics = _kustomization(topic_files)
-        topics["namespace"] = KAFKA_NAMESPACE
-        yaml["k8s/topics/kustomization.yaml"] = [topics]
+        yaml[f"{TOPICS}/kustomization.yaml"] = [build_topics_kustomization(topic_files)]
     return DeployFiles(yaml=yaml)
+
+
+def build_topics_kustomization(files: list[str]) -> CommentedMap:
+    """`k8s/topics/kustomization.yaml`: the KafkaTopics, in the namespace Strimzi watches."""
+    topics = _kustomization(files)
+    topics["namespace"] = KAFKA_NAMESPACE
+    return topics
 
 
 def _kustomization(resources: list[str]) -> CommentedMap:

@@ -143,12 +143,13 @@ def _changed(base: tuple[Unit, ...], ours: tuple[Unit, ...], prefix: str) -> lis
         if was is not None and was.text == unit.text:
             continue
         key = prefix + unit.key
+        line = unit.line + len(unit.text) - len(unit.text.lstrip("\n"))
         if unit.children is not None and was is not None and was.children is not None:
             if (unit.head, unit.tail) != (was.head, was.tail):
-                out.append((unit.line, key))
+                out.append((line, key))
             out.extend(_changed(was.children, unit.children, key + "/"))
         else:
-            out.append((unit.line, key))
+            out.append((line, key))
     return out
 
 

@@ -1,8 +1,9 @@
 """Python modules as units: top-level statements (and class bodies) keyed by what they define.
 
 `split_python` cuts a module into its statements with `ast` line numbers: each unit owns the
-comment and blank lines above it, and comments indented deeper than its siblings after it (the
-end of a function body). Keys say what a statement is, never where it sits or how it is laid
+comment and blank lines above it, the comments indented deeper than its siblings after it (the
+end of a function body), and comment lines right under it that a blank line parts from the
+next statement. Keys say what a statement is, never where it sits or how it is laid
 out (`def:read_event`, `class:Settings` > `assign:redis_url`, `from:debug.state`, `expr:...`
 from the normalised source), so black at another line length or another quote style keeps every
 key. `merge_imports` merges one import statement by its names; `merge_python` merges modules
@@ -35,7 +36,7 @@ def split_python(text: str) -> tuple[Unit, ...]:
     body = ast.parse(text).body
     if not body:
         return (Unit("<header>", text, 1),) if text else ()
-    first = _groups(body)[0][0]
+    first = _start(body[0])
     header = [_unit("<header>", lines, 0, first)] if first > 0 else []
     units, footer = _cut(body, lines, first, len(lines))
     if footer < len(lines):
@@ -66,7 +67,7 @@ def _groups(body: Sequence[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:
     """Statements as 0-based [start, end) line spans; statements sharing a line are one group."""
     groups: list[tuple[int, int, list[ast.stmt]]] = []
     for node in body:
-        start = min([node.lineno, *(d.lineno for d in _decorators(node))]) - 1
+        start = _start(node)
         end = node.end_lineno or node.lineno
         if groups and start < groups[-1][1]:
             first, _, nodes = groups[-1]
@@ -76,14 +77,19 @@ def _groups(body: Sequence[ast.stmt]) -> list[tuple[int, int, list[ast.stmt]]]:
     return groups
 
 
-def _decorators(node: ast.stmt) -> list[ast.expr]:
+def _start(node: ast.stmt) -> int:
+    """The 0-based line a statement starts on: its first decorator's, if it has any."""
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return node.decorator_list
-    return []
+        return min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+    return node.lineno - 1
 
 
 def _absorb(lines: list[str], end: int, stop: int, col: int) -> int:
-    """Extend a unit over the comments after it that are indented deeper than its siblings."""
+    """Extend a unit over the comments after it that are its own.
+
+    Those are the comments indented deeper than its siblings (the end of a body), then
+    comment lines hanging right under it with a blank line before whatever follows.
+    """
     extended = end
     for index in range(end, stop):
         if not lines[index].strip():
@@ -91,7 +97,10 @@ def _absorb(lines: list[str], end: int, stop: int, col: int) -> int:
         if _indent(lines[index]) <= col:
             break
         extended = index + 1
-    return extended
+    hanging = extended
+    while hanging < stop and lines[hanging].lstrip().startswith("#"):
+        hanging += 1
+    return hanging if extended < hanging < stop and not lines[hanging].strip() else extended
 
 
 def _grouped(key: str, nodes: list[ast.stmt], lines: list[str], begin: int, end: int) -> Unit:
@@ -99,9 +108,8 @@ def _grouped(key: str, nodes: list[ast.stmt], lines: list[str], begin: int, end:
     node = nodes[0]
     if len(nodes) != 1 or not isinstance(node, ast.ClassDef):
         return _unit(key, lines, begin, end)
-    body_start, _, (first, *_) = _groups(node.body)[0]
-    first_col = min([first.col_offset, *(d.col_offset - 1 for d in _decorators(first))])
-    if _indent(lines[body_start]) != first_col:  # `class A: x = 1`, or `):  x = 1`
+    body_start = _start(node.body[0])
+    if _indent(lines[body_start]) != node.body[0].col_offset:  # `class A: x = 1`, `): x = 1`
         return _unit(key, lines, begin, end)
     header_end = body_start
     while _is_blank_or_comment(lines[header_end - 1]):
@@ -460,6 +468,10 @@ def _module_order(name: str) -> tuple[object, ...]:
 
 def merge_python(path: str, base: str, ours: str, theirs: str, *, force: bool) -> Merged:
     """Three-way merge of a module; a result that would not parse is a conflict, never text."""
+    if ours in (base, theirs):
+        return Merged(theirs)  # the table, for the whole file: nothing of the owner's to keep
+    if theirs == base:
+        return Merged(ours)
     try:
         ours_units = split_python(ours)
     except SyntaxError as error:
@@ -473,7 +485,8 @@ def merge_python(path: str, base: str, ours: str, theirs: str, *, force: bool) -
     if conflicts:
         return Merged(ours, conflicts, forced)
     try:
-        ast.parse(merged.text)
+        if merged.text not in (ours, theirs):
+            ast.parse(merged.text)
     except SyntaxError as error:
         reason = f"the merged module does not parse ({error.msg}); merge it by hand"
         return Merged(ours, (Conflict(path, error.lineno or 1, "<module>", reason),), forced)
@@ -504,14 +517,20 @@ def _settle_dropped_imports(
 
     `merge_units` reports any changed unit synth dropped as a conflict; for imports the names
     say more: the owner's names and comments stay (in both ours and theirs, so the table keeps
-    them), synth's go, and an import with nothing of the owner's left goes.
+    them), synth's go, and an import with nothing of the owner's left goes. The statement
+    after a kept one keeps its blank lines (synth moved them only because its import went).
     """
     dropped = {u.key for u in base} - {u.key for u in theirs}
     base_by_key = {u.key: u for u in base}
+    theirs_by_key = {u.key: u for u in theirs}
     settled_ours: list[Unit] = []
     settled: list[Unit] = []
+    after_kept = False
     for unit in ours:
         old = base_by_key.get(unit.key)
+        if after_kept and unit.key in theirs_by_key and unit.children is None:
+            theirs_by_key[unit.key] = _with_gap_of(theirs_by_key[unit.key], unit)
+        after_kept = False
         if unit.key in dropped and _is_import(unit) and old is not None and old.text != unit.text:
             kept = merge_imports(old, unit, None)
             if kept == "":
@@ -519,8 +538,14 @@ def _settle_dropped_imports(
             if kept is not None:
                 unit = Unit(unit.key, kept, unit.line)
                 settled.append(unit)
+                after_kept = True
         settled_ours.append(unit)
-    return tuple(settled_ours), (*theirs, *settled)
+    return tuple(settled_ours), (*(theirs_by_key[u.key] for u in theirs), *settled)
+
+
+def _with_gap_of(unit: Unit, like: Unit) -> Unit:
+    """`unit` with the blank lines that start `like`."""
+    return Unit(unit.key, _gap(like.text)[0] + _gap(unit.text)[1], unit.line)
 
 
 def _is_import(unit: Unit) -> bool:
@@ -555,8 +580,9 @@ class _Leaf:
             reason = "your edits and synth's merge line by line into code that does not parse"
             self.conflicts.append(Conflict(self.path, ours.line, key, reason))
             return ours.text
-        if _same_code(base.text, ours.text):
-            return theirs.text  # the owner only laid it out differently: synth's change arrives
+        # A unit the owner only laid out differently is still the owner's: "unchanged" is byte
+        # equality, layout included, so synth's change to it is a conflict, never a silent
+        # re-layout of the owner's lines.
         return None
 
 
@@ -581,9 +607,3 @@ def _parsed(text: str) -> tuple[str, list[str]] | None:
 
 def _parses(text: str) -> bool:
     return _parsed(text) is not None
-
-
-def _same_code(base: str, ours: str) -> bool:
-    """Whether two texts differ only in layout: the same code and the same comments."""
-    before = _parsed(base)
-    return before is not None and before == _parsed(ours)

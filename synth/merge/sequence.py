@@ -144,6 +144,12 @@ def _text(unit: Unit | None) -> str | None:
     return None if unit is None else unit.text
 
 
+def _first_line(unit: Unit) -> int:
+    """Where a unit's own text starts: past the blank lines it owns above it."""
+    text = unit.text
+    return unit.line + len(text[: len(text) - len(text.lstrip("\n"))])
+
+
 def _merge_unit(
     report: _Report,
     prefix: str,
@@ -161,7 +167,7 @@ def _merge_unit(
     key = prefix + ours.key
     if theirs is None:
         reason = "you changed it; synth no longer generates it"
-        kept = report.clash(ours.line, key, reason, None)
+        kept = report.clash(_first_line(ours), key, reason, None)
         return kept if report.force else ours.text
     if (
         ours.children is not None
@@ -180,7 +186,7 @@ def _merge_unit(
         if base is not None
         else "you and synth both added it, differently"
     )
-    settled = report.clash(ours.line, key, reason, theirs.text)
+    settled = report.clash(_first_line(ours), key, reason, theirs.text)
     return settled if report.force else ours.text
 
 
@@ -211,7 +217,7 @@ def _merge_parts(
                 pieces.append(lines.text)
                 continue
         reason = f"you and synth both changed its {name}, differently"
-        settled = report.clash(ours.line, key, reason, t)
+        settled = report.clash(_first_line(ours), key, reason, t)
         pieces.append(t if report.force and settled is not None else o)
     children = _merge_level(
         report,

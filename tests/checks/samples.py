@@ -66,6 +66,11 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@app.get("/ready")
+def ready() -> dict[str, str]:
+    return {"status": "ready"}
+
+
 @app.get("/dapr/subscribe")
 def subscribe() -> list[dict[str, str]]:
     return SUBSCRIPTIONS

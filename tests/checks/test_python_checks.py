@@ -6,6 +6,7 @@ one finding. The last test runs the checks on the generated `out/` services when
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -29,8 +30,9 @@ def service(built: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(built, tmp_path / "triage"))
 
 
-def _lines(root: Path) -> list[str]:
-    return [str(f) for f in check_service(load_service_folder(root))]
+def _lines(root: Path, *, mypy: bool = False) -> list[str]:
+    folder = load_service_folder(root)
+    return [str(f) for f in check_service(folder, kustomize=False, mypy=mypy)]
 
 
 def _edit(root: Path, old: str, new: str) -> None:
@@ -71,6 +73,35 @@ def test_app_that_cannot_import_is_reported(service: Path) -> None:
 def test_unhealthy_app_is_reported(service: Path) -> None:
     _edit(service, '@app.get("/health")', '@app.get("/healthz")')
     assert "triage/main.py: GET /health answered 404 (probes fail)" in _lines(service)
+
+
+def test_probe_path_the_app_does_not_serve_is_reported(service: Path) -> None:
+    _edit(service, '@app.get("/ready")', '@app.get("/readyz")')
+    assert (
+        "k8s/base/deployment.yaml: readinessProbe /ready is not a GET route of the app "
+        "(it always fails)"
+    ) in _lines(service)
+
+
+def test_app_health_check_path_the_app_does_not_serve_is_reported(service: Path) -> None:
+    deployment = service / "k8s" / "base" / "deployment.yaml"
+    text = deployment.read_text()
+    deployment.write_text(
+        text.replace("app-health-check-path: /health", "app-health-check-path: /healthz")
+    )
+    assert any(
+        "dapr.io/app-health-check-path /healthz is not a GET route" in line
+        for line in _lines(service)
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy not installed")
+def test_type_error_is_reported_with_mypy(service: Path) -> None:
+    assert _lines(service, mypy=True) == []
+    _edit(service, 'return {"status": "ok"}', 'return {"status": 1}')
+    lines = _lines(service, mypy=True)
+    assert any("triage/main.py" in line and "mypy: a type error" in line for line in lines), lines
 
 
 def test_subscriptions_must_match_the_spec(service: Path) -> None:

@@ -86,9 +86,28 @@ def test_the_generated_agent_service_passes_its_own_suite(
         "test_a_conversation_continues_on_another_replica",
         "test_a_model_timeout_is_retried_and_nothing_is_published",
         "test_without_a_key_the_agent_is_disabled_and_says_why",
+        "test_model_server_errors_are_classified_not_500",
+        "test_the_stored_conversation_is_bounded_in_bytes",
+        "test_endless_tool_calls_stop_at_max_turns_as_a_bad_gateway",
     ):
         assert test not in result.stdout  # listed only when it fails
     assert " passed" in result.stdout
+
+
+@pytest.mark.parametrize("name", AGENT_SERVICES)
+def test_the_generated_agent_suite_covers_model_errors_and_history_bounds(
+    name: str, generated: dict[str, tuple[Path, ServicePlan]]
+) -> None:
+    _, plan = generated[name]
+    suite = _after(plan, "tests/test_agent.py")
+    for test in (
+        "test_model_server_errors_are_classified_not_500",
+        "test_a_call_of_a_tool_the_agent_lacks_is_a_bad_gateway",
+        "test_the_stored_conversation_is_bounded_in_bytes",
+        "test_endless_tool_calls_stop_at_max_turns_as_a_bad_gateway",
+    ):
+        assert f"def {test}(" in suite, test
+    assert "AGENT_HISTORY_MAX_BYTES=262144\n" in _after(plan, ".env.example")
 
 
 @pytest.mark.parametrize("name", AGENT_SERVICES)

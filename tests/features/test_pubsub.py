@@ -64,10 +64,21 @@ def test_generated_service_with_state_passes_its_own_suite(
     _, target, _ = debug
     result = _run_suite(target)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (
-        "test_code_error_request_redelivered_event_is_handled_once"
-        in (target / "tests" / "test_pubsub.py").read_text()
-    )
+    suite = (target / "tests" / "test_pubsub.py").read_text()
+    for test in (
+        "test_code_error_request_redelivered_event_is_handled_once",
+        "test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once",
+        "test_a_failed_handler_releases_its_claim_for_the_redelivery",
+        "test_a_long_handler_renews_its_claim_until_it_is_done",
+        "test_a_handler_that_published_then_failed_republishes_the_same_event_id",
+        "test_a_rerun_of_a_delivery_publishes_under_the_same_ids",
+        "test_a_body_nested_too_deep_is_dropped",
+        "test_a_request_too_large_for_dapr_is_dropped_not_retried",
+        "test_the_delivery_route_documents_its_cloud_event_body",
+    ):
+        assert f"def {test}(" in suite, test
+    health = (target / "tests" / "test_health.py").read_text()
+    assert "def test_readiness_probes_share_the_lifespan_http_client(" in health
 
 
 @pytest.mark.slow
@@ -95,7 +106,8 @@ def test_generated_service_without_state_passes_its_own_suite(tmp_path: Path) ->
         }
     )
     plan = _generate(spec, [FeatureName.PUBSUB], tmp_path / "listener")
-    assert "was_processed" not in _after(plan, "listener/subscribers.py")
+    subscribers = _after(plan, "listener/subscribers.py")
+    assert "claim_event" not in subscribers and "CURRENT_DELIVERY.set(" in subscribers
     result = _run_suite(tmp_path / "listener")
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -105,7 +117,7 @@ def test_subscriber_and_publisher_are_generated_as_expected(
 ) -> None:
     _, _, plan = debug
     subscriber = textwrap.dedent('''
-        @subscriber("code.error-request", "/events/pubsub/code.error-request")
+        @subscriber("code.error-request", "/events/pubsub/code.error-request", CodeErrorRequest)
         async def receive_code_error_request(request: Request) -> dict[str, str]:
             """Deliveries of `code.error-request`.
 

@@ -109,7 +109,9 @@ def _new_function(root: Path) -> None:
 def _yaml_value(root: Path) -> None:
     deployment = root / "k8s" / "base" / "deployment.yaml"
     text = deployment.read_text()
-    deployment.write_text(text.replace("replicas: 1", "replicas: 4  # owner: peak hours", 1))
+    deployment.write_text(
+        text.replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 4  # owner: fewer", 1)
+    )
 
 
 def _extra_dependency(root: Path) -> None:

@@ -14,10 +14,11 @@ from .samples import features_of, learnflow_specs
 
 def test_kafka_topic_document() -> None:
     after = (
-        "apiVersion: kafka.strimzi.io/v1beta2\n"
+        "apiVersion: kafka.strimzi.io/v1\n"
         "kind: KafkaTopic\n"
         "metadata:\n"
         "  name: learning-concept-request\n"
+        "  namespace: kafka\n"
         "  labels:\n"
         "    strimzi.io/cluster: learnflow-kafka\n"
         "spec:\n"
@@ -43,7 +44,8 @@ def test_dapr_run_file_lists_every_app() -> None:
     files = build_platform_files(specs, {s.name: features_of(s) for s in specs})
     run = files.yaml["dapr.yaml"][0]
     assert run["version"] == 1
-    assert run["common"] == {"resourcesPath": "./components"}
+    # dapr/cli pkg/standalone/run.go: `resourcesPaths` (a list); `resourcesPath` is deprecated
+    assert run["common"] == {"resourcesPaths": ["./components"]}
     triage = next(app for app in run["apps"] if app["appID"] == "triage")
     assert triage["appDirPath"] == "./triage"
     assert triage["appPort"] == 8001
@@ -60,12 +62,29 @@ def test_shared_components_scope_every_user_once() -> None:
     for path in ("components/statestore.yaml", "components/pubsub.yaml"):
         assert files.yaml[path][0]["scopes"] == everyone
         assert files.yaml[f"k8s/{path}"][0]["scopes"] == everyone
-    topics = [p for p in files.yaml if p.startswith("k8s/topics/") and "kustom" not in p]
-    assert "k8s/topics/struggle-alert.yaml" in topics
-    assert len(topics) == 11
     kustomization = files.yaml["k8s/kustomization.yaml"][0]
     assert "../triage/k8s/overlays/prod" in kustomization["resources"]
-    assert "dapr/triage-config.yaml" in kustomization["resources"]
+    # each overlay carries its own Configuration and Resiliency: none listed twice
+    assert not [r for r in kustomization["resources"] if r.startswith("dapr/")]
+    assert "components/pubsub-kafka-user.yaml" in kustomization["resources"]
+
+
+def test_every_topic_and_every_dead_letter_topic_has_a_kafka_topic() -> None:
+    specs = learnflow_specs()
+    files = build_platform_files(specs, {s.name: features_of(s) for s in specs})
+    topics = {
+        doc["spec"]["topicName"]: doc["spec"]["partitions"]
+        for path, docs in files.yaml.items()
+        if path.startswith("k8s/topics/") and "kustom" not in path
+        for doc in docs
+    }
+    subscribed = {t.topic for s in specs for t in s.subscribes}
+    assert len(subscribed) == 10
+    assert {t + ".dlq" for t in subscribed} <= set(topics)
+    assert "struggle.alert" in topics
+    assert len(topics) == 11 + 10
+    # partitions follow the services' max replicas: no consumer of a group is left idle
+    assert topics["learning.routed"] == 6 and topics["learning.routed.dlq"] == 1
 
 
 def test_shared_store_with_two_backends_is_refused() -> None:

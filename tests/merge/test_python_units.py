@@ -5,11 +5,14 @@ Split cases read as source -> [(key, text)]; import cases as base/ours/theirs ->
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from synth.merge.python_units import merge_imports, split_python
 from synth.merge.units import Unit, check_split
@@ -103,6 +106,22 @@ def test_comments_indented_into_a_body_stay_with_the_body() -> None:
         "def f() -> int:\n    return 1\n    # owner: end of f\n\n    # owner: still f\n",
     )
     assert units[1].text == "\n\n# above g\ndef g() -> None: ...\n"
+
+
+def test_comment_hanging_under_a_statement_before_a_blank_line_is_that_statements() -> None:
+    text = _src("""
+        import os
+        # owner: os is for the paths below
+
+        import sys
+        # owner: this one is about path
+        path = sys.path
+        """)
+    assert _pairs(split_python(text)) == [
+        ("import:os", "import os\n# owner: os is for the paths below\n"),
+        ("import:sys", "\nimport sys\n"),
+        ("assign:path", "# owner: this one is about path\npath = sys.path\n"),
+    ]
 
 
 def test_one_line_compounds_semicolons_and_continuations_are_exact() -> None:
@@ -496,3 +515,32 @@ def test_merged_imports_satisfy_ruff_isort_and_black(tmp_path: Path) -> None:
         check=False,
     )
     assert black.returncode == 0, black.stderr
+
+
+NAME_POOL = ["a", "b", "Beta", "CONST", "item_2", "item_10", "x as y", "x", "_private"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.sets(st.sampled_from(NAME_POOL), min_size=1),
+    st.sets(st.sampled_from(NAME_POOL), min_size=1),
+    st.sets(st.sampled_from(NAME_POOL), min_size=1),
+)
+def test_law_merged_names_follow_the_table_name_by_name(
+    base: set[str], ours: set[str], theirs: set[str]
+) -> None:
+    """A name stays if both sides keep it, or one side added it; it goes if either dropped it."""
+
+    def statement(names: set[str]) -> str:
+        return "from x import (\n" + "".join(f"    {n},\n" for n in sorted(names)) + ")\n"
+
+    merged = _merge(statement(base), statement(ours), statement(theirs))
+    expected = (base & ours & theirs) | (ours - base) | (theirs - base)
+    assert merged is not None
+    found = {
+        a.name if a.asname is None else f"{a.name} as {a.asname}"
+        for node in ast.parse(merged).body
+        if isinstance(node, ast.ImportFrom)
+        for a in node.names
+    }
+    assert found == expected

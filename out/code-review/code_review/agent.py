@@ -40,8 +40,22 @@ class AgentUnavailableError(ConnectionError):
     """
 
 
+class AgentConfigurationError(AgentUnavailableError):
+    """The model server refused the settings (key, base URL, model); the message names which.
+
+    Unavailable until someone fixes the setting: 503 on `/agent/ask`, RETRY for events, as
+    with a missing key, so no event is dead-lettered for a mistake in the deployment.
+    """
+
+
 class AgentAnswerError(RuntimeError):
-    """The model finished without an answer; nothing is made up in its place."""
+    """The model misbehaved: no answer, an answer that is not a chat completion, or more
+    model calls than AGENT_MAX_TURNS. Nothing is made up in its place.
+
+    Permanent for this event: 502 on `/agent/ask`; an event is dropped to the dead-letter
+    topic (DROP) rather than retried, since every retry pays for model calls that are likely
+    to misbehave again.
+    """
 
 
 class Conversation(BaseModel):
@@ -64,14 +78,23 @@ def agent_problem() -> str:
     return ""
 
 
-def remember(current: Conversation | None, turn: list[dict[str, Any]]) -> Conversation:
-    """The conversation with `turn` appended, cut to its last HISTORY_LIMIT items.
+def remember(
+    current: Conversation | None, turn: list[dict[str, Any]], max_bytes: int
+) -> Conversation:
+    """The conversation with `turn` appended, cut to its last HISTORY_LIMIT items and to at
+    most `max_bytes` of JSON (AGENT_HISTORY_MAX_BYTES; far below gRPC's 4 MiB message limit).
 
-    The cut starts at a user message, so a tool call never loses the request it answers.
+    Every cut starts at a user message, so a tool call never loses the request it answers;
+    when not even the newest turn fits, nothing is kept.
     """
     items = [*(current.items if current is not None else []), *turn][-HISTORY_LIMIT:]
-    starts = [index for index, item in enumerate(items) if item.get("role") == "user"]
-    return Conversation(items=items[starts[0] :] if starts else [])
+    for start, item in enumerate(items):
+        if item.get("role") != "user":
+            continue
+        kept = Conversation(items=items[start:])
+        if len(kept.model_dump_json().encode()) <= max_bytes:
+            return kept
+    return Conversation()
 
 
 def reply_event(event: CodeReviewRequest, answer: str) -> CodeReviewFeedback:
@@ -93,8 +116,9 @@ def reply_event(event: CodeReviewRequest, answer: str) -> CodeReviewFeedback:
 async def ask_agent(client: DaprClient, event: CodeReviewRequest) -> CodeReviewFeedback:
     """One turn of the agent in the event's session: the reply event with the model's answer.
 
-    Raises AgentUnavailableError (no key, model unreachable), TimeoutError (no answer within
-    AGENT_TIMEOUT_SECONDS) or AgentAnswerError; it never answers without the model.
+    Raises AgentUnavailableError (no key, model unreachable), AgentConfigurationError (the
+    model server refused a setting), TimeoutError (no answer within AGENT_TIMEOUT_SECONDS) or
+    AgentAnswerError (the model misbehaved); it never answers without the model.
     """
     problem = agent_problem()
     if problem:
@@ -114,7 +138,7 @@ async def ask_agent(client: DaprClient, event: CodeReviewRequest) -> CodeReviewF
         client,
         key,
         Conversation,
-        lambda current: remember(current, turn),
+        lambda current: remember(current, turn, get_settings().agent_history_max_bytes),
         ttl_seconds=CONVERSATION_TTL_SECONDS,
     )
     logger.info(
@@ -131,8 +155,9 @@ async def answer_request(
     """Answer one `code.review-request` event: publish the agent's reply to `code.review-
     feedback`, with the request's trace.
 
-    No key, an unreachable model or a timeout raise transient errors, so the event is retried
-    (and dead-lettered once Dapr's retries run out); nothing is published without the model's
+    No key, a setting the model server refuses, an unreachable model or a timeout raise
+    transient errors, so the event is retried (and dead-lettered once Dapr's retries run out);
+    a model that misbehaves dead-letters it at once. Nothing is published without the model's
     answer.
     """
     reply = await ask_agent(client, event)
@@ -142,8 +167,11 @@ async def answer_request(
 @agent_router.post(
     "/agent/ask",
     responses={
-        502: {"description": "The model finished without an answer"},
-        503: {"description": "No model can be reached (no OPENAI_API_KEY), with the reason"},
+        502: {"description": "The model misbehaved (no answer, or over AGENT_MAX_TURNS)"},
+        503: {
+            "description": "No model can be reached (no OPENAI_API_KEY, a setting the model "
+            "server refused, or the server down), with the reason"
+        },
         504: {"description": "The model did not answer within AGENT_TIMEOUT_SECONDS"},
     },
 )

@@ -4,7 +4,10 @@ Each delivery answers HTTP 200 with SUCCESS, RETRY (transient failure) or DROP (
 payload or a failed handler; Dapr dead-letters it to `<topic>.dlq`).
 """
 
+import asyncio
+import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,10 +21,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ValidationError
 
 from code_review.dapr_client import get_dapr_connection
-from code_review.events import CodeReviewRequest, EventContext
+from code_review.events import CURRENT_DELIVERY, CodeReviewRequest, Delivery, EventContext
 from code_review.handlers import on_code_review_request
 from code_review.logs import dapr_operation
 from code_review.settings import get_settings
+from code_review.state import remove_value, write_value
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +51,13 @@ TRANSIENT_GRPC_CODES = frozenset(
         grpc.StatusCode.INTERNAL,
         grpc.StatusCode.UNAVAILABLE,
         grpc.StatusCode.DEADLINE_EXCEEDED,
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
         grpc.StatusCode.ABORTED,
     }
 )
+
+# RESOURCE_EXHAUSTED is gRPC's answer to a message over its size limit (4 MiB for daprd):
+# the same request is refused again on every retry, so it is permanent.
+TOO_LARGE_GRPC_CODES = frozenset({grpc.StatusCode.RESOURCE_EXHAUSTED})
 
 subscriptions_router = APIRouter(tags=["pubsub"])
 
@@ -66,11 +73,45 @@ class Subscription:
 SUBSCRIPTIONS: list[Subscription] = []
 
 
-def subscriber(topic: str, route: str) -> Callable[[Receiver], Receiver]:
-    """Serve `POST route` for deliveries of `topic` and list it in `/dapr/subscribe`."""
+def cloud_event_body(model: type[BaseModel]) -> dict[str, object]:
+    """The OpenAPI request body of a delivery: a CloudEvent (contract P-4) whose `data` is
+    `model`. Documentation only: the receiver reads the raw body, so a malformed one is DROP."""
+    text = {"type": "string"}
+    schema = {
+        "title": f"CloudEvent[{model.__name__}]",
+        "type": "object",
+        "required": ["id", "source", "type", "specversion", "data"],
+        "properties": {
+            "id": text,
+            "source": text,
+            "type": text,
+            "specversion": text,
+            "datacontenttype": text,
+            "topic": text,
+            "pubsubname": text,
+            "time": text,
+            "traceparent": text,
+            "tracestate": text,
+            "data": model.model_json_schema(),
+        },
+    }
+    content = {"schema": schema}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/cloudevents+json": content, "application/json": content},
+        }
+    }
+
+
+def subscriber(topic: str, route: str, model: type[BaseModel]) -> Callable[[Receiver], Receiver]:
+    """Serve `POST route` for deliveries of `topic` (documented as CloudEvents of `model`) and
+    list it in `/dapr/subscribe`."""
 
     def register(receiver: Receiver) -> Receiver:
-        subscriptions_router.add_api_route(route, receiver, methods=["POST"])
+        subscriptions_router.add_api_route(
+            route, receiver, methods=["POST"], openapi_extra=cloud_event_body(model)
+        )
         SUBSCRIPTIONS.append(Subscription(topic, route))
         return receiver
 
@@ -93,8 +134,22 @@ async def dapr_subscriptions() -> list[dict[str, object]]:
     ]
 
 
+def is_too_large(error: BaseException) -> bool:
+    """True when Dapr refused a request for its size (gRPC RESOURCE_EXHAUSTED)."""
+    cause = error.__cause__ if isinstance(error, DaprInternalError) else error
+    code = getattr(cause, "code", None)
+    if isinstance(cause, grpc.RpcError) and callable(code):
+        return code() in TOO_LARGE_GRPC_CODES
+    return "larger than max" in str(error)
+
+
 def is_transient(error: BaseException) -> bool:
-    """True for failures worth a redelivery: Dapr or a dependency unreachable or slow."""
+    """True for failures worth a redelivery: Dapr or a dependency unreachable or slow.
+
+    A request too large for Dapr is not: it would be refused again on every redelivery.
+    """
+    if is_too_large(error):
+        return False
     if isinstance(error, TimeoutError | ConnectionError | DaprInternalError):
         return True
     if isinstance(error, httpx.TransportError):
@@ -128,7 +183,9 @@ async def read_event(request: Request, model: type[EventT]) -> tuple[EventT, Eve
     """The typed event of a delivery and its context, or None (logged) when it is not valid."""
     try:
         envelope = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than the interpreter's limit (daprd forwards
+        # bodies up to 10,000 levels deep); such a body never decodes, so it is dropped.
         logger.warning("undecodable delivery to %s dropped", request.url.path)
         return None
     if not isinstance(envelope, dict):
@@ -141,6 +198,9 @@ async def read_event(request: Request, model: type[EventT]) -> tuple[EventT, Eve
             event = model.model_validate_json(data)
         else:
             event = model.model_validate(data)
+    except RecursionError:
+        logger.warning("event %s on %s dropped: nested too deep", context.id, context.topic)
+        return None
     except ValidationError as error:
         logger.warning(
             "event %s on %s dropped: invalid payload",
@@ -179,44 +239,140 @@ async def deliver(
 
 PROCESSED_TTL_SECONDS = 86400
 
+# A claim lives CLAIM_LEASE_SECONDS unless its holder renews it: a running handler renews it
+# every CLAIM_RENEWAL_SECONDS, so a long handler keeps it while one that died (kill -9, a lost
+# node) frees its event for a redelivery within one lease.
+CLAIM_LEASE_SECONDS = 15
 
-async def was_processed(client: DaprClient, key: str) -> bool:
-    """True when the dedupe record `key` exists: the event was handled already."""
+CLAIM_RENEWAL_SECONDS = CLAIM_LEASE_SECONDS / 3
+
+
+class Claim(BaseModel):
+    """The dedupe record of one event id: the delivery handling it, and whether it is done."""
+
+    holder: str
+    done: bool = False
+
+
+async def read_claim(client: DaprClient, key: str) -> tuple[Claim, str] | None:
+    """The claim stored under `key` and its ETag, or None when there is none.
+
+    A record this service wrote before claims existed (`"1"`) reads as done.
+    """
     store = get_settings().state_store
     async with dapr_operation("state.get", store=store, key=key):
         response = await client.get_state(store, key)
-    return bool(response.data)
-
-
-async def remember_processed(client: DaprClient, key: str) -> None:
-    """Write the dedupe record `key` for PROCESSED_TTL_SECONDS; failing only risks a rerun."""
-    store = get_settings().state_store
-    metadata = {"ttlInSeconds": str(PROCESSED_TTL_SECONDS)}
+    if not response.data:
+        return None
     try:
-        async with dapr_operation("state.save", store=store, key=key):
-            await client.save_state(store, key, "1", state_metadata=metadata)
+        return Claim.model_validate_json(response.data), response.etag
+    except ValidationError:
+        return Claim(holder="", done=True), response.etag
+
+
+async def claim_event(client: DaprClient, key: str, holder: str) -> Status | None:
+    """Claim `key` for `holder` before the handler runs: None when the claim is ours.
+
+    The claim is a first-write save without an ETag, which the store refuses when the key
+    exists (contract S-16, S-17), so of two deliveries of one id at the same moment exactly
+    one gets it. The other answers SUCCESS when the event is done, RETRY while it is being
+    handled (the claim's lease frees it if its holder died).
+    """
+    try:
+        await write_value(
+            client, key, Claim(holder=holder), ttl_seconds=CLAIM_LEASE_SECONDS, first_write=True
+        )
+    except DaprInternalError:
+        found = await read_claim(client, key)
+        if found is None:
+            raise  # not a lost race: the store failed
+        return Status.SUCCESS if found[0].done else Status.RETRY
+    return None
+
+
+async def renew_claim(client: DaprClient, key: str, holder: str) -> None:
+    """Extend our claim by a lease every CLAIM_RENEWAL_SECONDS, until cancelled or lost."""
+    while True:
+        await asyncio.sleep(CLAIM_RENEWAL_SECONDS)
+        try:
+            found = await read_claim(client, key)
+            if found is None or found[0].holder != holder or found[0].done:
+                logger.warning("claim %s was lost while its handler ran", key)
+                return
+            await write_value(client, key, found[0], etag=found[1], ttl_seconds=CLAIM_LEASE_SECONDS)
+        except Exception as error:
+            logger.warning("could not renew claim %s: %s", key, error)
+
+
+async def settle_claim(client: DaprClient, key: str, holder: str, *, done: bool) -> None:
+    """Mark our claim done (kept PROCESSED_TTL_SECONDS) or release it for a redelivery.
+
+    Both are guarded by the claim's ETag and skipped when the lease passed to another
+    delivery. Failing only costs time: an unreleased claim expires with its lease.
+    """
+    try:
+        found = await read_claim(client, key)
+        if found is None or found[0].holder != holder:
+            logger.warning("claim %s expired before its handler finished", key)
+            return
+        if done:
+            await write_value(
+                client,
+                key,
+                Claim(holder=holder, done=True),
+                etag=found[1],
+                ttl_seconds=PROCESSED_TTL_SECONDS,
+            )
+        else:
+            await remove_value(client, key, etag=found[1])
     except Exception as error:
-        logger.warning("could not record %s as processed: %s", key, error)
+        logger.warning("could not settle claim %s: %s", key, error)
 
 
 async def run_handler(
     handler: Handler[EventT], event: EventT, context: EventContext, client: DaprClient
 ) -> Status:
-    """Run `handler` once per event id: a redelivery of a handled event is acknowledged."""
+    """Run `handler` once per event id: claim the id first, then handle, then mark it done.
+
+    A redelivery of a handled event is acknowledged without running; one that arrives while
+    another delivery holds the claim is retried; a failed handler releases its claim. While
+    the handler runs its claim is renewed, and the events it publishes take ids derived from
+    this one (`Delivery`).
+    """
     key = f"processed:{context.topic}:{context.id}"
+    holder = uuid.uuid4().hex
+    if context.id:
+        try:
+            answer = await claim_event(client, key, holder)
+        except Exception as error:
+            return failure_status(error, context)
+        if answer is not None:
+            logger.info(
+                "event %s on %s is %s",
+                context.id,
+                context.topic,
+                "handled already" if answer is Status.SUCCESS else "being handled elsewhere",
+            )
+            return answer
+    renewal = asyncio.create_task(renew_claim(client, key, holder)) if context.id else None
+    token = CURRENT_DELIVERY.set(Delivery(context))
+    failed: Exception | None = None
     try:
-        if context.id and await was_processed(client, key):
-            logger.info("event %s on %s was handled already", context.id, context.topic)
-            return Status.SUCCESS
         await handler(event, context, client)
     except Exception as error:
-        return failure_status(error, context)
+        failed = error
+    finally:
+        CURRENT_DELIVERY.reset(token)
+        if renewal is not None:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
     if context.id:
-        await remember_processed(client, key)
-    return Status.SUCCESS
+        await settle_claim(client, key, holder, done=failed is None)
+    return Status.SUCCESS if failed is None else failure_status(failed, context)
 
 
-@subscriber("code.review-request", "/events/pubsub/code.review-request")
+@subscriber("code.review-request", "/events/pubsub/code.review-request", CodeReviewRequest)
 async def receive_code_review_request(request: Request) -> dict[str, str]:
     """Deliveries of `code.review-request`.
 

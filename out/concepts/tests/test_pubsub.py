@@ -4,17 +4,25 @@ to the Dapr client.
 
 import asyncio
 import json
+import uuid
 
 import grpc
 import httpx
 import pytest
 from dapr.aio.clients import DaprClient
+from dapr.clients.exceptions import DaprInternalError
 from fastapi.testclient import TestClient
 from grpc.aio import AioRpcError, Metadata
 
 from concepts import subscribers
 from concepts.dapr_client import DaprConnection
-from concepts.events import EventContext, LearningConceptRequest, LearningConceptResponse
+from concepts.events import (
+    CURRENT_DELIVERY,
+    Delivery,
+    EventContext,
+    LearningConceptRequest,
+    LearningConceptResponse,
+)
 from concepts.main import app
 from concepts.publishers import publish_learning_concept_response
 from tests.conftest import FakeDaprClient
@@ -108,6 +116,59 @@ def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
+@pytest.mark.parametrize("as_text", [False, True])
+@pytest.mark.parametrize("depth", [1_000, 10_000])
+def test_a_body_nested_too_deep_is_dropped(
+    app_client: TestClient, depth: int, as_text: bool
+) -> None:
+    nested = "[" * depth + "]" * depth
+    data = json.dumps(nested) if as_text else nested
+    body = (
+        '{"id": "event-deep", "topic": '
+        + json.dumps("learning.concept-request")
+        + ', "data": '
+        + data
+        + "}"
+    )
+    response = app_client.post(
+        "/events/pubsub/learning.concept-request",
+        content=body,
+        headers={"content-type": "application/cloudevents+json"},
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
+    operation = app_client.get("/openapi.json").json()["paths"][
+        "/events/pubsub/learning.concept-request"
+    ]["post"]
+    schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
+    assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
+    data, expected = schema["properties"]["data"], LearningConceptRequest.model_json_schema()
+    assert (data["title"], set(data["properties"]), data.get("required")) == (
+        expected["title"],
+        set(expected["properties"]),
+        expected.get("required"),
+    )
+
+
+def test_a_request_too_large_for_dapr_is_dropped_not_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        details = "grpc: received message larger than max (5242880 vs. 4194304)"
+        cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
+        raise DaprInternalError(details) from cause
+
+    monkeypatch.setattr(subscribers, "on_learning_concept_request", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/learning.concept-request",
+        cloud_event("learning.concept-request", LEARNING_CONCEPT_REQUEST_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
 def test_a_handler_that_fails_for_good_dead_letters_the_event(
     app_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -136,6 +197,100 @@ def test_a_payload_published_as_json_text_is_accepted(
     response = post_cloud_event(app_client, "/events/pubsub/learning.concept-request", event)
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
     assert seen == ["event-1"]
+
+
+def delivery_context(event_id: str) -> EventContext:
+    """The context of a delivery of the first subscribed topic."""
+    return EventContext(
+        id=event_id, source="tests", type="com.dapr.event.sent", topic="learning.concept-request"
+    )
+
+
+def test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once(
+    fake_dapr: FakeDaprClient,
+) -> None:
+    runs: list[str] = []
+
+    async def handle(
+        event: LearningConceptRequest, context: EventContext, client: DaprClient
+    ) -> None:
+        runs.append(context.id)
+        await asyncio.sleep(0.05)
+
+    event = LearningConceptRequest.model_validate(LEARNING_CONCEPT_REQUEST_PAYLOAD)
+    context = delivery_context("event-at-once")
+
+    async def both() -> list[str]:
+        first = subscribers.run_handler(handle, event, context, fake_dapr)
+        second = subscribers.run_handler(handle, event, context, fake_dapr)
+        return sorted(await asyncio.gather(first, second))
+
+    assert asyncio.run(both()) == ["RETRY", "SUCCESS"]
+    assert runs == ["event-at-once"]
+    later = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
+    assert (later, runs) == ("SUCCESS", ["event-at-once"])
+
+
+def test_a_long_handler_renews_its_claim_until_it_is_done(
+    fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(subscribers, "CLAIM_RENEWAL_SECONDS", 0.01)
+
+    async def handle(
+        event: LearningConceptRequest, context: EventContext, client: DaprClient
+    ) -> None:
+        await asyncio.sleep(0.1)
+
+    event = LearningConceptRequest.model_validate(LEARNING_CONCEPT_REQUEST_PAYLOAD)
+    context = delivery_context("event-long")
+    assert asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr)) == "SUCCESS"
+    saves = [c for n, c in fake_dapr.calls if n == "save_state"]
+    leases = [c["state_metadata"]["ttlInSeconds"] for c in saves]
+    assert leases[0] == leases[1] == str(subscribers.CLAIM_LEASE_SECONDS)
+    assert leases[-1] == str(subscribers.PROCESSED_TTL_SECONDS)
+    assert [c["etag"] is not None for c in saves][1:] == [True] * (len(saves) - 1)
+
+
+def test_a_failed_handler_releases_its_claim_for_the_redelivery(
+    fake_dapr: FakeDaprClient,
+) -> None:
+    runs: list[str] = []
+
+    async def handle(
+        event: LearningConceptRequest, context: EventContext, client: DaprClient
+    ) -> None:
+        runs.append(context.id)
+        if len(runs) == 1:
+            raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
+
+    event = LearningConceptRequest.model_validate(LEARNING_CONCEPT_REQUEST_PAYLOAD)
+    context = delivery_context("event-retried")
+    first = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
+    second = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
+    assert (first, second, runs) == ("RETRY", "SUCCESS", ["event-retried", "event-retried"])
+
+
+def test_a_delivery_while_the_store_is_down_is_retried_without_running(
+    fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs: list[str] = []
+
+    async def handle(
+        event: LearningConceptRequest, context: EventContext, client: DaprClient
+    ) -> None:
+        runs.append(context.id)
+
+    async def store_down(*args: object, **kwargs: object) -> None:
+        cause = AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "redis down")
+        raise DaprInternalError("redis down") from cause
+
+    monkeypatch.setattr(fake_dapr, "save_state", store_down)
+    monkeypatch.setattr(fake_dapr, "get_state", store_down)
+    event = LearningConceptRequest.model_validate(LEARNING_CONCEPT_REQUEST_PAYLOAD)
+    status = asyncio.run(
+        subscribers.run_handler(handle, event, delivery_context("event-down"), fake_dapr)
+    )
+    assert (status, runs) == ("RETRY", [])
 
 
 def test_learning_concept_request_valid_event_reaches_its_handler(
@@ -219,14 +374,22 @@ def test_learning_concept_request_redelivered_event_is_handled_once(
     assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
     assert seen == ["event-twice"]
     saved = [call for name, call in fake_dapr.calls if name == "save_state"]
-    assert saved == [
-        {
-            "store_name": "statestore",
-            "key": "processed:learning.concept-request:event-twice",
-            "value": "1",
-            "state_metadata": {"ttlInSeconds": "86400"},
-        }
+    assert {(call["store_name"], call["key"]) for call in saved} == {
+        ("statestore", "processed:learning.concept-request:event-twice")
+    }
+    claim = {"contentType": "application/json", "ttlInSeconds": "15"}
+    done = {"contentType": "application/json", "ttlInSeconds": "86400"}
+    assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
+        (False, claim),  # the first delivery claims the id for the lease
+        (True, done),  # and marks it done when its handler returned
+        (False, claim),  # the redelivery's claim is refused: the record exists
     ]
+    assert (
+        json.loads(
+            fake_dapr.state[("statestore", "processed:learning.concept-request:event-twice")][0]
+        )["done"]
+        is True
+    )
 
 
 def test_publish_learning_concept_response_sends_json_keyed_and_traced(
@@ -242,6 +405,8 @@ def test_publish_learning_concept_response_sends_json_keyed_and_traced(
         tracestate="vendor=1",
     )
     asyncio.run(publish_learning_concept_response(fake_dapr, event, trace=trace))
+    sent = fake_dapr.calls[0][1]["publish_metadata"]
+    assert uuid.UUID(sent.pop("cloudevent.id")).version == 4
     assert fake_dapr.calls == [
         (
             "publish_event",
@@ -258,3 +423,62 @@ def test_publish_learning_concept_response_sends_json_keyed_and_traced(
             },
         )
     ]
+
+
+def published_ids(dapr: FakeDaprClient) -> list[str]:
+    """The CloudEvent ids of the events published through `dapr`, in order."""
+    return [c["publish_metadata"]["cloudevent.id"] for n, c in dapr.calls if n == "publish_event"]
+
+
+def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprClient) -> None:
+    event = LearningConceptResponse.model_validate(LEARNING_CONCEPT_RESPONSE_PAYLOAD)
+
+    async def handle(event_id: str) -> None:
+        context = EventContext(
+            id=event_id, source="tests", type="com.dapr.event.sent", topic="incoming.topic"
+        )
+        token = CURRENT_DELIVERY.set(Delivery(context))
+        try:
+            await publish_learning_concept_response(fake_dapr, event)
+            await publish_learning_concept_response(fake_dapr, event)
+        finally:
+            CURRENT_DELIVERY.reset(token)
+
+    asyncio.run(handle("event-1"))
+    asyncio.run(handle("event-1"))
+    asyncio.run(handle("event-2"))
+    first, second, again_first, again_second, other, _ = published_ids(fake_dapr)
+    assert (again_first, again_second) == (first, second)
+    assert len({first, second, other}) == 3
+
+
+def test_outside_a_delivery_every_event_gets_a_fresh_id(fake_dapr: FakeDaprClient) -> None:
+    event = LearningConceptResponse.model_validate(LEARNING_CONCEPT_RESPONSE_PAYLOAD)
+    asyncio.run(publish_learning_concept_response(fake_dapr, event))
+    asyncio.run(publish_learning_concept_response(fake_dapr, event))
+    first, second = published_ids(fake_dapr)
+    assert first != second
+
+
+def test_a_handler_that_published_then_failed_republishes_the_same_event_id(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[str] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        attempts.append(context.id)
+        await publish_learning_concept_response(
+            client, LearningConceptResponse.model_validate(LEARNING_CONCEPT_RESPONSE_PAYLOAD)
+        )
+        if len(attempts) == 1:
+            raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
+
+    monkeypatch.setattr(subscribers, "on_learning_concept_request", handle)
+    event = cloud_event(
+        "learning.concept-request", LEARNING_CONCEPT_REQUEST_PAYLOAD, "event-published-then-failed"
+    )
+    first = post_cloud_event(app_client, "/events/pubsub/learning.concept-request", event)
+    second = post_cloud_event(app_client, "/events/pubsub/learning.concept-request", event)
+    assert [first.json(), second.json()] == [{"status": "RETRY"}, {"status": "SUCCESS"}]
+    ids = published_ids(fake_dapr)
+    assert len(ids) == 2 and ids[0] == ids[1]

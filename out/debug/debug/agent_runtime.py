@@ -19,11 +19,12 @@ from agents import (
     TResponseInputItem,
     function_tool,
 )
+from agents.exceptions import MaxTurnsExceeded, ModelBehaviorError
 from agents.models.interface import Model
 from dapr.aio.clients import DaprClient
-from openai import APIConnectionError, AsyncOpenAI, InternalServerError, RateLimitError
+from openai import APIConnectionError, APIResponseValidationError, APIStatusError, AsyncOpenAI
 
-from debug.agent import AgentUnavailableError
+from debug.agent import AgentAnswerError, AgentConfigurationError, AgentUnavailableError
 from debug.events import CodeErrorRequest
 from debug.settings import get_settings
 from debug.state import get_attempts
@@ -33,6 +34,11 @@ INSTRUCTIONS = (
     "error message means, point to where to look, and ask a question that leads them to "
     "the cause. Give a more direct hint only after several attempts."
 )
+
+# Answers that mean the settings are wrong, not the moment: retrying cannot help until someone
+# fixes OPENAI_API_KEY, OPENAI_BASE_URL or OPENAI_MODEL. Every other status (408, 409, 429,
+# 5xx) is the server's moment and is retried.
+CONFIGURATION_STATUSES = frozenset({400, 401, 403, 404, 422})
 
 
 @dataclass
@@ -52,6 +58,24 @@ def configured_model() -> Model:
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
     client = AsyncOpenAI(api_key=key, base_url=settings.openai_base_url)
     return OpenAIChatCompletionsModel(model=settings.openai_model, openai_client=client)
+
+
+def configuration_error(error: APIStatusError) -> AgentConfigurationError:
+    """The refusal of a 4xx as an error naming the setting to fix."""
+    settings = get_settings()
+    url, model, code = settings.openai_base_url, settings.openai_model, error.status_code
+    if code == 401:
+        problem = "OPENAI_API_KEY was refused by the model server"
+    elif code == 403:
+        problem = f"OPENAI_API_KEY may not use OPENAI_MODEL {model!r}"
+    elif code == 404:
+        problem = (
+            f"OPENAI_BASE_URL {url!r} or OPENAI_MODEL {model!r} was not found "
+            "(an OpenAI-compatible base URL usually ends in /v1)"
+        )
+    else:
+        problem = f"the model server refused the request; check OPENAI_MODEL {model!r}"
+    return AgentConfigurationError(f"agent misconfigured: {problem} (HTTP {code}: {error.message})")
 
 
 def attempts_tool(client: DaprClient, event: CodeErrorRequest) -> FunctionTool:
@@ -95,7 +119,28 @@ async def run_agent(
             max_turns=get_settings().agent_max_turns,
             run_config=RunConfig(tracing_disabled=True),
         )
-    except (APIConnectionError, RateLimitError, InternalServerError) as error:
+    except APIConnectionError as error:
+        raise AgentUnavailableError(f"the model server is unreachable: {error}") from error
+    except APIStatusError as error:
+        if error.status_code in CONFIGURATION_STATUSES:
+            if error.code == "context_length_exceeded":
+                raise AgentAnswerError(f"the request is too long: {error.message}") from error
+            raise configuration_error(error) from error
         raise AgentUnavailableError(f"the model server failed: {error}") from error
+    except MaxTurnsExceeded as error:
+        turns = get_settings().agent_max_turns
+        raise AgentAnswerError(
+            f"the model made AGENT_MAX_TURNS ({turns}) calls without answering"
+        ) from error
+    except ModelBehaviorError as error:
+        raise AgentAnswerError(f"the model misbehaved: {error}") from error
+    except (APIResponseValidationError, ValueError, TypeError, AttributeError) as error:
+        # What the OpenAI client raises for a 2xx answer that is not a chat completion (not
+        # JSON, or JSON of another shape): the server at OPENAI_BASE_URL answers, but not as
+        # an OpenAI-compatible API.
+        raise AgentAnswerError(
+            f"the model server's answer is not a chat completion ({type(error).__name__}); "
+            "is OPENAI_BASE_URL an OpenAI-compatible API?"
+        ) from error
     answer = result.final_output if isinstance(result.final_output, str) else ""
     return answer, cast(list[dict[str, Any]], result.to_input_list()[len(history) :])

@@ -21,11 +21,21 @@ logger = logging.getLogger(__name__)
 
 
 class DaprConnection:
-    """Holds the Dapr client once the sidecar is reachable, and the reason it is not before."""
+    """Holds the Dapr client once the sidecar is reachable, and the reason it is not before.
+
+    Its sidecar health checks share one HTTP client (`http`), opened by the lifespan.
+    """
 
     def __init__(self, client: DaprClient | None = None) -> None:
         self.client = client
         self.problem = "" if client is not None else "waiting for the Dapr sidecar"
+        self.http: httpx.AsyncClient | None = None
+
+    def open(self) -> httpx.AsyncClient:
+        """The HTTP client of the sidecar health checks, made on the first call."""
+        if self.http is None:
+            self.http = httpx.AsyncClient(timeout=get_settings().dapr_timeout_seconds)
+        return self.http
 
     def _url(self, path: str) -> str:
         settings = get_settings()
@@ -35,8 +45,7 @@ class DaprConnection:
         """'' when the sidecar's health endpoint answers 2xx, else why it does not."""
         url = self._url("/v1.0/healthz")
         try:
-            async with httpx.AsyncClient(timeout=get_settings().dapr_timeout_seconds) as http:
-                response = await http.get(url)
+            response = await self.open().get(url)
         except httpx.HTTPError as error:
             return f"Dapr sidecar unreachable at {url} ({type(error).__name__})"
         if response.status_code >= 300:
@@ -47,26 +56,29 @@ class DaprConnection:
         """Wait for the sidecar's outbound health, then create the one client."""
         url = self._url("/v1.0/healthz/outbound")
         delay = 0.05
-        async with httpx.AsyncClient(timeout=get_settings().dapr_timeout_seconds) as http:
-            while self.client is None:
-                try:
-                    response = await http.get(url)
-                    if response.status_code < 300:
-                        self.client = DaprClient()
-                        self.problem = ""
-                        logger.info("connected to the Dapr sidecar")
-                        return
-                    self.problem = f"Dapr sidecar not ready at {url} (HTTP {response.status_code})"
-                except httpx.HTTPError as error:
-                    self.problem = f"Dapr sidecar unreachable at {url} ({type(error).__name__})"
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 1.0)
+        http = self.open()
+        while self.client is None:
+            try:
+                response = await http.get(url)
+                if response.status_code < 300:
+                    self.client = DaprClient()
+                    self.problem = ""
+                    logger.info("connected to the Dapr sidecar")
+                    return
+                self.problem = f"Dapr sidecar not ready at {url} (HTTP {response.status_code})"
+            except httpx.HTTPError as error:
+                self.problem = f"Dapr sidecar unreachable at {url} ({type(error).__name__})"
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     async def close(self) -> None:
-        """Close the client, if one was made."""
+        """Close the Dapr client and the HTTP client, if they were made."""
         if self.client is not None:
             await self.client.close()
             self.client = None
+        if self.http is not None:
+            await self.http.aclose()
+            self.http = None
 
 
 @asynccontextmanager
@@ -79,6 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not isinstance(connection, DaprConnection):
         connection = DaprConnection()
         app.state.dapr = connection
+    connection.open()
     task = asyncio.create_task(connection.connect()) if connection.client is None else None
     try:
         yield

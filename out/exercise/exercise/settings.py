@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     agent_timeout_seconds: float = 60.0
     agent_max_turns: int = 6
     agent_max_output_tokens: int = 1024
+    agent_history_max_bytes: int = 262144
 
 
 @lru_cache(maxsize=1)

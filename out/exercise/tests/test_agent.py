@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
-from agents import ModelResponse, ModelSettings, Tool, Usage
+from agents import ModelResponse, ModelSettings, OpenAIChatCompletionsModel, Tool, Usage
 from agents.models.interface import Model, ModelTracing
 from fastapi.testclient import TestClient
+from openai import AsyncOpenAI
 from openai.types.responses import (
     ResponseFunctionToolCall,
     ResponseOutputMessage,
@@ -124,6 +126,23 @@ def delivery(data: object, event_id: str) -> dict[str, object]:
     }
 
 
+def served_model(status: int, body: str, content_type: str = "application/json") -> Model:
+    """The configured kind of model (OpenAI chat completions) on a model server that answers
+    every request with `status` and `body`: an in-process transport, nothing leaves the test."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, text=body, headers={"content-type": content_type})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    client = AsyncOpenAI(
+        api_key="test-key", base_url="http://model.test/v1", max_retries=0, http_client=http
+    )
+    return OpenAIChatCompletionsModel(model="test-model", openai_client=client)
+
+
+REFUSAL = json.dumps({"error": {"message": "refused by this test", "type": "test"}})
+
+
 def published(dapr: FakeDaprClient) -> list[dict[str, Any]]:
     """The events published through `dapr`, decoded."""
     return [json.loads(c["data"]) for n, c in dapr.calls if n == "publish_event"]
@@ -223,6 +242,68 @@ def test_without_a_key_the_agent_is_disabled_and_says_why(
     assert published(fake_dapr) == []
 
 
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "answered", "delivered", "named"),
+    [
+        (401, REFUSAL, "application/json", 503, "RETRY", "OPENAI_API_KEY"),
+        (403, REFUSAL, "application/json", 503, "RETRY", "OPENAI_API_KEY"),
+        (404, REFUSAL, "application/json", 503, "RETRY", "OPENAI_BASE_URL"),
+        (400, REFUSAL, "application/json", 503, "RETRY", "OPENAI_MODEL"),
+        (429, REFUSAL, "application/json", 503, "RETRY", "the model server failed"),
+        (500, REFUSAL, "application/json", 503, "RETRY", "the model server failed"),
+        (200, "<html>a web page</html>", "text/html", 502, "DROP", "OPENAI_BASE_URL"),
+        (200, "not json", "application/json", 502, "DROP", "not a chat completion"),
+    ],
+)
+def test_model_server_errors_are_classified_not_500(
+    app_client: TestClient,
+    fake_dapr: FakeDaprClient,
+    agent_settings: pytest.MonkeyPatch,
+    status: int,
+    body: str,
+    content_type: str,
+    answered: int,
+    delivered: str,
+    named: str,
+) -> None:
+    MODEL_SLOT.model = served_model(status, body, content_type)
+    answer = app_client.post("/agent/ask", json=REQUEST)
+    assert (answer.status_code, named in answer.json()["detail"]) == (answered, True)
+    response = app_client.post(
+        "/events/pubsub/exercise.request", json=delivery(REQUEST, "event-model-error")
+    )
+    assert response.json() == {"status": delivered}
+    assert published(fake_dapr) == []
+
+
+def test_a_call_of_a_tool_the_agent_lacks_is_a_bad_gateway(
+    app_client: TestClient, agent_settings: pytest.MonkeyPatch
+) -> None:
+    MODEL_SLOT.model = ScriptedModel(scripted_tool_call("no_such_tool", {}, "call-1"))
+    answer = app_client.post("/agent/ask", json=REQUEST)
+    assert (answer.status_code, "misbehaved" in answer.json()["detail"]) == (502, True)
+
+
+def test_the_stored_conversation_is_bounded_in_bytes(
+    app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
+) -> None:
+    agent_settings.setenv("AGENT_HISTORY_MAX_BYTES", "2500")
+    get_settings.cache_clear()
+    MODEL_SLOT.model = ScriptedModel(
+        scripted_text("x" * 1500, "msg-1"),
+        scripted_text("y" * 1500, "msg-2"),
+        scripted_text("z" * 3000, "msg-3"),
+    )
+    kept: list[list[str]] = []
+    for _ in range(3):
+        assert app_client.post("/agent/ask", json=REQUEST).status_code == 200
+        data, _ = fake_dapr.state[("statestore", "conversation:session_id-1")]
+        assert len(data) <= 2500
+        items = json.loads(data)["items"]
+        kept.append([i["content"][0]["text"][0] for i in items if i["role"] == "assistant"])
+    assert kept == [["x"], ["y"], []]
+
+
 def test_the_agent_reads_attempts_through_its_tool(
     app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
 ) -> None:
@@ -238,3 +319,20 @@ def test_the_agent_reads_attempts_through_its_tool(
     assert "read_attempts" in model.calls[0][2]
     outputs = [item for item in model.calls[1][1] if item.get("type") == "function_call_output"]
     assert [json.loads(item["output"]) for item in outputs] == [value.model_dump(mode="json")]
+
+
+def test_endless_tool_calls_stop_at_max_turns_as_a_bad_gateway(
+    app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
+) -> None:
+    agent_settings.setenv("AGENT_MAX_TURNS", "2")
+    get_settings.cache_clear()
+    model = ScriptedModel(*(scripted_tool_call("read_attempts", {}, f"call-{n}") for n in range(4)))
+    MODEL_SLOT.model = model
+    answer = app_client.post("/agent/ask", json=REQUEST)
+    assert (answer.status_code, len(model.calls)) == (502, 2)
+    assert "AGENT_MAX_TURNS" in answer.json()["detail"]
+    response = app_client.post(
+        "/events/pubsub/exercise.request", json=delivery(REQUEST, "event-endless")
+    )
+    assert (response.json(), len(model.calls)) == ({"status": "DROP"}, 4)
+    assert published(fake_dapr) == []

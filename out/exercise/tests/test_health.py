@@ -1,5 +1,8 @@
 """`/health` is always 200; `/ready` follows Dapr."""
 
+from typing import Any
+
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -46,3 +49,22 @@ def test_not_ready_with_the_reason_while_the_sidecar_is_down(
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
     assert "127.0.0.1:9" in response.json()["reason"]
+
+
+def test_readiness_probes_share_the_lifespan_http_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAPR_HTTP_PORT", "9")
+    get_settings.cache_clear()
+    made: list[httpx.AsyncClient] = []
+    original = httpx.AsyncClient.__init__
+
+    def counted(self: httpx.AsyncClient, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        original(self, *args, **kwargs)
+
+    try:
+        with TestClient(app) as client:
+            monkeypatch.setattr(httpx.AsyncClient, "__init__", counted)
+            probes = [client.get("/ready").status_code for _ in range(3)]
+    finally:
+        get_settings.cache_clear()
+    assert (probes, made) == ([503, 503, 503], [])

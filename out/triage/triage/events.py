@@ -5,8 +5,10 @@ Models ignore fields they do not know, so a producer can add fields without brea
 service.
 """
 
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict
@@ -39,6 +41,29 @@ class EventContext:
             traceparent=text("traceparent"),
             tracestate=text("tracestate"),
         )
+
+
+@dataclass
+class Delivery:
+    """The delivery a handler runs in; events it publishes take ids derived from it."""
+
+    context: EventContext
+    published: dict[str, int] = field(default_factory=dict)
+
+    def outgoing_id(self, app_id: str, topic: str) -> str:
+        """The CloudEvent id of this delivery's next event on `topic`, the same on every re-run.
+
+        A uuid5 of this app, the incoming event (topic and id), the outgoing topic and how many
+        events this delivery published there before, so a retried handler republishes under
+        the ids of its first run and downstream dedupe recognises the copies.
+        """
+        ordinal = self.published.get(topic, 0)
+        self.published[topic] = ordinal + 1
+        name = f"{app_id}/{self.context.topic}/{self.context.id}/{topic}/{ordinal}"
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
+CURRENT_DELIVERY: ContextVar[Delivery | None] = ContextVar("current_delivery", default=None)
 
 
 class LearningQuery(BaseModel):
