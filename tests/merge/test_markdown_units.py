@@ -41,6 +41,7 @@ def test_every_readme_under_out_is_cut_into_its_sections() -> None:
         "section:State",
         "section:Events",
         "section:Agent",
+        "section:Deploy",
         "section:Configuration",
     ]
 
