@@ -178,7 +178,7 @@ class DevRunner:
                 grpc_port=0,
                 resources_paths=(resources,) if resources.is_dir() else (),
                 store=self.options.store,
-                redis_url=self.options.redis_url or SidecarConfig.redis_url,
+                redis_url=self.options.redis_url,
                 redelivery=self.options.redelivery,
                 redis_processing_timeout=self.options.redis_processing_timeout,
                 redis_redeliver_interval=self.options.redis_redeliver_interval,

@@ -5,7 +5,8 @@ process in ``synth dev``, so sidecars share stores and the bus); ``state.redis``
 ``pubsub.redis`` use Redis at the component's ``redisHost`` (``redisPassword`` only as a plain
 ``value``; ``secretKeyRef`` is out of scope).  Production types (``pubsub.kafka``,
 ``state.postgresql``, ...) need the override: ``store="memory"`` or ``"redis"`` serves the same
-component *name* with that backend (override ``redis`` uses ``SidecarConfig.redis_url``).
+component *name* with that backend (override ``redis`` uses ``SidecarConfig.redis_url``).  A
+given ``redis_url`` (``--redis-url``) also wins over a component's own ``redisHost``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 
 from .components import Component
-from .config import SidecarConfig
+from .config import DEFAULT_REDIS_URL, SidecarConfig
 from .pubsub import Broker
 from .pubsub_memory import MemoryBroker
 from .pubsub_redis import RedisStreamsBroker, parse_duration
@@ -87,21 +90,49 @@ def _backend_for(component: Component, override: str | None) -> str:
     )
 
 
-def _redis_factory(component: Component, config: SidecarConfig) -> Callable[[], aioredis.Redis]:
-    host = component.meta("redisHost") if component.type.endswith(".redis") else None
-    if not host:
-        url = config.redis_url
-        return lambda: aioredis.Redis.from_url(url)
-    hostname, _, port = host.split(",")[0].rpartition(":")
-    kwargs = {
-        "host": hostname or host,
+def _redis_target(component: Component, config: SidecarConfig) -> tuple[dict[str, Any], str]:
+    """Connection keywords for ``component`` and where they came from (for the log line).
+
+    ``--redis-url`` (``config.redis_url``) wins over the component's ``redisHost``: a run
+    pointed at another Redis must never write to the one the manifest names.
+    """
+    own_host = component.meta("redisHost") if component.type.endswith(".redis") else None
+    if config.redis_url is not None or not own_host:
+        url = config.redis_url or DEFAULT_REDIS_URL
+        parts = urlsplit(url)
+        source = "--redis-url" if config.redis_url is not None else "the default"
+        db = parts.path.strip("/") or "0"
+        return {
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 6379,
+            "db": int(db) if db.isdigit() else 0,
+            "password": parts.password or None,
+            "username": parts.username or None,
+            "ssl": parts.scheme == "rediss",
+        }, source
+    hostname, _, port = own_host.split(",")[0].rpartition(":")
+    return {
+        "host": hostname or own_host,
         "port": int(port) if port.isdigit() else 6379,
         "db": int(component.meta("redisDB") or 0),
         "password": component.meta("redisPassword") or None,
         "username": component.meta("redisUsername") or None,
         "ssl": (component.meta("enableTLS") or "").lower() == "true",
-    }
-    return lambda: aioredis.Redis(**kwargs)  # type: ignore[arg-type]
+    }, "its redisHost"
+
+
+def _redis_factory(component: Component, config: SidecarConfig) -> Callable[[], aioredis.Redis]:
+    kwargs, source = _redis_target(component, config)
+    log.info(
+        "component %s (%s) uses Redis at %s:%s db %s (from %s)",
+        component.name,
+        component.type,
+        kwargs["host"],
+        kwargs["port"],
+        kwargs["db"],
+        source,
+    )
+    return lambda: aioredis.Redis(**kwargs)
 
 
 def build_backends(

@@ -13,9 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["RUNTIME_VERSION", "RedeliveryPolicy", "SidecarConfig", "StoreOverride"]
+from .app_health import AppHealthConfig
+
+__all__ = [
+    "DEFAULT_REDIS_URL",
+    "RUNTIME_VERSION",
+    "RedeliveryPolicy",
+    "SidecarConfig",
+    "StoreOverride",
+]
 
 RUNTIME_VERSION = "0.1.0"
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 StoreOverride = Literal["memory", "redis"]
 
@@ -45,7 +55,10 @@ class SidecarConfig:
     ``http_port`` / ``grpc_port`` may be ``0`` (a free port is bound; read the bound ports
     from :class:`~synth.sidecar.runtime.Sidecar`).  ``api_token`` / ``app_api_token`` default
     to the env vars ``DAPR_API_TOKEN`` / ``APP_API_TOKEN`` (G-7 / G-8) when left ``None`` and
-    ``read_env_tokens`` is true.
+    ``read_env_tokens`` is true.  ``redis_url``, when set (``--redis-url``), is the Redis of
+    every Redis-backed component, winning over a component's own ``redisHost``; when ``None``
+    each component uses its ``redisHost`` (and ``--store redis`` overrides
+    :data:`DEFAULT_REDIS_URL`).  ``app_health`` switches on daprd's app health checks (H-5).
     """
 
     app_id: str
@@ -59,13 +72,14 @@ class SidecarConfig:
     api_token: str | None = None
     app_api_token: str | None = None
     read_env_tokens: bool = True
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str | None = None
     redelivery: RedeliveryPolicy = field(default_factory=RedeliveryPolicy)
     app_ready_poll_interval: float = 0.1
     subscribe_retry_attempts: int = 3
     redis_processing_timeout: float | None = None
     redis_redeliver_interval: float | None = None
     static_app_addresses: dict[str, tuple[str, int]] = field(default_factory=dict)
+    app_health: AppHealthConfig | None = None
 
     def __post_init__(self) -> None:
         if not self.app_id:
