@@ -57,6 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="the Redis of every Redis-backed component, winning over a component's redisHost "
         f"(default: each component's redisHost; {DEFAULT_REDIS_URL} for --store redis)",
     )
+    parser.add_argument(
+        "--broker",
+        choices=("memory", "redis", "kafka"),
+        default=None,
+        help="serve every pub/sub component with this backend (wins over --store for pub/sub)",
+    )
+    parser.add_argument(
+        "--kafka-brokers",
+        default=None,
+        help="host:port[,host:port] of a Kafka-protocol broker, winning over a component's brokers",
+    )
+    parser.add_argument(
+        "--kafka-partitions",
+        type=int,
+        default=1,
+        help="partitions of a topic the local runtime has to create (default 1)",
+    )
     parser.add_argument("--max-delivery-attempts", type=int, default=5)
     parser.add_argument(
         "--enable-app-health-check",
@@ -109,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         resources_paths=tuple(Path(p) for p in args.resources_path),
         store=args.store,
         redis_url=args.redis_url,
+        broker=args.broker,
+        kafka_brokers=args.kafka_brokers,
+        kafka_partitions=args.kafka_partitions,
         redelivery=RedeliveryPolicy(max_attempts=args.max_delivery_attempts),
         app_health=(
             AppHealthConfig(

@@ -16,6 +16,7 @@ from typing import Literal
 from .app_health import AppHealthConfig
 
 __all__ = [
+    "BrokerOverride",
     "DEFAULT_REDIS_URL",
     "RUNTIME_VERSION",
     "RedeliveryPolicy",
@@ -28,6 +29,7 @@ RUNTIME_VERSION = "0.1.0"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 StoreOverride = Literal["memory", "redis"]
+BrokerOverride = Literal["memory", "redis", "kafka"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,9 @@ class SidecarConfig:
     every Redis-backed component, winning over a component's own ``redisHost``; when ``None``
     each component uses its ``redisHost`` (and ``--store redis`` overrides
     :data:`DEFAULT_REDIS_URL`).  ``app_health`` switches on daprd's app health checks (H-5).
+    ``broker`` serves every pub/sub component with that backend (winning over ``store`` for
+    pub/sub); ``kafka_brokers`` (``--kafka-brokers``) wins over a Kafka component's
+    ``brokers``; ``kafka_partitions`` is how many partitions a topic the runtime creates gets.
     """
 
     app_id: str
@@ -80,12 +85,17 @@ class SidecarConfig:
     redis_redeliver_interval: float | None = None
     static_app_addresses: dict[str, tuple[str, int]] = field(default_factory=dict)
     app_health: AppHealthConfig | None = None
+    broker: BrokerOverride | None = None
+    kafka_brokers: str | None = None
+    kafka_partitions: int = 1
 
     def __post_init__(self) -> None:
         if not self.app_id:
             raise ValueError("app_id is required")
         if self.store not in (None, "memory", "redis"):
             raise ValueError(f"store must be 'memory', 'redis' or None, not {self.store!r}")
+        if self.broker not in (None, "memory", "redis", "kafka"):
+            raise ValueError(f"broker must be 'memory', 'redis', 'kafka' or None: {self.broker!r}")
         object.__setattr__(self, "resources_paths", tuple(Path(p) for p in self.resources_paths))
 
     @property

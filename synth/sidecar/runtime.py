@@ -33,7 +33,8 @@ from .delivery import Deliverer
 from .grpc_api import ApiTokenInterceptor, DaprGrpcServicer
 from .http_api import HealthState, HttpApi
 from .invocation import REGISTRY, AppAddress, Forwarder, NameRegistry
-from .pubsub import BrokerSubscription
+from .pubsub import BrokerSubscription, MessageHandler
+from .pubsub_kafka import KafkaBroker
 from .scopes import topic_allowed
 from .subscriptions import Subscription, discover, from_manifest, merge
 
@@ -245,6 +246,7 @@ class Sidecar:
             health=self._monitor,
         )
         active: list[Subscription] = []
+        grouped: dict[str, dict[str, MessageHandler]] = {}
         for sub in subscriptions:
             entry = core.pubsubs.get(sub.pubsubname)
             if entry is None:
@@ -257,11 +259,19 @@ class Sidecar:
                     self.config.app_id,
                 )
                 continue
-            handle = await entry.broker.subscribe(
-                sub.topic, entry.consumer_group, partial(deliverer.deliver, sub)
-            )
-            self._broker_subs.append(handle)
+            handler = partial(deliverer.deliver, sub)
+            if isinstance(entry.broker, KafkaBroker):
+                grouped.setdefault(sub.pubsubname, {})[sub.topic] = handler
+            else:
+                handle = await entry.broker.subscribe(sub.topic, entry.consumer_group, handler)
+                self._broker_subs.append(handle)
             active.append(sub)
+        for name, handlers in grouped.items():
+            entry = core.pubsubs[name]
+            assert isinstance(entry.broker, KafkaBroker)
+            self._broker_subs.append(
+                await entry.broker.subscribe_all(entry.consumer_group, handlers)
+            )
         core.subscriptions = active
 
     async def wait_app_ready(self) -> None:
