@@ -24,6 +24,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import random
 import socket
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -107,8 +108,19 @@ class DevInstance:
         return f"http://{self.config.host}:{self.config.http_port}"
 
 
+_APP_PORTS = range(20000, 32768)  # below Linux's ephemeral range (32768-60999)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
+    """A TCP port nobody listens on right now, for an app process started later.
+
+    Taken below the kernel's ephemeral range: the sidecars bind port 0 meanwhile, and an app
+    port from that range could be handed to one of them before uvicorn binds it.
+    """
+    for _ in range(200):
+        port = random.choice(_APP_PORTS)
+        if not port_in_use(port, host):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
@@ -139,10 +151,12 @@ class DevRunner:
         raise KeyError(f"no instance {name}#{replica + 1}")
 
     def status(self) -> dict[str, object]:
-        """`{status, runtime, services: [{name, app_id, url, dapr_http_url, dapr_grpc_port}]}`."""
+        """`{status, runtime, [kafka_brokers], services: [{name, app_id, url, dapr_http_url,
+        dapr_grpc_port}]}`."""
         return {
             "status": "ready",
             "runtime": RUNTIME_NOTE,
+            **({"kafka_brokers": self.kafka_brokers} if self.options.broker else {}),
             "services": [
                 {
                     "name": inst.name,
