@@ -53,8 +53,12 @@ def test_a_memory_run_crosses_services_and_stops_cleanly_on_sigterm(
     command = [sys.executable, "-c", LAUNCH, "dev", str(folder), "--json", "--free-ports"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        assert process.stdout is not None
-        status = json.loads(process.stdout.readline())
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        if not first:
+            process.wait(30)
+            pytest.fail(f"synth dev ended before ready: {process.stderr.read().decode()[-3000:]}")
+        status = json.loads(first)
         assert status["status"] == "ready" and "not daprd" in status["runtime"]
         services = {s["name"]: s for s in status["services"]}
         assert sorted(services) == ["concepts", "progress", "triage"]
