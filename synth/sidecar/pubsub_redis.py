@@ -6,7 +6,9 @@ consumer group (component ``consumerID``, default the app id, C-6), created from
 id compete and every message is handled once.  Messages are ACKed only after SUCCESS / DROP (or
 after a dead-letter publish).  Un-ACKed messages (RETRY exhausted without dead-letter topic,
 or a consumer that died mid-message) are reclaimed with ``XAUTOCLAIM`` once idle for
-``processingTimeout``, checked every ``redeliverInterval`` -- nothing is lost.
+``processingTimeout``, checked every ``redeliverInterval`` -- nothing is lost.  Unlike contrib,
+a live consumer renews its in-flight messages (every third of ``processingTimeout``), so a slow
+handler's message is not handed to a second consumer while the first still runs it.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ class _StreamSubscription:
         self._tasks.append(asyncio.create_task(self._read_loop()))
         if self._broker.redeliver_interval > 0:
             self._tasks.append(asyncio.create_task(self._reclaim_loop()))
+            self._tasks.append(asyncio.create_task(self._renew_loop()))
 
     async def _create_group(self) -> None:
         """``XGROUP CREATE <topic> <group> 0 MKSTREAM``; an existing group is fine."""
@@ -206,6 +209,32 @@ class _StreamSubscription:
                 if fields:
                     log.info("redis pubsub: reclaimed %s on %s", message_id, self._topic)
                     await self._dispatch(_message(self._topic, message_id, fields))
+
+    async def _renew_loop(self) -> None:
+        """Keep this consumer's in-flight messages from looking idle (``XCLAIM ... JUSTID``).
+
+        A message still being handled here is not redelivered to another consumer of the
+        group however slow its handler: only the messages of a consumer that died (or that
+        were left un-ACKed) go idle past ``processingTimeout`` and are reclaimed.
+        """
+        period = max(self._broker.processing_timeout / 3, 0.05)
+        while not self._closed:
+            await asyncio.sleep(period)
+            if not self._inflight:
+                continue
+            try:
+                await self._client.xclaim(
+                    self._topic,
+                    self._group,
+                    self._consumer,
+                    min_idle_time=0,
+                    message_ids=list(self._inflight),
+                    justid=True,
+                )
+            except RedisError as exc:
+                if self._stopping():
+                    return
+                log.debug("redis pubsub: renewing in-flight claims failed: %s", exc)
 
     async def close(self) -> None:
         """Cancel the loops and in-flight deliveries; bounded by ``CLOSE_TIMEOUT`` seconds.

@@ -38,6 +38,7 @@ from synth.dev.resources import redis_metadata
 from synth.dev.tansu import KafkaMissingError, LocalKafka
 from synth.sidecar import RedeliveryPolicy
 from tests.e2e import brokers as broker_view
+from tests.e2e.spare_redis import spare_redis  # noqa: F401  (a fixture for the fault tests)
 from tests.sidecar.kafka_kit import FAST_GROUP
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -277,6 +278,7 @@ class Launcher:
         broker: str = "redis",
         kafka_brokers: str | None = None,
         start: bool = True,
+        extra_env: dict[str, str] | None = None,
     ) -> Platform:
         """Run `services` (or the copy in `folder`) on Redis, in this run's database, with
         events on Redis streams or (`broker="kafka"`) on Kafka: `kafka_brokers`, or a Tansu of
@@ -304,6 +306,7 @@ class Launcher:
             kafka_brokers=kafka_brokers if broker == "kafka" else None,
             kafka_metadata=FAST_GROUP,
             health_probe_interval=0.5,
+            extra_env=extra_env or {},
         )
         platform = Platform(folder, options, self.database)
         self.running.append(platform)

@@ -8,17 +8,20 @@ cancellation as a redis-py `TimeoutError` kept looping and `close()` waited for 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
 import pytest
 import redis
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from starlette.responses import Response
 
 from synth.sidecar.pubsub_redis import CLOSE_TIMEOUT, RedisStreamsBroker
 from tests.sidecar.sidecar_kit import (
     RecordingApp,
     component,
+    eventually,
     http_client,
     running_sidecar,
     serve_app,
@@ -117,3 +120,35 @@ async def test_closing_a_subscription_is_bounded_even_when_its_read_swallows_can
     async with asyncio.timeout(CLOSE_TIMEOUT + 2):
         await subscription.close()
     assert fake.reads == 1, "the read loop must end, not read again after its cancellation"
+
+
+@pytest.mark.redis
+async def test_a_slow_handler_is_not_redelivered_to_the_other_replica(
+    resources: Any, unique_id: str, cleanup: None
+) -> None:
+    """Handlers three times slower than processingTimeout; before, the other replica (or the
+    owner's own reclaim) took the still-running messages and they were handled twice."""
+    topic = f"{unique_id}-slow"
+    subscription = [{"pubsubname": "pubsub", "topic": topic, "route": "/e"}]
+
+    async def slow(_received: Any) -> Response:
+        await asyncio.sleep(0.9)
+        return Response(status_code=200)
+
+    apps = [RecordingApp(subscriptions=subscription, replies={"/e": slow}) for _ in range(2)]
+    docs = [component("pubsub", "pubsub.redis", {"redisHost": "127.0.0.1:6379"})]
+    folder = resources(docs)
+    fast = {"redis_processing_timeout": 0.3, "redis_redeliver_interval": 0.1}
+    async with serve_app(apps[0]), serve_app(apps[1]):
+        configs = [
+            sidecar_config(unique_id, app_port=a.port, resources_paths=(folder,), **fast)
+            for a in apps
+        ]
+        async with running_sidecar(configs[0]) as one, running_sidecar(configs[1]):
+            async with http_client(one.http_url) as http:
+                for n in range(6):
+                    await http.post(f"/v1.0/publish/pubsub/{topic}", json={"n": n})
+            await eventually(lambda: sum(len(a.on("/e")) for a in apps) >= 6, 10)
+            await asyncio.sleep(1.5)  # a redelivery of a running message would land now
+    seen = sorted(json.loads(r.body)["data"]["n"] for a in apps for r in a.on("/e"))
+    assert seen == list(range(6))
