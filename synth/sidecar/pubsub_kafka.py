@@ -19,6 +19,10 @@ Semantics follow contrib ``common/component/kafka`` (``producer.go``, ``consumer
   current message finish (bounded), commits, and drops what it had not started: the new owner
   resumes at the committed offset.
 
+A fetch waits at most ``fetch_max_wait`` (local setting, 50 ms; sarama's default is 500 ms): a
+Kafka broker answers a waiting fetch as soon as data arrives, but Tansu only at the deadline,
+so the deadline is the local delivery latency.
+
 Topics the runtime meets that do not exist yet are created with ``partitions`` partitions
 (local setting, default 1 like Kafka's ``num.partitions``); ``synth dev`` creates LearnFlow's
 topics beforehand as its Strimzi ``KafkaTopic`` manifests declare them.
@@ -83,6 +87,7 @@ class KafkaSettings:
     consume_retry_interval: float = 0.1
     rebalance_strategy: str = "range"
     partitions: int = 1
+    fetch_max_wait: float = 0.05
 
     @classmethod
     def from_metadata(
@@ -230,6 +235,7 @@ class _KafkaSubscription:
             heartbeat_interval_ms=int(settings.heartbeat_interval * 1000),
             partition_assignment_strategy=(_ASSIGNORS[settings.rebalance_strategy],),
             max_poll_records=broker.queue_depth,
+            fetch_max_wait_ms=int(settings.fetch_max_wait * 1000),
         )
         self._task: asyncio.Task[None] | None = None
 
