@@ -96,14 +96,13 @@ class ServiceProcess:
     async def start(self) -> None:
         """Start the process; its output is pumped until it exits."""
         process = await asyncio.create_subprocess_exec(
-            *self.command,
+            *die_with_parent(self.command),
             cwd=self.cwd,
             env=self.env,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             process_group=0,
-            preexec_fn=die_with_parent(),
         )
         self._process = process
         self._started_at = time.monotonic()

@@ -92,12 +92,11 @@ class LocalKafka:
     def start(self, timeout: float = 15.0) -> LocalKafka:
         """Start Tansu and wait until its port accepts connections."""
         self.process = subprocess.Popen(
-            self.command(),
+            die_with_parent(self.command()),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             process_group=0,
-            preexec_fn=die_with_parent(),
         )
         deadline = time.monotonic() + timeout
         while True:

@@ -313,18 +313,21 @@ def test_kill_9_of_a_sidecar(launch: Any, e2e_db: Any, http: httpx.Client, broke
 
 
 # -- kill -9 of synth dev --------------------------------------------------------------------
-def synth_dev(folder: Path, db_url: str, kafka: str | None) -> subprocess.Popen[bytes]:
+def synth_dev(folder: Path, db_url: str, kafka: str | None, log: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-c", LAUNCH, "dev", str(folder), "--json", "--store", "redis"]
     command += ["--redis-url", db_url]
     if kafka:
         command += ["--broker", "kafka", "--kafka-brokers", kafka]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    with log.open("wb") as stream:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stream)
 
 
-def dev_status(process: subprocess.Popen[bytes]) -> dict[str, Any]:
+def dev_status(process: subprocess.Popen[bytes], log: Path) -> dict[str, Any]:
     assert process.stdout is not None
     line = process.stdout.readline()
-    assert line, "synth dev ended before it was ready"
+    if not line:
+        process.wait(30)
+        pytest.fail(f"synth dev ended before it was ready:\n{log.read_text()[-4000:]}")
     status: dict[str, Any] = json.loads(line)
     return status
 
@@ -345,10 +348,11 @@ def test_kill_9_of_synth_dev(launch: Any, e2e_db: Any, http: httpx.Client, broke
         launch.brokers.append(tansu)
         kafka = tansu.brokers
     users = learners()
-    first = synth_dev(folder, e2e_db.url, kafka)
+    logs = folder / "first.log", folder / "second.log"
+    first = synth_dev(folder, e2e_db.url, kafka, logs[0])
     second: subprocess.Popen[bytes] | None = None
     try:
-        status = dev_status(first)
+        status = dev_status(first, logs[0])
         (service,) = status["services"]
         assert service["url"].endswith(f":{port}")
         for user in users[: EVENTS // 2]:
@@ -359,8 +363,8 @@ def test_kill_9_of_synth_dev(launch: Any, e2e_db: Any, http: httpx.Client, broke
         while listening(port):  # its service died with it and freed the port
             assert time.monotonic() < deadline, f"port {port} still held after kill -9"
             time.sleep(0.05)
-        second = synth_dev(folder, e2e_db.url, kafka)
-        (service,) = dev_status(second)["services"]
+        second = synth_dev(folder, e2e_db.url, kafka, logs[1])
+        (service,) = dev_status(second, logs[1])["services"]
         for user in users[EVENTS // 2 :]:
             publish(http, service["dapr_http_url"], "code.error-hint", hint(user))
         settle(e2e_db.client, users, "kill-9-synth-dev", broker)
