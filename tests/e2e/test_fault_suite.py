@@ -451,17 +451,17 @@ def test_duplicate_ids_published_in_parallel(launch: Any, e2e_db: Any, broker: s
 # -- two replicas, slow handlers -----------------------------------------------------------------
 @pytest.mark.parametrize("broker", BROKERS)
 def test_two_replicas_with_slow_handlers(launch: Any, e2e_db: Any, broker: str) -> None:
-    """Handlers slower than Redis's processingTimeout (2 s): a live sidecar renews its running
-    messages, so the other replica does not take them; on Kafka a partition has one owner."""
+    """Handlers (2.5 s) slower than Redis's processingTimeout (2 s): a live sidecar renews its
+    running messages, so the other replica does not take them; a Kafka partition has one owner."""
     folder = launch.copy(("progress",))
     append(folder, "progress", SLOW_PROGRESS)
     platform = launch.platform(
         folder=folder,
         broker=broker,
         replicas={"progress": 2},
-        extra_env={"FAULT_HANDLER_DELAY": "3.0"},
+        extra_env={"FAULT_HANDLER_DELAY": "2.5"},
     )
-    users = learners(6)
+    users = learners(4)
     try:
         for user in users:
             platform.publish("code.error-hint", hint(user), via="progress")
