@@ -45,6 +45,19 @@ def test_a_bad_redis_url_is_exit_2() -> None:
     assert "not a redis:// URL" in result.output
 
 
+def test_kafka_brokers_need_the_kafka_broker_and_a_host_port() -> None:
+    folder = Path(__file__).resolve().parents[2] / "out" / "concepts"
+    alone = CliRunner().invoke(app, ["dev", str(folder), "--kafka-brokers", "127.0.0.1:9092"])
+    assert alone.exit_code == 2 and "--kafka-brokers needs --broker kafka" in alone.output
+    bad = CliRunner().invoke(app, ["dev", str(folder), "--broker", "kafka", "--kafka-brokers", "x"])
+    assert bad.exit_code == 2 and "not HOST:PORT" in bad.output
+
+
+def test_help_names_the_kafka_broker() -> None:
+    text = " ".join(CliRunner().invoke(app, ["dev", "--help"]).output.split())
+    assert "--broker" in text and "--kafka-brokers" in text and "Tansu" in text
+
+
 @pytest.mark.slow
 def test_a_memory_run_crosses_services_and_stops_cleanly_on_sigterm(
     learnflow: Callable[[tuple[str, ...]], Path],
