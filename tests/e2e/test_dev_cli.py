@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -116,3 +117,46 @@ def test_a_memory_run_crosses_services_and_stops_cleanly_on_sigterm(
         for service in services.values():
             with pytest.raises(httpx.ConnectError):
                 http.get(f"{service['url']}/health")
+
+
+@pytest.mark.slow
+def test_broker_kafka_starts_a_local_tansu_carries_events_and_stops_it(
+    learnflow: Callable[[tuple[str, ...]], Path],
+) -> None:
+    from tests.e2e.conftest import local_kafka_or_skip
+
+    local_kafka_or_skip().stop()  # skip (or fail under CI) here when there is no tansu
+    folder = learnflow(("progress",))
+    command = [sys.executable, "-c", LAUNCH, "dev", str(folder), "--json", "--free-ports"]
+    process = subprocess.Popen(
+        [*command, "--broker", "kafka"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        if not first:
+            process.wait(30)
+            pytest.fail(f"synth dev ended before ready: {process.stderr.read().decode()[-3000:]}")
+        status = json.loads(first)
+        host, port = status["kafka_brokers"].rsplit(":", 1)
+        (service,) = status["services"]
+        user = f"u-{uuid.uuid4().hex[:8]}"
+        hint = {"request_id": "r", "user_id": user, "session_id": "s", "hint": "h", "attempt": 1}
+        with httpx.Client(timeout=5) as http:
+            url = f"{service['dapr_http_url']}/v1.0/publish/pubsub/code.error-hint"
+            assert http.post(url, json=hint).status_code == 204
+            state = f"{service['dapr_http_url']}/v1.0/state/statestore/progress:{user}"
+            deadline = time.monotonic() + 30
+            while http.get(state).status_code != 200:
+                assert time.monotonic() < deadline, "the event did not reach progress over Kafka"
+                time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert f"local Kafka (tansu) at {host}:{port}" in err.decode()
+    with pytest.raises(OSError):
+        socket.create_connection((host, int(port)), timeout=1).close()
