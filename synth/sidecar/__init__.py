@@ -2,8 +2,10 @@
 
 It serves the subset of the Dapr HTTP API v1.0 and gRPC API that synth's generated services
 use (state, publish / subscribe, service invocation, health, metadata), following the numbered
-contract in ``shared/dapr/contract.md``, with in-memory or Redis backends.  It exists because a
-real ``daprd`` cannot be installed in synth's environments; production still runs daprd.
+contract in ``shared/dapr/contract.md``, with in-memory or Redis backends and a Kafka pub/sub
+(``pubsub.kafka`` on aiokafka, against Kafka or a local Tansu); app health checks (H-5) pause
+deliveries while the app is unhealthy.  It exists because a real ``daprd`` cannot be installed
+in synth's environments; production still runs daprd.
 
 Public API: :class:`SidecarConfig`, :class:`RedeliveryPolicy`, :class:`Sidecar`,
 :class:`MemoryBackend`, :class:`NameRegistry` (+ the process-wide ``REGISTRY``) and

@@ -14,9 +14,10 @@ import signal
 import sys
 from pathlib import Path
 
+from .app_health import AppHealthConfig
 from .backends import BackendError
 from .components import ManifestError
-from .config import RedeliveryPolicy, SidecarConfig
+from .config import DEFAULT_REDIS_URL, RedeliveryPolicy, SidecarConfig
 from .runtime import Sidecar
 
 __all__ = ["build_parser", "main"]
@@ -51,9 +52,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve every component with this local backend (needed for kafka / postgresql)",
     )
     parser.add_argument(
-        "--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --store redis"
+        "--redis-url",
+        default=None,
+        help="the Redis of every Redis-backed component, winning over a component's redisHost "
+        f"(default: each component's redisHost; {DEFAULT_REDIS_URL} for --store redis)",
+    )
+    parser.add_argument(
+        "--broker",
+        choices=("memory", "redis", "kafka"),
+        default=None,
+        help="serve every pub/sub component with this backend (wins over --store for pub/sub)",
+    )
+    parser.add_argument(
+        "--kafka-brokers",
+        default=None,
+        help="host:port[,host:port] of a Kafka-protocol broker, winning over a component's brokers",
+    )
+    parser.add_argument(
+        "--kafka-partitions",
+        type=int,
+        default=1,
+        help="partitions of a topic the local runtime has to create (default 1)",
     )
     parser.add_argument("--max-delivery-attempts", type=int, default=5)
+    parser.add_argument(
+        "--enable-app-health-check",
+        action="store_true",
+        help="probe the app and pause deliveries while it is unhealthy (as daprd)",
+    )
+    parser.add_argument("--app-health-check-path", default="/healthz")
+    parser.add_argument(
+        "--app-health-probe-interval", type=float, default=5.0, help="seconds between probes"
+    )
+    parser.add_argument(
+        "--app-health-probe-timeout", type=int, default=500, help="probe timeout, milliseconds"
+    )
+    parser.add_argument(
+        "--app-health-threshold", type=int, default=3, help="failures before unhealthy"
+    )
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warn", "error"))
     return parser
 
@@ -90,7 +126,20 @@ def main(argv: list[str] | None = None) -> int:
         resources_paths=tuple(Path(p) for p in args.resources_path),
         store=args.store,
         redis_url=args.redis_url,
+        broker=args.broker,
+        kafka_brokers=args.kafka_brokers,
+        kafka_partitions=args.kafka_partitions,
         redelivery=RedeliveryPolicy(max_attempts=args.max_delivery_attempts),
+        app_health=(
+            AppHealthConfig(
+                path=args.app_health_check_path,
+                interval=args.app_health_probe_interval,
+                timeout=args.app_health_probe_timeout / 1000,
+                threshold=args.app_health_threshold,
+            )
+            if args.enable_app_health_check
+            else None
+        ),
     )
     try:
         asyncio.run(_run(config))

@@ -11,6 +11,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from .app_health import AppHealthConfig
 from .backends import PubsubEntry, StateEntry
 from .cloudevents import envelope_for_publish, new_traceparent
 from .config import RUNTIME_VERSION
@@ -79,6 +80,7 @@ class ApiCore:
         self.subscriptions: list[Subscription] = []
         self.app_port: int | None = None
         self.app_host = "127.0.0.1"
+        self.app_health: AppHealthConfig | None = None
 
     # -- state -----------------------------------------------------------------------------
     def store(self, name: str) -> StateEntry:
@@ -304,6 +306,13 @@ class ApiCore:
                 "channelAddress": self.app_host,
                 "maxConcurrency": -1,
             }
+            if self.app_health is not None:
+                doc["appConnectionProperties"]["health"] = {
+                    "healthCheckPath": self.app_health.path,
+                    "healthProbeInterval": f"{self.app_health.interval:g}s",
+                    "healthProbeTimeout": f"{self.app_health.timeout * 1000:g}ms",
+                    "healthThreshold": self.app_health.threshold,
+                }
         return doc
 
 

@@ -3,9 +3,12 @@
 ``state.in-memory`` / ``pubsub.in-memory`` use the shared :class:`MemoryBackend` (one per
 process in ``synth dev``, so sidecars share stores and the bus); ``state.redis`` /
 ``pubsub.redis`` use Redis at the component's ``redisHost`` (``redisPassword`` only as a plain
-``value``; ``secretKeyRef`` is out of scope).  Production types (``pubsub.kafka``,
-``state.postgresql``, ...) need the override: ``store="memory"`` or ``"redis"`` serves the same
-component *name* with that backend (override ``redis`` uses ``SidecarConfig.redis_url``).
+``value``; ``secretKeyRef`` is out of scope); ``pubsub.kafka`` uses a Kafka-protocol broker at
+its ``brokers`` (or ``--kafka-brokers``) with ``authType: none``.  Other production types
+(``state.postgresql``, ...) need the override: ``store="memory"`` or ``"redis"`` serves the same
+component *name* with that backend; ``broker`` overrides the pub/sub backend alone (override
+``redis`` uses ``SidecarConfig.redis_url``).  A
+given ``redis_url`` (``--redis-url``) also wins over a component's own ``redisHost``.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 
 from .components import Component
-from .config import SidecarConfig
+from .config import DEFAULT_REDIS_URL, SidecarConfig
 from .pubsub import Broker
+from .pubsub_kafka import KafkaBroker, KafkaConfigError, KafkaSettings
 from .pubsub_memory import MemoryBroker
 from .pubsub_redis import RedisStreamsBroker, parse_duration
 from .state import KeyPrefixer, StateStore
@@ -35,7 +41,13 @@ __all__ = [
 
 log = logging.getLogger("synth.sidecar")
 
-LOCAL_TYPES = {"state.in-memory", "state.redis", "pubsub.in-memory", "pubsub.redis"}
+LOCAL_TYPES = {
+    "state.in-memory": "memory",
+    "state.redis": "redis",
+    "pubsub.in-memory": "memory",
+    "pubsub.redis": "redis",
+    "pubsub.kafka": "kafka",
+}
 
 
 class BackendError(RuntimeError):
@@ -74,34 +86,83 @@ class PubsubEntry:
     owned: bool = False
 
 
-def _backend_for(component: Component, override: str | None) -> str:
-    if override is not None:
-        return override
+def _backend_for(component: Component, config: SidecarConfig) -> str:
+    if component.kind == "pubsub" and config.broker is not None:
+        return config.broker
+    if config.store is not None:
+        return config.store
     if component.type in LOCAL_TYPES:
-        return "redis" if component.type.endswith(".redis") else "memory"
+        return LOCAL_TYPES[component.type]
     raise BackendError(
         f"component {component.name!r} has type {component.type}, which synth's local runtime "
-        "cannot run (it serves state.in-memory, state.redis, pubsub.in-memory, pubsub.redis); "
-        "start the local sidecar with --store memory or --store redis to serve it under the "
-        "same name"
+        "cannot run (it serves state.in-memory, state.redis, pubsub.in-memory, pubsub.redis, "
+        "pubsub.kafka); start the local sidecar with --store memory or --store redis to serve "
+        "it under the same name"
     )
 
 
-def _redis_factory(component: Component, config: SidecarConfig) -> Callable[[], aioredis.Redis]:
-    host = component.meta("redisHost") if component.type.endswith(".redis") else None
-    if not host:
-        url = config.redis_url
-        return lambda: aioredis.Redis.from_url(url)
-    hostname, _, port = host.split(",")[0].rpartition(":")
-    kwargs = {
-        "host": hostname or host,
+def _kafka_broker(component: Component, config: SidecarConfig) -> KafkaBroker:
+    meta = dict(component.metadata) if component.type == "pubsub.kafka" else {}
+    try:
+        settings = KafkaSettings.from_metadata(
+            meta, brokers_override=config.kafka_brokers, partitions=config.kafka_partitions
+        )
+    except KafkaConfigError as exc:
+        raise BackendError(f"component {component.name!r}: {exc}") from None
+    source = "--kafka-brokers" if config.kafka_brokers else "its brokers"
+    log.info(
+        "component %s (%s) uses Kafka at %s (from %s)",
+        component.name,
+        component.type,
+        settings.bootstrap,
+        source,
+    )
+    return KafkaBroker(settings, queue_depth=int(component.meta("queueDepth") or 100))
+
+
+def _redis_target(component: Component, config: SidecarConfig) -> tuple[dict[str, Any], str]:
+    """Connection keywords for ``component`` and where they came from (for the log line).
+
+    ``--redis-url`` (``config.redis_url``) wins over the component's ``redisHost``: a run
+    pointed at another Redis must never write to the one the manifest names.
+    """
+    own_host = component.meta("redisHost") if component.type.endswith(".redis") else None
+    if config.redis_url is not None or not own_host:
+        url = config.redis_url or DEFAULT_REDIS_URL
+        parts = urlsplit(url)
+        source = "--redis-url" if config.redis_url is not None else "the default"
+        db = parts.path.strip("/") or "0"
+        return {
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 6379,
+            "db": int(db) if db.isdigit() else 0,
+            "password": parts.password or None,
+            "username": parts.username or None,
+            "ssl": parts.scheme == "rediss",
+        }, source
+    hostname, _, port = own_host.split(",")[0].rpartition(":")
+    return {
+        "host": hostname or own_host,
         "port": int(port) if port.isdigit() else 6379,
         "db": int(component.meta("redisDB") or 0),
         "password": component.meta("redisPassword") or None,
         "username": component.meta("redisUsername") or None,
         "ssl": (component.meta("enableTLS") or "").lower() == "true",
-    }
-    return lambda: aioredis.Redis(**kwargs)  # type: ignore[arg-type]
+    }, "its redisHost"
+
+
+def _redis_factory(component: Component, config: SidecarConfig) -> Callable[[], aioredis.Redis]:
+    kwargs, source = _redis_target(component, config)
+    log.info(
+        "component %s (%s) uses Redis at %s:%s db %s (from %s)",
+        component.name,
+        component.type,
+        kwargs["host"],
+        kwargs["port"],
+        kwargs["db"],
+        source,
+    )
+    return lambda: aioredis.Redis(**kwargs)
 
 
 def build_backends(
@@ -116,7 +177,7 @@ def build_backends(
                 "component %s (%s) is ignored by the local runtime", component.name, component.type
             )
             continue
-        backend = _backend_for(component, config.store)
+        backend = _backend_for(component, config)
         if component.kind == "state":
             prefix = component.meta("keyPrefix")
             prefixer = KeyPrefixer.from_metadata(component.name, config.app_id, prefix)
@@ -130,6 +191,12 @@ def build_backends(
                 states[component.name] = StateEntry(component, store, prefixer, backend, True)
             continue
         group = component.meta("consumerID") or config.app_id
+        if backend == "kafka":
+            # C-6 / C-12: consumerGroup, else consumerID, else the app id.
+            group = component.meta("consumerGroup") or group
+            broker = _kafka_broker(component, config)
+            pubsubs[component.name] = PubsubEntry(component, broker, group, backend, True)
+            continue
         if backend == "memory":
             pubsubs[component.name] = PubsubEntry(
                 component, memory.broker(component.name), group, backend
@@ -142,7 +209,7 @@ def build_backends(
         if redeliver is None:
             redeliver = parse_duration(component.meta("redeliverInterval"), 60.0)
         max_len = component.meta("maxLenApprox")
-        broker = RedisStreamsBroker(
+        redis_broker = RedisStreamsBroker(
             _redis_factory(component, config),
             processing_timeout=processing,
             redeliver_interval=redeliver,
@@ -150,5 +217,5 @@ def build_backends(
             concurrency=int(component.meta("concurrency") or 10),
             max_len_approx=int(max_len) if max_len else None,
         )
-        pubsubs[component.name] = PubsubEntry(component, broker, group, backend, True)
+        pubsubs[component.name] = PubsubEntry(component, redis_broker, group, backend, True)
     return states, pubsubs

@@ -13,11 +13,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["RUNTIME_VERSION", "RedeliveryPolicy", "SidecarConfig", "StoreOverride"]
+from .app_health import AppHealthConfig
+
+__all__ = [
+    "BrokerOverride",
+    "DEFAULT_REDIS_URL",
+    "RUNTIME_VERSION",
+    "RedeliveryPolicy",
+    "SidecarConfig",
+    "StoreOverride",
+]
 
 RUNTIME_VERSION = "0.1.0"
 
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
 StoreOverride = Literal["memory", "redis"]
+BrokerOverride = Literal["memory", "redis", "kafka"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,13 @@ class SidecarConfig:
     ``http_port`` / ``grpc_port`` may be ``0`` (a free port is bound; read the bound ports
     from :class:`~synth.sidecar.runtime.Sidecar`).  ``api_token`` / ``app_api_token`` default
     to the env vars ``DAPR_API_TOKEN`` / ``APP_API_TOKEN`` (G-7 / G-8) when left ``None`` and
-    ``read_env_tokens`` is true.
+    ``read_env_tokens`` is true.  ``redis_url``, when set (``--redis-url``), is the Redis of
+    every Redis-backed component, winning over a component's own ``redisHost``; when ``None``
+    each component uses its ``redisHost`` (and ``--store redis`` overrides
+    :data:`DEFAULT_REDIS_URL`).  ``app_health`` switches on daprd's app health checks (H-5).
+    ``broker`` serves every pub/sub component with that backend (winning over ``store`` for
+    pub/sub); ``kafka_brokers`` (``--kafka-brokers``) wins over a Kafka component's
+    ``brokers``; ``kafka_partitions`` is how many partitions a topic the runtime creates gets.
     """
 
     app_id: str
@@ -59,19 +77,25 @@ class SidecarConfig:
     api_token: str | None = None
     app_api_token: str | None = None
     read_env_tokens: bool = True
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str | None = None
     redelivery: RedeliveryPolicy = field(default_factory=RedeliveryPolicy)
     app_ready_poll_interval: float = 0.1
     subscribe_retry_attempts: int = 3
     redis_processing_timeout: float | None = None
     redis_redeliver_interval: float | None = None
     static_app_addresses: dict[str, tuple[str, int]] = field(default_factory=dict)
+    app_health: AppHealthConfig | None = None
+    broker: BrokerOverride | None = None
+    kafka_brokers: str | None = None
+    kafka_partitions: int = 1
 
     def __post_init__(self) -> None:
         if not self.app_id:
             raise ValueError("app_id is required")
         if self.store not in (None, "memory", "redis"):
             raise ValueError(f"store must be 'memory', 'redis' or None, not {self.store!r}")
+        if self.broker not in (None, "memory", "redis", "kafka"):
+            raise ValueError(f"broker must be 'memory', 'redis', 'kafka' or None: {self.broker!r}")
         object.__setattr__(self, "resources_paths", tuple(Path(p) for p in self.resources_paths))
 
     @property

@@ -5,7 +5,9 @@ events (P-7), picks the route (U-3 / U-11), POSTs the exact message bytes with t
 classifies the reply by the U-9 table and applies the local runtime's redelivery policy
 (:class:`~synth.sidecar.config.RedeliveryPolicy`) to RETRY.  DROP, 404, expired and unroutable
 events go to the ``deadLetterTopic`` if one is set (U-10); so do RETRYs once the policy is
-exhausted.  Without a dead-letter topic an exhausted message is left un-ACKed, which a
+exhausted.  With app health checks on (H-5) every attempt first waits for a healthy app, and
+a delivery that cannot connect pauses deliveries instead of counting as an attempt.  Without a
+dead-letter topic an exhausted message is left un-ACKed, which a
 redelivering broker (Redis Streams) reclaims later and the in-memory bus logs and discards.
 """
 
@@ -21,6 +23,7 @@ from typing import Any
 import httpx
 
 from . import gojson
+from .app_health import AppHealthMonitor
 from .cloudevents import CLOUDEVENT_CONTENT_TYPE, has_expired, new_traceparent, parse_go_bool
 from .cloudevents import raw_payload_envelope as _raw_envelope
 from .config import RedeliveryPolicy
@@ -81,12 +84,14 @@ class Deliverer:
         app_token: str | None,
         policy: RedeliveryPolicy,
         publish_dead_letter: DeadLetterPublisher,
+        health: AppHealthMonitor | None = None,
     ) -> None:
         self._client = client
         self._base = app_base_url.rstrip("/")
         self._token = app_token
         self._policy = policy
         self._publish_dead_letter = publish_dead_letter
+        self._health = health
 
     def _event(self, sub: Subscription, message: BrokerMessage) -> tuple[dict[str, Any], bytes]:
         raw = sub.metadata.get("rawPayload", "")
@@ -119,10 +124,14 @@ class Deliverer:
         headers["content-type"] = CLOUDEVENT_CONTENT_TYPE
         return list(headers.items())
 
-    async def _post(self, path: str, body: bytes, headers: list[tuple[str, str]]) -> Outcome:
+    async def _post(self, path: str, body: bytes, headers: list[tuple[str, str]]) -> Outcome | None:
+        """The app's answer, or ``None`` when its port refused the connection."""
         url = f"{self._base}/{path.lstrip('/')}"
         try:
             response = await self._client.post(url, content=body, headers=headers)
+        except httpx.ConnectError as exc:
+            log.warning("delivery to %s failed: %s", url, exc)
+            return None
         except httpx.HTTPError as exc:
             log.warning("delivery to %s failed: %s", url, exc)
             return Outcome.RETRY
@@ -164,9 +173,14 @@ class Deliverer:
             return await self._dead_letter(sub, message, "no matching route")
         attempt = 0
         while True:
-            attempt += 1
+            if self._health is not None:
+                await self._health.wait_healthy()  # H-5: paused while the app is unhealthy
             headers = self.build_headers(sub, message, event)
             outcome = await self._post(path, body, headers)
+            if outcome is None and self._health is not None:
+                self._health.report_unreachable()  # the app is down: not an attempt
+                continue
+            attempt += 1
             if outcome is Outcome.SUCCESS:
                 return True
             if outcome is Outcome.DROP:

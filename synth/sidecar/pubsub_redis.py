@@ -6,7 +6,9 @@ consumer group (component ``consumerID``, default the app id, C-6), created from
 id compete and every message is handled once.  Messages are ACKed only after SUCCESS / DROP (or
 after a dead-letter publish).  Un-ACKed messages (RETRY exhausted without dead-letter topic,
 or a consumer that died mid-message) are reclaimed with ``XAUTOCLAIM`` once idle for
-``processingTimeout``, checked every ``redeliverInterval`` -- nothing is lost.
+``processingTimeout``, checked every ``redeliverInterval`` -- nothing is lost.  Unlike contrib,
+a live consumer renews its in-flight messages (every third of ``processingTimeout``), so a slow
+handler's message is not handed to a second consumer while the first still runs it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,21 @@ def _message(topic: str, message_id: bytes, fields: dict[bytes, bytes]) -> Broke
     return BrokerMessage(topic, bytes(fields.get(b"data", b"")), metadata, message_id.decode())
 
 
+CLOSE_TIMEOUT = 2.0
+
+
+async def _close_client(client: aioredis.Redis, limit: float) -> None:
+    """Close a client within ``limit`` seconds; past it, disconnect its pool without waiting."""
+    try:
+        async with asyncio.timeout(limit):
+            await client.aclose()
+    except TimeoutError:
+        with contextlib.suppress(Exception):
+            await client.connection_pool.disconnect(inuse_connections=True)
+    except Exception:  # closing must not fail a stop
+        log.debug("redis pubsub: closing a client failed", exc_info=True)
+
+
 class _StreamSubscription:
     def __init__(
         self,
@@ -74,20 +91,56 @@ class _StreamSubscription:
         self._slots = asyncio.Semaphore(broker.concurrency)
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._closed = False
 
     @property
     def consumer(self) -> str:
         return self._consumer
 
     async def start(self) -> None:
+        await self._create_group()
+        self._tasks.append(asyncio.create_task(self._read_loop()))
+        if self._broker.redeliver_interval > 0:
+            self._tasks.append(asyncio.create_task(self._reclaim_loop()))
+            self._tasks.append(asyncio.create_task(self._renew_loop()))
+
+    async def _create_group(self) -> None:
+        """``XGROUP CREATE <topic> <group> 0 MKSTREAM``; an existing group is fine."""
         try:
             await self._client.xgroup_create(self._topic, self._group, id="0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
-        self._tasks.append(asyncio.create_task(self._read_loop()))
-        if self._broker.redeliver_interval > 0:
-            self._tasks.append(asyncio.create_task(self._reclaim_loop()))
+
+    def _stopping(self) -> bool:
+        """True once :meth:`close` began, or this task was cancelled.
+
+        redis-py reads under its own timeout; a cancellation landing in that window comes back
+        as a ``TimeoutError`` (a ``RedisError``), so the loops must look here rather than
+        trust ``CancelledError`` to arrive.
+        """
+        task = asyncio.current_task()
+        return self._closed or (task is not None and task.cancelling() > 0)
+
+    async def _recover_group(self, exc: RedisError) -> bool:
+        """Re-create the group after NOGROUP (Redis restarted empty, or the stream deleted).
+
+        Newer contrib ``pubsub.redis`` versions do the same instead of failing every read for
+        good.  From id ``0``, so what was published since the restart is delivered too.
+        """
+        if not isinstance(exc, ResponseError) or "NOGROUP" not in str(exc):
+            return False
+        try:
+            await self._create_group()
+        except RedisError as again:
+            log.warning("redis pubsub: re-creating group %s failed: %s", self._group, again)
+            return False
+        log.warning(
+            "redis pubsub: consumer group %s on %s was gone (NOGROUP); re-created it",
+            self._group,
+            self._topic,
+        )
+        return True
 
     async def _dispatch(self, message: BrokerMessage) -> None:
         if message.message_id in self._inflight:
@@ -110,7 +163,7 @@ class _StreamSubscription:
 
     async def _read_loop(self) -> None:
         block_ms = max(int(self._broker.block_seconds * 1000), 1)
-        while True:
+        while not self._closed:
             try:
                 batches: Any = await self._client.xreadgroup(
                     self._group,
@@ -120,6 +173,10 @@ class _StreamSubscription:
                     block=block_ms,
                 )
             except RedisError as exc:
+                if self._stopping():
+                    return
+                if await self._recover_group(exc):
+                    continue
                 log.warning("redis pubsub: XREADGROUP on %s failed: %s", self._topic, exc)
                 await asyncio.sleep(0.5)
                 continue
@@ -130,7 +187,7 @@ class _StreamSubscription:
 
     async def _reclaim_loop(self) -> None:
         min_idle = max(int(self._broker.processing_timeout * 1000), 1)
-        while True:
+        while not self._closed:
             await asyncio.sleep(self._broker.redeliver_interval)
             try:
                 reply: Any = await self._client.xautoclaim(
@@ -142,7 +199,10 @@ class _StreamSubscription:
                     count=self._broker.queue_depth,
                 )
             except RedisError as exc:
-                log.warning("redis pubsub: XAUTOCLAIM on %s failed: %s", self._topic, exc)
+                if self._stopping():
+                    return
+                if not await self._recover_group(exc):
+                    log.warning("redis pubsub: XAUTOCLAIM on %s failed: %s", self._topic, exc)
                 continue
             entries = reply[1] if len(reply) > 1 else []
             for message_id, fields in entries:
@@ -150,15 +210,53 @@ class _StreamSubscription:
                     log.info("redis pubsub: reclaimed %s on %s", message_id, self._topic)
                     await self._dispatch(_message(self._topic, message_id, fields))
 
+    async def _renew_loop(self) -> None:
+        """Keep this consumer's in-flight messages from looking idle (``XCLAIM ... JUSTID``).
+
+        A message still being handled here is not redelivered to another consumer of the
+        group however slow its handler: only the messages of a consumer that died (or that
+        were left un-ACKed) go idle past ``processingTimeout`` and are reclaimed.
+        """
+        period = max(self._broker.processing_timeout / 3, 0.05)
+        while not self._closed:
+            await asyncio.sleep(period)
+            if not self._inflight:
+                continue
+            try:
+                await self._client.xclaim(
+                    self._topic,
+                    self._group,
+                    self._consumer,
+                    min_idle_time=0,
+                    message_ids=list(self._inflight),
+                    justid=True,
+                )
+            except RedisError as exc:
+                if self._stopping():
+                    return
+                log.debug("redis pubsub: renewing in-flight claims failed: %s", exc)
+
     async def close(self) -> None:
+        """Cancel the loops and in-flight deliveries; bounded by ``CLOSE_TIMEOUT`` seconds.
+
+        A read blocked in ``XREADGROUP`` (or a connection stuck on a frozen Redis) may not
+        notice cancellation at once, so the wait is bounded and the connections are dropped
+        rather than closed politely when it runs out.
+        """
+        self._closed = True
         tasks = [*self._tasks, *self._inflight.values()]
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        with contextlib.suppress(Exception):
-            await self._client.aclose()
+        if tasks:
+            _done, late = await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT)
+            if late:
+                log.warning(
+                    "redis pubsub: %d task(s) on %s did not stop within %gs; abandoned",
+                    len(late),
+                    self._topic,
+                    CLOSE_TIMEOUT,
+                )
+        await _close_client(self._client, CLOSE_TIMEOUT)
 
 
 class RedisStreamsBroker:
@@ -206,5 +304,4 @@ class RedisStreamsBroker:
         return subscription
 
     async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._client.aclose()
+        await _close_client(self._client, CLOSE_TIMEOUT)

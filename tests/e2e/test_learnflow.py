@@ -1,8 +1,9 @@
-"""LearnFlow end to end: triage, concepts and progress with their owners' code, on Redis.
+"""LearnFlow end to end: triage, concepts and progress with their owners' code, on Redis and Kafka.
 
-One platform (three uvicorn processes, three local sidecars) serves the module; each test uses
-its own learner id and reads the outcome where Dapr puts it: state hashes `<appid>||<key>` with
-fields `data` / `version` (S-18) and Redis streams named after the topics (C-11).
+One platform (three uvicorn processes, three local sidecars) per broker serves the module; each
+test uses its own learner id and reads the outcome where Dapr puts it: state hashes
+`<appid>||<key>` with fields `data` / `version` (S-18), and the events on the Redis streams named
+after the topics (C-11) or on the Kafka topics (C-12, through the production Kafka components).
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.brokers import BROKERS
+
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 FLOW = {"learning.query", "learning.routed", "learning.concept-response"}
 
 
-@pytest.fixture(scope="module")
-def platform(launch: Any) -> Iterator[Any]:
-    running = launch.platform(("triage", "concepts", "progress"))
+@pytest.fixture(scope="module", params=BROKERS)
+def platform(launch: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    running = launch.platform(("triage", "concepts", "progress"), broker=request.param)
     yield running
     running.stop()
 
@@ -40,28 +43,14 @@ def progress_of(e2e_db: Any, user: str) -> dict[str, Any] | None:
     return stored_state(e2e_db, "progress", f"progress:{user}")
 
 
-def cloud_events(e2e_db: Any, topic: str) -> list[dict[str, Any]]:
-    """Every CloudEvent on the stream of `topic`."""
-    return [json.loads(fields[b"data"]) for _id, fields in e2e_db.client.xrange(topic)]
-
-
-def events_of(e2e_db: Any, topic: str, user: str) -> list[dict[str, Any]]:
+def events_of(platform: Any, topic: str, user: str) -> list[dict[str, Any]]:
     """The payloads on `topic` about `user`."""
     found = []
-    for event in cloud_events(e2e_db, topic):
+    for event in platform.events(topic):
         data = event.get("data")
         if isinstance(data, dict) and data.get("user_id") == user:
             found.append(data)
     return found
-
-
-def drained(e2e_db: Any, topic: str, group: str) -> bool:
-    """Every event on `topic` was delivered to `group` and acknowledged."""
-    last = e2e_db.client.xinfo_stream(topic)["last-generated-id"]
-    for info in e2e_db.client.xinfo_groups(topic):
-        if info["name"] == group.encode():
-            return bool(info["pending"] == 0 and info["last-delivered-id"] == last)
-    return False
 
 
 def query(user: str, text: str) -> dict[str, str]:
@@ -109,11 +98,11 @@ def test_query_flows_through_triage_and_concepts_into_progress(
     progress = platform.eventually(recorded, "progress recording query, routing and answer")
     assert progress["topics"] == {"code.error-hint": 1, **{topic: 1 for topic in FLOW}}
     assert progress["events"] == 4 and progress["failed"] == {}
-    routed = events_of(e2e_db, "learning.routed", user)
+    routed = events_of(platform, "learning.routed", user)
     assert [(r["target"], r["request_id"]) for r in routed] == [("concepts", f"r-{user}")]
-    requests = events_of(e2e_db, "learning.concept-request", user)
+    requests = events_of(platform, "learning.concept-request", user)
     assert [r["concept"] for r in requests] == ["loop"]
-    answers = events_of(e2e_db, "learning.concept-response", user)
+    answers = events_of(platform, "learning.concept-response", user)
     assert len(answers) == 1 and answers[0]["explanation"].startswith("A for loop runs its body")
     assert stored_state(e2e_db, "triage", f"session:s-{user}") == {
         "user_id": user,
@@ -131,7 +120,7 @@ def test_repeated_failed_exercises_raise_a_struggle_alert(
         platform.publish("exercise.response", exercise(user, number, passed=False), via="progress")
 
     alerts = platform.eventually(
-        lambda: events_of(e2e_db, "struggle.alert", user), "struggle.alert on the stream"
+        lambda: events_of(platform, "struggle.alert", user), "struggle.alert on the stream"
     )
     assert alerts == [
         {
@@ -154,7 +143,7 @@ def test_a_poison_event_goes_to_the_dead_letter_topic(
     platform.publish("exercise.response", poison, via="progress", event_id=event_id)
 
     dead = platform.eventually(
-        lambda: [e for e in cloud_events(e2e_db, "exercise.response.dlq") if e["id"] == event_id],
+        lambda: [e for e in platform.events("exercise.response.dlq") if e["id"] == event_id],
         "the poison event on exercise.response.dlq",
     )
     assert dead[0]["data"] == poison and dead[0]["topic"] == "exercise.response"
@@ -195,7 +184,7 @@ def test_a_restarted_sidecar_is_picked_up_without_restarting_the_service(
 
     platform.publish("learning.query", query(user, "Explain recursion"), via="triage")
     answers = platform.eventually(
-        lambda: events_of(e2e_db, "learning.concept-response", user),
+        lambda: events_of(platform, "learning.concept-response", user),
         "an answer from concepts after its sidecar restarted",
     )
     assert answers[0]["concept"] == "recursion"
@@ -209,7 +198,7 @@ def test_concurrent_first_events_of_a_new_learner_are_all_counted(
         for _ in range(3):
             platform.publish("code.error-hint", hint(learner), via="progress")
     platform.eventually(
-        lambda: drained(e2e_db, "code.error-hint", "progress"),
+        lambda: platform.drained("code.error-hint", "progress"),
         "every event acknowledged",
     )
     assert [progress_of(e2e_db, learner)["events"] for learner in learners] == [3] * 5

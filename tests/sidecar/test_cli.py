@@ -68,7 +68,7 @@ def test_cli_runs_until_sigterm_and_exits_cleanly(tmp_path: Path) -> None:
     assert "stopped" in out
 
 
-def test_cli_reports_production_component_without_override(tmp_path: Path) -> None:
+def _run_cli_on(tmp_path: Path, type_: str) -> subprocess.CompletedProcess[str]:
     folder = write_resources(
         tmp_path / "res",
         [
@@ -76,15 +76,25 @@ def test_cli_reports_production_component_without_override(tmp_path: Path) -> No
                 "apiVersion": "dapr.io/v1alpha1",
                 "kind": "Component",
                 "metadata": {"name": "pubsub"},
-                "spec": {"type": "pubsub.kafka", "version": "v1", "metadata": []},
+                "spec": {"type": type_, "version": "v1", "metadata": []},
             }
         ],
     )
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "synth.sidecar", "--app-id", "a", "--resources-path", str(folder)],
         capture_output=True,
         text=True,
         timeout=30,
     )
+
+
+def test_cli_reports_production_component_without_override(tmp_path: Path) -> None:
+    result = _run_cli_on(tmp_path, "state.postgresql")
     assert result.returncode == 2
     assert "--store memory or --store redis" in result.stderr
+
+
+def test_cli_reports_a_kafka_component_without_auth_type_c12(tmp_path: Path) -> None:
+    result = _run_cli_on(tmp_path, "pubsub.kafka")
+    assert result.returncode == 2
+    assert "kafka error: 'authType' attribute was missing or empty" in result.stderr

@@ -83,7 +83,7 @@ def test_metadata_templates_and_secret_refs_c3(resources, caplog) -> None:
 
 
 async def test_production_types_need_the_store_override(resources) -> None:
-    docs = [component("pubsub", "pubsub.kafka", {"brokers": "k:9092", "authType": "none"})]
+    docs = [component("orders-db", "state.postgresql", {"connectionString": "x"})]
     sidecar = Sidecar(sidecar_config("svc", resources_paths=(resources(docs),)))
     with pytest.raises(BackendError, match="--store memory or --store redis"):
         await sidecar.start()
