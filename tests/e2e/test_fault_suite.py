@@ -8,8 +8,8 @@ events (Redis) or the state (Kafka) stopped and restarted empty; one event id pu
 at once; two replicas with slow handlers; a handler that publishes and then fails.
 
 Each scenario prints `fault-suite <scenario> <broker>: lost=<n> doubled=<n>` (run with `-s`).
-Cases that can pass only with the generated-code half of issue 14 are strict xfails naming the
-item they wait for; the integrator removes the mark once those fixes land.
+The duplicate-id and publish-then-fail cases hold because of the generated code's claim-first
+dedupe and its republish ids derived from the incoming event id (issue 14, items 1 and 2).
 """
 
 from __future__ import annotations
@@ -41,13 +41,6 @@ pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 EVENTS = 8
 LAUNCH = "import synth.cli.dev; from synth.cli.shell import app; app()"
-NEEDS_CLAIM_FIRST = pytest.mark.xfail(
-    strict=True, reason="needs generated-code fix: issue 14 item 1 (claim-first dedupe)"
-)
-NEEDS_STABLE_IDS = pytest.mark.xfail(
-    strict=True,
-    reason="needs generated-code fix: issue 14 item 2 (republish ids derived from the event id)",
-)
 
 # Appended to the owner's progress handlers: an optional delay before each record (a slow
 # handler, FAULT_HANDLER_DELAY seconds); `record` is looked up at call time, so rebinding works.
@@ -420,7 +413,7 @@ def test_redis_stopped_and_restarted_empty(
 
 
 # -- one event id published twice at once ------------------------------------------------------
-@pytest.mark.parametrize("broker", [pytest.param(b, marks=NEEDS_CLAIM_FIRST) for b in BROKERS])
+@pytest.mark.parametrize("broker", BROKERS)
 def test_duplicate_ids_published_in_parallel(launch: Any, e2e_db: Any, broker: str) -> None:
     folder = launch.copy(("progress",))
     append(folder, "progress", SLOW_PROGRESS)
@@ -471,7 +464,7 @@ def test_two_replicas_with_slow_handlers(launch: Any, e2e_db: Any, broker: str) 
 
 
 # -- a handler that publishes, then fails ------------------------------------------------------
-@pytest.mark.parametrize("broker", [pytest.param(b, marks=NEEDS_STABLE_IDS) for b in BROKERS])
+@pytest.mark.parametrize("broker", BROKERS)
 def test_a_handler_that_publishes_then_fails(launch: Any, e2e_db: Any, broker: str) -> None:
     """triage publishes `learning.routed`, then fails and is retried: progress must count the
     routing once (the republished copy must carry the same id, so dedupe recognises it)."""
