@@ -64,11 +64,7 @@ def _kind_function(path: str, which: int) -> Callable[..., object] | None:
     kind = _kind(path)
     if kind is None:
         return None
-    try:
-        module = import_module(f"synth.merge.{kind[0]}")
-    except ModuleNotFoundError:  # TEMPORARY while the splitters land
-        return None
-    return getattr(module, kind[which])  # type: ignore[no-any-return]
+    return getattr(import_module(f"synth.merge.{kind[0]}"), kind[which])  # type: ignore[no-any-return]
 
 
 def _merger(path: str) -> Merger:

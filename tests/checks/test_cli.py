@@ -65,7 +65,10 @@ def test_create_topic_writes_a_kafka_topic(tmp_path: Path) -> None:
         "ok": True,
         "status": "ok",
         "path": target.as_posix(),
-        "files": [{"path": target.as_posix(), "action": "created"}],
+        "files": [
+            {"path": target.as_posix(), "action": "created"},
+            {"path": (target.parent / "kustomization.yaml").as_posix(), "action": "created"},
+        ],
     }
     doc = parse_yaml(target.read_text(), "topic")[0]
     assert doc["apiVersion"] == "kafka.strimzi.io/v1"  # Strimzi serves no other version
