@@ -144,21 +144,7 @@ def _new_into(plan: ServicePlan, target: Path, *, force: bool) -> GrowthResult:
             f"{target} is not empty and is not a synth service (no {RECORD_FILE}); synth only "
             "writes into an empty folder or over a service it generated: choose another --out"
         )
-    record = load_record(target)
-    base, notes = base_of(target, record)
-    merged = merge_folder(target, base, plan.contents(), force=force)
-    result = GrowthResult(
-        target,
-        plan.features,
-        merged.changes,
-        merged.conflicts,
-        merged.forced,
-        merged.kept_deleted,
-        notes,
-    )
-    if not merged.conflicts:
-        _gate(target, merged, plan.spec.package, plan)
-    return result
+    return _merged_into(target, load_record(target), plan, force=force)
 
 
 def merge_service(
@@ -171,6 +157,13 @@ def merge_service(
 ) -> GrowthResult:
     """Compose `spec` with `features` once and merge it into the service at `root`."""
     theirs = compose_service(spec, features, Workspace(root=None), gate=False)
+    return _merged_into(root, record, theirs, force=force)
+
+
+def _merged_into(
+    root: Path, record: ServiceRecord, theirs: ServicePlan, *, force: bool
+) -> GrowthResult:
+    """The one merge: base (stored or rebuilt) / the disk / `theirs`, gated before writing."""
     base, notes = base_of(root, record)
     merged = merge_folder(root, base, theirs.contents(), force=force)
     result = GrowthResult(
@@ -182,9 +175,8 @@ def merge_service(
         merged.kept_deleted,
         notes,
     )
-    if merged.conflicts:
-        return result
-    _gate(root, merged, spec.package, theirs)
+    if not merged.conflicts:
+        _gate(root, merged, theirs.spec.package, theirs)
     return result
 
 
