@@ -81,7 +81,7 @@ def _counts() -> dict[str, int]:
         os.environ["XDG_CACHE_HOME"] = scratch
         service = Path(scratch) / "debug"
         spec = load_spec(ROOT / "specs" / "debug.yaml")
-        plan = api.new_service(spec, [FeatureName.STATE], service, force=False)
+        plan = api.new_service(spec, [FeatureName.STATE], service)
         write_changes(plan.changes, service, replace_root=True)
         api.compose_service = counting_compose  # type: ignore[assignment]
         grow.compose_service = counting_compose  # type: ignore[assignment]

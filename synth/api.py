@@ -18,7 +18,7 @@ from synth.compose.deploy import apply_deploy_files
 from synth.compose.lines import ensure_env_example, ensure_lines
 from synth.compose.provenance import RECORD_FILE, content_hash, render_record
 from synth.compose.pyproject import ensure_pyproject
-from synth.compose.python import PythonReport, apply_python, containers_of
+from synth.compose.python import PythonReport, apply_python
 from synth.compose.readme import ensure_readme
 from synth.errors import GateError, TargetError
 from synth.features.base import Contribution, EnvVar, ReadmeSection
@@ -63,8 +63,6 @@ class ServicePlan:
     changes: ChangeSet
     python: PythonReport
     file_hashes: dict[str, str]
-    unit_hashes: dict[str, dict[str, str]]
-    containers: frozenset[str]
 
     def contents(self) -> dict[str, str]:
         """Every file this plan produces (path -> text), deleted files left out."""
@@ -94,12 +92,10 @@ def new_services(specs: Sequence[ServiceSpec], root: Path) -> list[ServicePlan]:
 
 def _new_with_runnable(job: tuple[ServiceSpec, Path]) -> ServicePlan:
     spec, target = job
-    return new_service(spec, runnable_features(spec), target, force=True)
+    return new_service(spec, runnable_features(spec), target)
 
 
-def new_service(
-    spec: ServiceSpec, requested: Sequence[FeatureName], target: Path, *, force: bool
-) -> ServicePlan:
+def new_service(spec: ServiceSpec, requested: Sequence[FeatureName], target: Path) -> ServicePlan:
     """A whole new service in memory (where it goes is `synth.grow.stage_new`'s to decide)."""
     if target.exists() and not target.is_dir():
         raise TargetError(f"{target} exists and is not a folder; choose another --out")
@@ -130,7 +126,6 @@ def compose_service(
     rendered = _render(workspace)
     if gate:
         _gate(rendered, workspace, spec)
-    containers = containers_of(contributions)
     text = {c.path: c.after for c in rendered.files if c.after is not None}
     hashes = {path: content_hash(content) for path, content in text.items()}
     recorded = spec.model_copy(update={"features": tuple(n for n in names if n not in always_on())})
@@ -141,7 +136,7 @@ def compose_service(
         FileChange(BASE_FILE, workspace.original(BASE_FILE), render_base(text)),
     )
     changes = ChangeSet(tuple(sorted(files, key=lambda f: f.path)))
-    return ServicePlan(spec, names, changes, report, hashes, {}, containers)
+    return ServicePlan(spec, names, changes, report, hashes)
 
 
 @lru_cache(maxsize=256)
@@ -161,17 +156,17 @@ def _deploy_files(
     return files, {path: render_yaml(docs) for path, docs in files.yaml.items()}
 
 
-def compose_platform(plans: Sequence[ServicePlan], root: Path) -> ChangeSet:
-    """The platform files at `root` (dapr.yaml for `dapr run -f`, shared components, k8s)."""
-    workspace = Workspace(root=root)
+def compose_platform(plans: Sequence[ServicePlan]) -> ChangeSet:
+    """The platform files (dapr.yaml for `dapr run -f`, shared components, k8s), generated
+    from the plans alone: what is on disk is the merge's to weigh, never an input here."""
+    workspace = Workspace(root=None)
     files = build_platform_files(
         [p.spec for p in plans], {p.spec.name: frozenset(p.features) for p in plans}
     )
     apply_deploy_files(workspace, files, {p: render_yaml(d) for p, d in files.yaml.items()})
     rendered = _render(workspace)
     text = {c.path: c.after for c in rendered.files if c.after is not None}
-    base = FileChange(BASE_FILE, workspace.original(BASE_FILE), render_base(text))
-    return ChangeSet((*rendered.files, base))
+    return ChangeSet((*rendered.files, FileChange(BASE_FILE, None, render_base(text))))
 
 
 def _apply_project_files(

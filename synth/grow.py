@@ -56,6 +56,25 @@ class GrowthResult:
     kept_deleted: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
+    @classmethod
+    def of(
+        cls,
+        root: Path,
+        features: tuple[FeatureName, ...],
+        merged: FolderMerge,
+        notes: tuple[str, ...] = (),
+    ) -> GrowthResult:
+        """The result of a folder merge."""
+        return cls(
+            root,
+            features,
+            merged.changes,
+            merged.conflicts,
+            merged.forced,
+            merged.kept_deleted,
+            notes,
+        )
+
     @property
     def ok(self) -> bool:
         return not self.conflicts
@@ -118,25 +137,15 @@ def stage_new(
     """
     results = [_new_into(plan, target, force=force) for plan, target in plans]
     if platform is not None:
-        changes = compose_platform([plan for plan, _ in plans], platform)
+        changes = compose_platform([plan for plan, _ in plans])
         theirs = {c.path: c.after for c in changes.files if c.after is not None}
         merged = merge_folder(platform, read_base(platform) or {}, theirs, force=force)
-        results.append(
-            GrowthResult(
-                platform,
-                (),
-                merged.changes,
-                merged.conflicts,
-                merged.forced,
-                merged.kept_deleted,
-            )
-        )
+        results.append(GrowthResult.of(platform, (), merged))
     return results
 
 
 def _new_into(plan: ServicePlan, target: Path, *, force: bool) -> GrowthResult:
-    if target.exists() and not target.is_dir():
-        raise TargetError(f"{target} exists and is not a folder; choose another --out")
+    """`api.new_service` refused a target that is not a folder; the rest is decided here."""
     if not target.is_dir() or not any(target.iterdir()):
         return GrowthResult(target, plan.features, plan.changes)
     if not (target / RECORD_FILE).is_file():
@@ -166,15 +175,7 @@ def _merged_into(
     """The one merge: base (stored or rebuilt) / the disk / `theirs`, gated before writing."""
     base, notes = base_of(root, record)
     merged = merge_folder(root, base, theirs.contents(), force=force)
-    result = GrowthResult(
-        root,
-        theirs.features,
-        merged.changes,
-        merged.conflicts,
-        merged.forced,
-        merged.kept_deleted,
-        notes,
-    )
+    result = GrowthResult.of(root, theirs.features, merged, notes)
     if not merged.conflicts:
         _gate(root, merged, theirs.spec.package, theirs)
     return result

@@ -219,7 +219,7 @@ def _new_one(
     check_name(spec)
     target = out or Path("out") / spec.name
     check_target(target)
-    return api.new_service(spec, features, target, force=False), target
+    return api.new_service(spec, features, target), target
 
 
 def _new_all(

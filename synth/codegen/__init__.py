@@ -23,14 +23,8 @@ from synth.codegen.units import (
     UnitDrift,
     ensure_units,
     find_unit,
-    fingerprint,
-    identity_key,
     identity_of,
-    replace_units,
-    source_fingerprints,
     statements,
-    unit_fingerprints,
-    units_by_key,
 )
 
 __all__ = [
@@ -53,14 +47,8 @@ __all__ = [
     "ensure_units",
     "expand_template",
     "find_unit",
-    "fingerprint",
-    "identity_key",
     "identity_of",
     "import_block_end",
     "imports_of",
-    "replace_units",
-    "source_fingerprints",
     "statements",
-    "unit_fingerprints",
-    "units_by_key",
 ]

@@ -16,9 +16,8 @@ after the import block), so the result does not depend on the order features wer
 from __future__ import annotations
 
 import ast
-import hashlib
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -32,14 +31,8 @@ __all__ = [
     "UnitDrift",
     "ensure_units",
     "find_unit",
-    "fingerprint",
-    "identity_key",
     "identity_of",
-    "replace_units",
-    "source_fingerprints",
     "statements",
-    "unit_fingerprints",
-    "units_by_key",
 ]
 
 Identity = tuple[str, ...]
@@ -253,94 +246,3 @@ def _respace_follower(follower: Statement, inserted: Statement) -> Statement:
                 leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *comments]
             )
     return follower
-
-
-def identity_key(identity: Identity, container: str | None = None) -> str:
-    """An identity as one readable string: `def get_mastery`, `Settings: assign state_store`."""
-    text = " ".join(identity)
-    return f"{container}: {text}" if container else text
-
-
-def fingerprint(node: cst.BaseStatement) -> str:
-    """A short hash of a unit's meaning (its AST): comments and layout do not change it."""
-    return hashlib.sha256(_normalized(node).encode("utf-8")).hexdigest()[:12]
-
-
-def units_by_key(module: cst.Module, containers: Iterable[str] = ()) -> dict[str, Statement]:
-    """Every unit of `module` (and of the classes named in `containers`), by `identity_key`."""
-    found: dict[str, Statement] = {}
-    for stmt in module.body:
-        identity = identity_of(stmt)
-        if identity is not None:
-            found[identity_key(identity)] = stmt
-    for container in containers:
-        for stmt in _body_of(module, container) or ():
-            identity = identity_of(stmt)
-            if identity is not None:
-                found[identity_key(identity, container)] = stmt
-    return found
-
-
-def unit_fingerprints(module: cst.Module, containers: Iterable[str] = ()) -> dict[str, str]:
-    """Every unit of `module` (and of the classes named in `containers`): key -> fingerprint."""
-    return {key: fingerprint(stmt) for key, stmt in units_by_key(module, containers).items()}
-
-
-def replace_units(
-    module: cst.Module, replacements: dict[tuple[Identity, str | None], Statement]
-) -> cst.Module:
-    """`module` with each unit (identity, container) swapped for its replacement node.
-
-    The replaced statement keeps its own leading lines (comments and spacing stay the owner's).
-    """
-
-    def swap(body: Sequence[Statement], container: str | None) -> list[Statement]:
-        out: list[Statement] = []
-        for stmt in body:
-            identity = identity_of(stmt)
-            new = replacements.get((identity, container)) if identity else None
-            if new is not None:
-                stmt = new.with_changes(leading_lines=stmt.leading_lines)
-            elif (
-                isinstance(stmt, cst.ClassDef)
-                and isinstance(stmt.body, cst.IndentedBlock)
-                and any(c == stmt.name.value for _, c in replacements)
-            ):
-                inner = swap(statements(stmt.body.body), stmt.name.value)
-                stmt = stmt.with_changes(body=stmt.body.with_changes(body=inner))
-            out.append(stmt)
-        return out
-
-    return module.with_changes(body=swap(module.body, None))
-
-
-def _hash_ast(node: ast.stmt) -> str:
-    dumped = ast.dump(ast.Module(body=[node], type_ignores=[]))
-    return hashlib.sha256(dumped.encode("utf-8")).hexdigest()[:12]
-
-
-def source_fingerprints(
-    module: cst.Module, source: str, containers: Iterable[str] = ()
-) -> dict[str, str]:
-    """`unit_fingerprints` of `module` read from `source`, its rendered text (same statements).
-
-    One `ast.parse` of the whole file instead of a codegen and a parse per unit.
-    """
-    tree = ast.parse(source)
-    wanted = set(containers)
-    found: dict[str, str] = {}
-    for stmt, node in zip(module.body, tree.body, strict=True):
-        identity = identity_of(stmt)
-        if identity is not None:
-            found[identity_key(identity)] = _hash_ast(node)
-        if (
-            isinstance(stmt, cst.ClassDef)
-            and stmt.name.value in wanted
-            and isinstance(stmt.body, cst.IndentedBlock)
-            and isinstance(node, ast.ClassDef)
-        ):
-            for inner, inner_node in zip(statements(stmt.body.body), node.body, strict=True):
-                inner_identity = identity_of(inner)
-                if inner_identity is not None:
-                    found[identity_key(inner_identity, stmt.name.value)] = _hash_ast(inner_node)
-    return found

@@ -17,7 +17,7 @@ from synth.features.base import Contribution
 from synth.spec import FeatureName
 from synth.workspace import Workspace
 
-__all__ = ["OwnedDrift", "PythonReport", "apply_python", "containers_of"]
+__all__ = ["OwnedDrift", "PythonReport", "apply_python"]
 
 
 @dataclass(frozen=True)
@@ -35,17 +35,6 @@ class PythonReport:
 
     added: dict[str, int]
     drifted: tuple[OwnedDrift, ...]
-
-
-def containers_of(contributions: Sequence[Contribution]) -> frozenset[str]:
-    """The classes that receive class-level units (e.g. `Settings`)."""
-    return frozenset(
-        unit.container
-        for contribution in contributions
-        for units in contribution.python.values()
-        for unit in units
-        if unit.container is not None
-    )
 
 
 def apply_python(

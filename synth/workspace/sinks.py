@@ -86,6 +86,7 @@ def _write_tree(changes: ChangeSet, root: Path) -> None:
 
 def _write_in_place(changes: ChangeSet, root: Path) -> None:
     staged: list[tuple[Path | None, Path]] = []
+    new_file_mode = creation_mode()
     try:
         for change in changes.changed:
             target = root / change.path
@@ -100,7 +101,7 @@ def _write_in_place(changes: ChangeSet, root: Path) -> None:
             if target.exists():
                 shutil.copymode(target, temp_name)
             else:
-                os.chmod(temp_name, creation_mode())
+                os.chmod(temp_name, new_file_mode)
             staged.append((Path(temp_name), target))
     except OSError as exc:
         for staged_temp, _ in staged:

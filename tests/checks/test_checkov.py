@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import require
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "out"
 SERVICES = sorted(p.parent for p in OUT.glob("*/synth.yaml"))
@@ -42,10 +44,10 @@ def _stage(tree: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(_checkov() is None, reason="checkov not installed (the dev extra has it)")
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not on PATH")
-@pytest.mark.skipif(len(SERVICES) != 6, reason="out/ is not generated")
 def test_checkov_finds_nothing_and_every_skip_says_why(tmp_path: Path) -> None:
+    require(_checkov() is not None, "checkov (the dev extra)")
+    require(shutil.which("kubectl") is not None, "kubectl")
+    assert len(SERVICES) == 6, "out/ holds the six LearnFlow services (synth new --all)"
     _stage(tmp_path)
     command = [
         str(_checkov()), "-d", str(tmp_path), "--framework", "kubernetes", "dockerfile",

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import synth.cli.deploy  # noqa: F401  (registers check, create-topic)
 from synth.cli.shell import app
 from synth.manifests import parse_yaml
+from tests.tools import require
 
 from .samples import learnflow_spec, write_python_service
 
@@ -123,8 +124,8 @@ def test_create_topic_refuses_foreign_names(tmp_path: Path) -> None:
     assert not (tmp_path / "k8s").exists()
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not on PATH")
 def test_check_builds_each_overlay_with_kustomize(tmp_path: Path) -> None:
+    require(shutil.which("kubectl") is not None, "kubectl")
     root = _service(tmp_path)
     patch = root / "k8s" / "overlays" / "prod" / "deployment-patch.yaml"
     patch.write_text(patch.read_text().replace("namespace: learnflow", "namespace: default"))
@@ -134,8 +135,8 @@ def test_check_builds_each_overlay_with_kustomize(tmp_path: Path) -> None:
     assert "no matches for Id Deployment.v1.apps/triage.default" in result.output
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not on PATH")
 def test_check_finds_an_overlay_without_its_dapr_configuration(tmp_path: Path) -> None:
+    require(shutil.which("kubectl") is not None, "kubectl")
     root = _service(tmp_path)
     base = root / "k8s" / "base" / "kustomization.yaml"
     base.write_text(base.read_text().replace("  - dapr-configuration.yaml\n", ""))

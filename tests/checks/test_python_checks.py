@@ -14,6 +14,7 @@ import pytest
 
 from synth.checks import check_service, load_service_folder
 from synth.manifests import build_deploy_files
+from tests.tools import require
 
 from .samples import learnflow_spec, write_files, write_python_service
 
@@ -96,8 +97,8 @@ def test_app_health_check_path_the_app_does_not_serve_is_reported(service: Path)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy not installed")
 def test_type_error_is_reported_with_mypy(service: Path) -> None:
+    require(importlib.util.find_spec("mypy") is not None, "mypy (the dev extra)")
     assert _lines(service, mypy=True) == []
     _edit(service, 'return {"status": "ok"}', 'return {"status": 1}')
     lines = _lines(service, mypy=True)
@@ -117,7 +118,6 @@ def test_missing_package_is_reported(service: Path) -> None:
     assert _lines(service) == ["triage/main.py: missing (the package must define `app` in main.py)"]
 
 
-@pytest.mark.skipif(not (ROOT / "out" / "triage" / "synth.yaml").is_file(), reason="no out/")
 def test_generated_service_with_built_artifacts_is_clean(tmp_path: Path) -> None:
     root = Path(shutil.copytree(ROOT / "out" / "triage", tmp_path / "triage"))
     folder = load_service_folder(root)

@@ -47,7 +47,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path,
     for name in AGENT_SERVICES:
         spec = _spec(name)
         target = base / name
-        plan = new_service(spec, runnable_features(spec), target, force=False)
+        plan = new_service(spec, runnable_features(spec), target)
         write_changes(plan.changes, target, replace_root=True)
         out[name] = (target, plan)
     return out
@@ -190,7 +190,7 @@ def test_without_the_agent_feature_the_handler_only_logs() -> None:
 def test_a_service_without_an_agent_in_its_spec_is_refused(tmp_path: Path) -> None:
     spec = _spec("progress")
     with pytest.raises(FeatureError) as caught:
-        new_service(spec, [FeatureName.AGENT], tmp_path / "progress", force=False)
+        new_service(spec, [FeatureName.AGENT], tmp_path / "progress")
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith("service 'progress' has no `agent:` in its spec")
@@ -210,7 +210,7 @@ def test_an_agent_spec_that_cannot_be_wired_is_refused(
     assert spec.agent is not None
     spec = spec.model_copy(update={"agent": spec.agent.model_copy(update=change)})
     with pytest.raises(FeatureError, match=complaint):
-        new_service(spec, [FeatureName.AGENT], tmp_path / "debug", force=False)
+        new_service(spec, [FeatureName.AGENT], tmp_path / "debug")
 
 
 def test_a_response_without_a_field_for_the_answer_is_refused(tmp_path: Path) -> None:
@@ -219,4 +219,4 @@ def test_a_response_without_a_field_for_the_answer_is_refused(tmp_path: Path) ->
     fields = tuple(f for f in response.fields if f.name != "hint")
     spec = spec.model_copy(update={"publishes": (response.model_copy(update={"fields": fields}),)})
     with pytest.raises(FeatureError, match="needs a required str field"):
-        new_service(spec, [FeatureName.AGENT], tmp_path / "debug", force=False)
+        new_service(spec, [FeatureName.AGENT], tmp_path / "debug")

@@ -33,7 +33,7 @@ SPEC = ServiceSpec.model_validate(
 @pytest.fixture(scope="module")
 def coach(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ServicePlan]:
     target = tmp_path_factory.mktemp("invoke") / "coach"
-    plan = new_service(SPEC, [FeatureName.INVOKE], target, force=False)
+    plan = new_service(SPEC, [FeatureName.INVOKE], target)
     write_changes(plan.changes, target, replace_root=True)
     return target, plan
 

@@ -30,7 +30,7 @@ async def publish_code_error_hint(
 
 
 def _generate(spec: ServiceSpec, features: list[FeatureName], target: Path) -> ServicePlan:
-    plan = new_service(spec, features, target, force=False)
+    plan = new_service(spec, features, target)
     write_changes(plan.changes, target, replace_root=True)
     return plan
 
@@ -179,4 +179,4 @@ def test_topics_that_become_the_same_python_name_are_refused(tmp_path: Path) -> 
         }
     )
     with pytest.raises(FeatureError, match="both become"):
-        new_service(spec, [FeatureName.PUBSUB], tmp_path / "clash", force=False)
+        new_service(spec, [FeatureName.PUBSUB], tmp_path / "clash")

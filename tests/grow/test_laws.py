@@ -46,7 +46,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def _new(root: Path, features: list[FeatureName]) -> Path:
-    write_changes(new_service(SPEC, features, root, force=True).changes, root, replace_root=True)
+    write_changes(new_service(SPEC, features, root).changes, root, replace_root=True)
     return root
 
 

@@ -47,7 +47,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 def _service(factory: pytest.TempPathFactory) -> Path:
     if "state" not in _MADE:
         made = factory.mktemp("made") / "debug"
-        plan = new_service(SPEC, [FeatureName.STATE], made, force=False)
+        plan = new_service(SPEC, [FeatureName.STATE], made)
         write_changes(plan.changes, made, replace_root=True)
         _MADE["state"] = made
     root = factory.mktemp("svc") / "debug"

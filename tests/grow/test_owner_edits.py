@@ -508,3 +508,18 @@ def test_new_all_writes_nothing_when_one_service_conflicts(tmp_path: Path) -> No
     )
     assert code == 0 and "/dev/null" not in out_text and "Newly " in out_text
     assert "--force: " in err and "debug/debug/main.py:1" in err
+
+
+def test_new_all_keeps_an_owner_edit_to_the_platform_files_and_out_of_the_base(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    code, _, err = invoke("new", "--all", "--specs", str(SPECS), "--out", str(out))
+    assert code == 0, err
+    fresh_base = (out / ".synth/base.json").read_bytes()
+    dapr = out / "dapr.yaml"
+    dapr.write_text("# owner: run with dapr run -f\n" + dapr.read_text(encoding="utf-8"))
+    code, _, err = invoke("new", "--all", "--specs", str(SPECS), "--out", str(out))
+    assert code == 0, err
+    assert dapr.read_text(encoding="utf-8").startswith("# owner: run with dapr run -f\n")
+    assert (out / ".synth/base.json").read_bytes() == fresh_base  # the base is synth's alone

@@ -33,7 +33,7 @@ WITH_AGENT = ROOT / "out" / "debug"
 def _without_agent() -> dict[str, str]:
     spec = load_spec(ROOT / "specs" / "debug.yaml")
     features = (FeatureName("state"), FeatureName("pubsub"))
-    return new_service(spec, features, ROOT / "out" / "no-such-dir", force=True).contents()
+    return new_service(spec, features, ROOT / "out" / "no-such-dir").contents()
 
 
 def base_of(name: str) -> str:

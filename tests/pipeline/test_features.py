@@ -22,22 +22,22 @@ SPEC = ServiceSpec(
 
 @pytest.mark.parametrize("features", [[], [FeatureName.STATE]])
 def test_second_application_changes_nothing(tmp_path: Path, features: list[FeatureName]) -> None:
-    plan = new_service(SPEC, features, tmp_path / "orders", force=False)
+    plan = new_service(SPEC, features, tmp_path / "orders")
     write_changes(plan.changes, tmp_path / "orders", replace_root=True)
     again = compose_service(SPEC, features, Workspace(root=tmp_path / "orders"))
     assert again.changes.changed == ()
 
 
 def test_with_order_never_changes_the_output(tmp_path: Path) -> None:
-    one = new_service(SPEC, [FeatureName.STATE, FeatureName.HEALTH], tmp_path / "a", force=False)
-    two = new_service(SPEC, [FeatureName.HEALTH, FeatureName.STATE], tmp_path / "b", force=False)
+    one = new_service(SPEC, [FeatureName.STATE, FeatureName.HEALTH], tmp_path / "a")
+    two = new_service(SPEC, [FeatureName.HEALTH, FeatureName.STATE], tmp_path / "b")
     assert [(f.path, f.after) for f in one.changes.files] == [
         (f.path, f.after) for f in two.changes.files
     ]
 
 
 def test_state_key_helpers_before_after() -> None:
-    plan = new_service(SPEC, [FeatureName.STATE], Path("/nonexistent/orders"), force=False)
+    plan = new_service(SPEC, [FeatureName.STATE], Path("/nonexistent/orders"))
     state = next(f.after for f in plan.changes.files if f.path == "orders/state.py")
     assert '''
 class OrderState(BaseModel):
@@ -59,7 +59,7 @@ def config_key() -> str:
 
 def test_adding_state_to_an_app_only_service_keeps_owner_edits(tmp_path: Path) -> None:
     target = tmp_path / "orders"
-    write_changes(new_service(SPEC, [], target, force=False).changes, target, replace_root=True)
+    write_changes(new_service(SPEC, [], target).changes, target, replace_root=True)
     main = target / "orders/main.py"
     edited = (
         main.read_text()

@@ -112,7 +112,7 @@ def _imported(root: Path, package: str) -> Iterator[object]:
 
 
 def _check_service(spec: ServiceSpec, features: list[FeatureName], root: Path) -> None:
-    plan = new_service(spec, features, root, force=True)
+    plan = new_service(spec, features, root)
     files = {c.path: c.after for c in plan.changes.files}
     python = {p: s for p, s in files.items() if p.endswith(".py")}
     for path, source in python.items():
@@ -151,7 +151,7 @@ def test_generated_test_suite_passes(
     data["invokes"] = [{"app_id": "progress", "methods": ["summary"], "get_methods": ["summary"]}]
     spec = ServiceSpec.model_validate(data)
     root = tmp_path / "concepts"
-    write_changes(new_service(spec, features, root, force=True).changes, root, replace_root=True)
+    write_changes(new_service(spec, features, root).changes, root, replace_root=True)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=root,
