@@ -8,15 +8,23 @@ pass; every other top-level statement becomes a Unit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import libcst as cst
+from libcst.helpers import parse_template_module
 
-from synth.codegen._fastfill import fill_template, statement_names
 from synth.codegen.imports import ImportRequest, dotted_name
 from synth.codegen.units import Statement, Unit
 
-__all__ = ["TemplateUnits", "build_template_units", "expand_template", "imports_of"]
+__all__ = [
+    "TemplateUnits",
+    "build_template_units",
+    "expand_template",
+    "imports_of",
+    "names_in",
+    "used_imports",
+]
 
 _CONFIG = cst.PartialParserConfig(python_version="3.11")
 
@@ -63,24 +71,38 @@ def expand_template(
     Each unit carries the template imports it uses, so a unit inserted on its own (by
     add-feature) brings exactly what it needs.
     """
-    module = fill_template(template, replacements)
-    used_names = statement_names(template, replacements)
+    module = parse_template_module(template, _CONFIG, **cast(Mapping[str, Any], replacements))
     imports: list[ImportRequest] = []
-    found_units: list[tuple[Statement, set[str]]] = []
-    for stmt, names in zip(module.body, used_names, strict=True):
+    kept: list[Statement] = []
+    for stmt in module.body:
         found = imports_of(stmt)
         if found is not None:
             imports.extend(found)
         else:
-            found_units.append((stmt, names))
-    units = tuple(
-        Unit(stmt, _used_imports(names, imports), container) for stmt, names in found_units
-    )
+            kept.append(stmt)
+    units = tuple(Unit(stmt, used_imports(stmt, imports), container) for stmt in kept)
     return TemplateUnits(tuple(imports), units)
 
 
-def _used_imports(names: set[str], imports: list[ImportRequest]) -> tuple[ImportRequest, ...]:
-    """The subset of `imports` a statement using `names` refers to (`__future__` always)."""
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:  # noqa: N802 - libcst visitor protocol
+        self.found.add(node.value)
+
+
+def names_in(node: cst.CSTNode) -> set[str]:
+    """Every `Name` value inside `node`."""
+    visitor = _Names()
+    node.visit(visitor)
+    return visitor.found
+
+
+def used_imports(node: cst.CSTNode, imports: Sequence[ImportRequest]) -> tuple[ImportRequest, ...]:
+    """The subset of `imports` a statement refers to by name (`__future__` always)."""
+    names = names_in(node)
     used = []
     for request in imports:
         if (

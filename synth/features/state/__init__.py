@@ -30,7 +30,7 @@ from synth.codegen import (
     build_str,
     build_template_units,
 )
-from synth.codegen._fastfill import names_in
+from synth.codegen.template import names_in
 from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
 from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, StateKeySpec
 

@@ -41,7 +41,7 @@ from synth.codegen import (
     build_template_units,
     expand_template,
 )
-from synth.codegen._fastfill import names_in
+from synth.codegen.template import names_in
 from synth.errors import FeatureError
 from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
 from synth.manifests.environment import (

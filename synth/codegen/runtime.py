@@ -1,0 +1,113 @@
+"""Runtime modules: real Python files in `synth/runtime/` that become files of a service.
+
+The code a generated service runs that does not depend on its spec lives in synth as ordinary
+modules, checked by synth's own ruff, black and mypy gates. They import each other as
+`synth.runtime.<feature>.<module>`; contributing one parses it once per process and applies
+one LibCST transform, the package rename:
+
+    synth.runtime.<feature>.<module>             -> <package>.<module>
+    synth.runtime.<feature>.conftest | test_*   -> tests.<module>
+
+and nothing else textual. A service stays standalone: nothing of synth is left in it. The
+module's import lines become ImportRequests for the one imports pass, every other top-level
+statement a Unit that carries the imports it uses.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import libcst as cst
+
+from synth.codegen.imports import ImportRequest, dotted_name
+from synth.codegen.template import TemplateUnits, imports_of, used_imports
+from synth.codegen.units import Statement, Unit
+
+__all__ = ["RUNTIME_PACKAGE", "runtime_module_name", "runtime_units"]
+
+RUNTIME_PACKAGE = "synth.runtime"
+_ROOT = Path(__file__).resolve().parent.parent / "runtime"
+_CONFIG = cst.PartialParserConfig(python_version="3.11")
+
+
+def runtime_module_name(module: str, package: str) -> str:
+    """Where a runtime module lands in a service: `synth.runtime.app.logs` -> `debug.logs`."""
+    prefix = RUNTIME_PACKAGE + "."
+    if not module.startswith(prefix):
+        return module
+    parts = module[len(prefix) :].split(".")
+    if len(parts) < 2:
+        raise ValueError(f"{module} is not a runtime module (synth.runtime.<feature>.<module>)")
+    leaf = parts[-1]
+    if leaf == "conftest" or leaf.startswith("test_"):
+        return f"tests.{leaf}"
+    return f"{package}.{leaf}"
+
+
+class _Rename(cst.CSTTransformer):
+    """Every `synth.runtime.<feature>.<module>` import, at any depth, renamed for `package`."""
+
+    def __init__(self, package: str) -> None:
+        super().__init__()
+        self.package = package
+
+    def leave_ImportFrom(  # noqa: N802 - libcst visitor protocol
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom:
+        if updated_node.module is None or updated_node.relative:
+            return updated_node
+        module = dotted_name(updated_node.module)
+        renamed = runtime_module_name(module, self.package)
+        if renamed == module:
+            return updated_node
+        return updated_node.with_changes(module=cst.parse_expression(renamed))
+
+
+@cache
+def _parsed(relative: str) -> cst.Module:
+    path = _ROOT / relative
+    return cst.parse_module(path.read_text(encoding="utf-8"), _CONFIG)
+
+
+def _body(module: cst.Module, docstring: bool) -> list[Statement]:
+    body = list(module.body)
+    if body and not docstring and _is_docstring(body[0]):
+        body = body[1:]
+    return body
+
+
+def _is_docstring(statement: Statement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+@cache
+def runtime_units(
+    relative: str, package: str, *, container: str | None = None, docstring: bool = True
+) -> TemplateUnits:
+    """The imports and units of `synth/runtime/<relative>` for a service whose package is `package`.
+
+    `relative` is a path inside `synth/runtime/` (`"health/health.py"`); `docstring=False`
+    leaves out the module docstring (the feature writes one that names the service).
+    """
+    rename = _Rename(package)
+    imports: list[ImportRequest] = []
+    kept: list[Statement] = []
+    for statement in _body(_parsed(relative), docstring):
+        found = imports_of(statement)
+        if found is not None:
+            imports.extend(
+                ImportRequest(runtime_module_name(r.module, package), r.name) for r in found
+            )
+            continue
+        renamed = statement.visit(rename)
+        if not isinstance(renamed, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            raise TypeError(f"{relative}: the rename removed a statement")
+        kept.append(renamed)
+    units = tuple(Unit(node, used_imports(node, imports), container) for node in kept)
+    return TemplateUnits(tuple(imports), units)

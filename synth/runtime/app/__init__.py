@@ -1,0 +1,1 @@
+"""The `app` feature's runtime: JSON logs and the one Dapr client."""

@@ -1,0 +1,1 @@
+"""The `health` feature's runtime: liveness and readiness."""
