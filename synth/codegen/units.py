@@ -50,6 +50,9 @@ class Unit:
     container: str | None = None
     identity: Identity = field(default=())
     anchor: Identity | None = None
+    # True: this unit stands in for the one of the same identity that a feature this one's
+    # feature requires contributes (the agent's handler for its request topic, say)
+    replaces: bool = False
 
     def __post_init__(self) -> None:
         if not self.identity:

@@ -52,6 +52,7 @@ def apply_python(
     for feature, contribution in contributions:
         for path, units in contribution.python.items():
             by_path.setdefault(path, []).extend((feature, unit) for unit in units)
+    by_path = {path: _replaced(path, owned) for path, owned in by_path.items()}
     added: dict[str, int] = {}
     drifted: list[OwnedDrift] = []
     for path in sorted(by_path):
@@ -80,3 +81,25 @@ def apply_python(
             added[path] = len(inserted)
         drifted.extend(OwnedDrift(path, owner[(d.identity, d.container)], d) for d in drifts)
     return PythonReport(added, tuple(drifted))
+
+
+def _replaced(path: str, owned: list[tuple[FeatureName, Unit]]) -> list[tuple[FeatureName, Unit]]:
+    """The units of one file, each `replaces=True` unit in the place of the one it replaces.
+
+    Two features contributing one unit without saying so is a bug in synth, not a choice.
+    """
+    kept: list[tuple[FeatureName, Unit]] = []
+    where: dict[tuple[object, ...], int] = {}
+    for feature, unit in owned:
+        key = (unit.identity, unit.container)
+        if key not in where:
+            where[key] = len(kept)
+            kept.append((feature, unit))
+        elif unit.replaces:
+            kept[where[key]] = (feature, unit)
+        else:
+            earlier = kept[where[key]][0]
+            raise ValueError(
+                f"{path}: features {earlier} and {feature} both contribute {unit.identity}"
+            )
+    return kept

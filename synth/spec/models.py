@@ -107,6 +107,12 @@ class FieldSpec(_Strict):
     _name_not_keyword = field_validator("name")(_check_identifier)
 
 
+# names the events module defines or imports: a topic model never takes one of them
+RESERVED_MODEL_NAMES = frozenset(
+    {"EventContext", "BaseModel", "ConfigDict", "Self", "Mapping", "Delivery", "ContextVar"}
+)
+
+
 class TopicSpec(_Strict):
     """A topic the service subscribes to or publishes, with its event payload fields."""
 
@@ -122,6 +128,41 @@ class TopicSpec(_Strict):
         if self.partition_key and self.partition_key not in {f.name for f in self.fields}:
             raise ValueError(f"partition_key '{self.partition_key}' is not a field of {self.topic}")
         return self
+
+    @property
+    def snake(self) -> str:
+        """`code.error-request` -> `code_error_request`, the stem of every derived name."""
+        return self.topic.replace(".", "_").replace("-", "_")
+
+    @property
+    def model_name(self) -> str:
+        """The event model: `CodeErrorRequest` (`...Event` where that name is taken)."""
+        pascal = "".join(part[:1].upper() + part[1:] for part in self.snake.split("_") if part)
+        return pascal + "Event" if pascal in RESERVED_MODEL_NAMES else pascal
+
+    @property
+    def handler_name(self) -> str:
+        """The owner's function that handles a delivery: `on_code_error_request`."""
+        return f"on_{self.snake}"
+
+    @property
+    def receiver_name(self) -> str:
+        """The route function Dapr delivers to: `receive_code_error_request`."""
+        return f"receive_{self.snake}"
+
+    @property
+    def publisher_name(self) -> str:
+        """The typed publisher: `publish_code_error_request`."""
+        return f"publish_{self.snake}"
+
+    @property
+    def payload_name(self) -> str:
+        """The sample payload constant of the generated tests: `CODE_ERROR_REQUEST_PAYLOAD`."""
+        return f"{self.snake.upper()}_PAYLOAD"
+
+    def route(self, pubsub: str) -> str:
+        """The delivery route of this topic on pub/sub component `pubsub`."""
+        return f"/events/{pubsub}/{self.topic}"
 
 
 class StateKeySpec(_Strict):
