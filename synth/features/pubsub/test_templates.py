@@ -1,0 +1,320 @@
+"""The tests of `tests/test_pubsub.py` whose shape depends on the spec's topics.
+
+Each template's holes are a topic's names (its route, model, sample payload, handler) or the
+pub/sub component: the tests run on the service's own routes and models.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TESTS",
+    "TESTS_EVENT_IDS",
+    "TESTS_FIRST_TOPIC",
+    "TESTS_PUBLISHER",
+    "TESTS_REPUBLISH",
+    "TESTS_SUBSCRIBER",
+]
+
+TESTS = '''
+import json
+
+import httpx
+from fastapi.testclient import TestClient
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
+    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
+    return {
+        "data": data,
+        "datacontenttype": "application/json",
+        "id": event_id,
+        "pubsubname": {pubsub},
+        "source": "tests",
+        "specversion": "1.0",
+        "time": "2026-01-02T03:04:05Z",
+        "topic": topic,
+        "traceid": TRACEPARENT,
+        "traceparent": TRACEPARENT,
+        "tracestate": "",
+        "type": "com.dapr.event.sent",
+    }
+
+
+def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
+    """POST `event` the way daprd does: as `application/cloudevents+json` (contract U-6)."""
+    return client.post(
+        route,
+        content=json.dumps(event),
+        headers={"content-type": "application/cloudevents+json"},
+    )
+
+
+def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
+    assert app_client.get("/dapr/subscribe").json() == {expected}
+'''
+TESTS_FIRST_TOPIC = '''
+import json
+
+import grpc
+import pytest
+from dapr.aio.clients import DaprClient
+from dapr.clients.exceptions import DaprInternalError
+from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
+
+from {package} import subscribers
+from {package}.dapr_client import DaprConnection
+from {package}.events import EventContext
+from {package}.main import app
+
+
+class NeverConnects(DaprConnection):
+    """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
+
+    async def connect(self) -> None:
+        return None
+
+
+def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
+    app.state.dapr = NeverConnects()
+    try:
+        with TestClient(app) as client:
+            response = post_cloud_event(client, {route}, cloud_event({topic}, {payload}))
+    finally:
+        app.state.dapr = None
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
+    response = app_client.post(
+        {route}, content=b"not json", headers={"content-type": "application/cloudevents+json"}
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+@pytest.mark.parametrize("depth", [1_000, 10_000])
+def test_a_body_nested_too_deep_is_dropped(
+    app_client: TestClient, depth: int, as_text: bool
+) -> None:
+    nested = "[" * depth + "]" * depth
+    data = json.dumps(nested) if as_text else nested
+    body = '{"id": "event-deep", "topic": ' + json.dumps({topic}) + ', "data": ' + data + "}"
+    response = app_client.post(
+        {route}, content=body, headers={"content-type": "application/cloudevents+json"}
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
+    operation = app_client.get("/openapi.json").json()["paths"][{route}]["post"]
+    schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
+    assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
+    data, expected = schema["properties"]["data"], {model}.model_json_schema()
+    assert (data["title"], set(data["properties"]), data.get("required")) == (
+        expected["title"],
+        set(expected["properties"]),
+        expected.get("required"),
+    )
+
+
+def test_a_request_too_large_for_dapr_is_dropped_not_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        details = "grpc: received message larger than max (5242880 vs. 4194304)"
+        cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
+        raise DaprInternalError(details) from cause
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    response = post_cloud_event(app_client, {route}, cloud_event({topic}, {payload}))
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_handler_that_fails_for_good_dead_letters_the_event(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        raise ValueError("a bug, not a transient failure")
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    response = post_cloud_event(app_client, {route}, cloud_event({topic}, {payload}))
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_payload_published_as_json_text_is_accepted(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    event = cloud_event({topic}, json.dumps({payload}))
+    response = post_cloud_event(app_client, {route}, event)
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    assert seen == ["event-1"]
+'''
+TESTS_SUBSCRIBER = """
+import grpc
+import pytest
+from dapr.aio.clients import DaprClient
+from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
+
+from {package} import subscribers
+from {package}.events import EventContext
+
+
+def {valid}(app_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[{model}, EventContext]] = []
+
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    data = {**{payload}, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(app_client, {route}, cloud_event({topic}, data, "event-7"))
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic={topic},
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [({model}.model_validate({payload}), context)]
+
+
+def {malformed}(app_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[{model}] = []
+
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    event = cloud_event({topic}, ["not", "an", "object"])
+    response = post_cloud_event(app_client, {route}, event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def {transient}(app_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    response = post_cloud_event(app_client, {route}, cloud_event({topic}, {payload}))
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+"""
+TESTS_PUBLISHER = """
+import asyncio
+import uuid
+
+from tests.conftest import FakeDaprClient
+
+from {package}.events import EventContext
+
+
+def {test}(fake_dapr: FakeDaprClient) -> None:
+    event = {model}.model_validate({payload})
+    trace = EventContext(
+        id="event-1",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="any.topic",
+        traceparent=TRACEPARENT,
+        tracestate="vendor=1",
+    )
+    asyncio.run({publisher}(fake_dapr, event, trace=trace))
+    sent = fake_dapr.calls[0][1]["publish_metadata"]
+    assert uuid.UUID(sent.pop("cloudevent.id")).version == 4
+    assert fake_dapr.calls == [
+        (
+            "publish_event",
+            {
+                "pubsub_name": {pubsub},
+                "topic_name": {topic},
+                "data": event.model_dump_json(),
+                "data_content_type": "application/json",
+                "publish_metadata": {metadata},
+            },
+        )
+    ]
+"""
+TESTS_EVENT_IDS = '''
+import asyncio
+
+from tests.conftest import FakeDaprClient
+
+from {package}.events import CURRENT_DELIVERY, Delivery, EventContext
+
+
+def published_ids(dapr: FakeDaprClient) -> list[str]:
+    """The CloudEvent ids of the events published through `dapr`, in order."""
+    return [c["publish_metadata"]["cloudevent.id"] for n, c in dapr.calls if n == "publish_event"]
+
+
+def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprClient) -> None:
+    event = {model}.model_validate({payload})
+
+    async def handle(event_id: str) -> None:
+        context = EventContext(
+            id=event_id, source="tests", type="com.dapr.event.sent", topic="incoming.topic"
+        )
+        token = CURRENT_DELIVERY.set(Delivery(context))
+        try:
+            await {publisher}(fake_dapr, event)
+            await {publisher}(fake_dapr, event)
+        finally:
+            CURRENT_DELIVERY.reset(token)
+
+    asyncio.run(handle("event-1"))
+    asyncio.run(handle("event-1"))
+    asyncio.run(handle("event-2"))
+    first, second, again_first, again_second, other, _ = published_ids(fake_dapr)
+    assert (again_first, again_second) == (first, second)
+    assert len({first, second, other}) == 3
+
+
+def test_outside_a_delivery_every_event_gets_a_fresh_id(fake_dapr: FakeDaprClient) -> None:
+    event = {model}.model_validate({payload})
+    asyncio.run({publisher}(fake_dapr, event))
+    asyncio.run({publisher}(fake_dapr, event))
+    first, second = published_ids(fake_dapr)
+    assert first != second
+'''
+TESTS_REPUBLISH = """
+import grpc
+import pytest
+from dapr.aio.clients import DaprClient
+from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
+
+from {package} import subscribers
+from {package}.events import EventContext
+from tests.conftest import FakeDaprClient
+
+
+def test_a_handler_that_published_then_failed_republishes_the_same_event_id(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[str] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        attempts.append(context.id)
+        await {publisher}(client, {published}.model_validate({published_payload}))
+        if len(attempts) == 1:
+            raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
+
+    monkeypatch.setattr(subscribers, {handler}, handle)
+    event = cloud_event({topic}, {payload}, "event-published-then-failed")
+    first = post_cloud_event(app_client, {route}, event)
+    second = post_cloud_event(app_client, {route}, event)
+    assert [first.json(), second.json()] == [{"status": "RETRY"}, {"status": "SUCCESS"}]
+    ids = published_ids(fake_dapr)
+    assert len(ids) == 2 and ids[0] == ids[1]
+"""

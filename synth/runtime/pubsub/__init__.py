@@ -1,0 +1,1 @@
+"""The `pubsub` feature's runtime: events, subscribers and publishers."""
