@@ -1,0 +1,248 @@
+"""Dapr subscriptions of the announcer service: `/dapr/subscribe` and one route per topic.
+
+Each delivery answers HTTP 200 with SUCCESS, RETRY (transient failure) or DROP (invalid
+payload or a failed handler; Dapr dead-letters it to `<topic>.dlq`).
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+import grpc
+import httpx
+from dapr.aio.clients import DaprClient
+from dapr.clients.exceptions import DaprInternalError
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ValidationError
+
+from announcer.dapr_client import get_dapr_connection
+from announcer.events import CURRENT_DELIVERY, Delivery, EventContext
+from announcer.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+EventT = TypeVar("EventT", bound=BaseModel)
+
+Handler = Callable[[EventT, EventContext, DaprClient], Awaitable[None]]
+
+Receiver = Callable[[Request], Awaitable[dict[str, str]]]
+
+
+class Status(StrEnum):
+    """What a subscriber answers Dapr (contract U-9); the names are case-sensitive."""
+
+    SUCCESS = "SUCCESS"
+    RETRY = "RETRY"
+    DROP = "DROP"
+
+
+# INTERNAL is what Dapr answers when the store or broker behind it fails (e.g. Redis down);
+# retrying is bounded by Dapr's redelivery, and then the event goes to the dead-letter topic.
+TRANSIENT_GRPC_CODES = frozenset(
+    {
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.ABORTED,
+    }
+)
+
+# RESOURCE_EXHAUSTED is gRPC's answer to a message over its size limit (4 MiB for daprd):
+# the same request is refused again on every retry, so it is permanent.
+TOO_LARGE_GRPC_CODES = frozenset({grpc.StatusCode.RESOURCE_EXHAUSTED})
+
+subscriptions_router = APIRouter(tags=["pubsub"])
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One programmatic subscription: a topic and the route Dapr delivers its events to."""
+
+    topic: str
+    route: str
+
+
+SUBSCRIPTIONS: list[Subscription] = []
+
+
+def cloud_event_body(model: type[BaseModel]) -> dict[str, object]:
+    """The OpenAPI request body of a delivery: a CloudEvent (contract P-4) whose `data` is
+    `model`. Documentation only: the receiver reads the raw body, so a malformed one is DROP."""
+    text = {"type": "string"}
+    schema = {
+        "title": f"CloudEvent[{model.__name__}]",
+        "type": "object",
+        "required": ["id", "source", "type", "specversion", "data"],
+        "properties": {
+            "id": text,
+            "source": text,
+            "type": text,
+            "specversion": text,
+            "datacontenttype": text,
+            "topic": text,
+            "pubsubname": text,
+            "time": text,
+            "traceparent": text,
+            "tracestate": text,
+            "data": model.model_json_schema(),
+        },
+    }
+    content = {"schema": schema}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/cloudevents+json": content, "application/json": content},
+        }
+    }
+
+
+def subscriber(topic: str, route: str, model: type[BaseModel]) -> Callable[[Receiver], Receiver]:
+    """Serve `POST route` for deliveries of `topic` (documented as CloudEvents of `model`) and
+    list it in `/dapr/subscribe`."""
+
+    def register(receiver: Receiver) -> Receiver:
+        subscriptions_router.add_api_route(
+            route, receiver, methods=["POST"], openapi_extra=cloud_event_body(model)
+        )
+        SUBSCRIPTIONS.append(Subscription(topic, route))
+        return receiver
+
+    return register
+
+
+@subscriptions_router.get("/dapr/subscribe")
+async def dapr_subscriptions() -> list[dict[str, object]]:
+    """What daprd reads at start-up (contract U-3): each topic, its route and dead-letter topic."""
+    pubsub = get_settings().pubsub_name
+    return [
+        {
+            "pubsubname": pubsub,
+            "topic": subscription.topic,
+            "route": subscription.route,
+            "metadata": {},
+            "deadLetterTopic": f"{subscription.topic}.dlq",
+        }
+        for subscription in SUBSCRIPTIONS
+    ]
+
+
+def is_too_large(error: BaseException) -> bool:
+    """True when Dapr refused a request for its size (gRPC RESOURCE_EXHAUSTED)."""
+    cause = error.__cause__ if isinstance(error, DaprInternalError) else error
+    code = getattr(cause, "code", None)
+    if isinstance(cause, grpc.RpcError) and callable(code):
+        return code() in TOO_LARGE_GRPC_CODES
+    return "larger than max" in str(error)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for failures worth a redelivery: Dapr or a dependency unreachable or slow.
+
+    A request too large for Dapr is not: it would be refused again on every redelivery.
+    """
+    if is_too_large(error):
+        return False
+    if isinstance(error, TimeoutError | ConnectionError | DaprInternalError):
+        return True
+    if isinstance(error, httpx.TransportError):
+        return True
+    code = getattr(error, "code", None)
+    return isinstance(error, grpc.RpcError) and callable(code) and code() in TRANSIENT_GRPC_CODES
+
+
+def failure_status(error: Exception, context: EventContext) -> Status:
+    """RETRY for a transient failure; DROP (to the dead-letter topic) for any other, logged."""
+    fields = {"topic": context.topic, "event_id": context.id, "error": type(error).__name__}
+    if is_transient(error):
+        logger.warning(
+            "event %s on %s will be retried: %s",
+            context.id,
+            context.topic,
+            error,
+            extra={"fields": fields},
+        )
+        return Status.RETRY
+    logger.exception(
+        "event %s on %s failed; dropped to the dead-letter topic",
+        context.id,
+        context.topic,
+        extra={"fields": fields},
+    )
+    return Status.DROP
+
+
+async def read_event(request: Request, model: type[EventT]) -> tuple[EventT, EventContext] | None:
+    """The typed event of a delivery and its context, or None (logged) when it is not valid."""
+    try:
+        envelope = await request.json()
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than the interpreter's limit (daprd forwards
+        # bodies up to 10,000 levels deep); such a body never decodes, so it is dropped.
+        logger.warning("undecodable delivery to %s dropped", request.url.path)
+        return None
+    if not isinstance(envelope, dict):
+        logger.warning("delivery to %s is not a CloudEvent; dropped", request.url.path)
+        return None
+    context = EventContext.from_envelope(envelope)
+    data = envelope.get("data")
+    try:
+        if isinstance(data, str):
+            event = model.model_validate_json(data)
+        else:
+            event = model.model_validate(data)
+    except RecursionError:
+        logger.warning("event %s on %s dropped: nested too deep", context.id, context.topic)
+        return None
+    except ValidationError as error:
+        logger.warning(
+            "event %s on %s dropped: invalid payload",
+            context.id,
+            context.topic,
+            extra={
+                "fields": {
+                    "topic": context.topic,
+                    "event_id": context.id,
+                    "errors": error.errors(include_url=False, include_input=False),
+                }
+            },
+        )
+        return None
+    return event, context
+
+
+async def deliver(
+    request: Request, model: type[EventT], handler: Handler[EventT]
+) -> dict[str, str]:
+    """Hand one CloudEvent delivery to `handler`; answer Dapr with SUCCESS, RETRY or DROP.
+
+    The answer is always HTTP 200 with an explicit status: a 4xx would make Dapr retry an event
+    that can never succeed, and a malformed one belongs on the dead-letter topic.
+    """
+    parsed = await read_event(request, model)
+    if parsed is None:
+        return {"status": Status.DROP}
+    event, context = parsed
+    connection = get_dapr_connection(request)
+    if connection is None or connection.client is None:
+        logger.warning("event %s on %s will be retried: no Dapr client", context.id, context.topic)
+        return {"status": Status.RETRY}
+    return {"status": await run_handler(handler, event, context, connection.client)}
+
+
+async def run_handler(
+    handler: Handler[EventT], event: EventT, context: EventContext, client: DaprClient
+) -> Status:
+    """Run `handler` on the event; its failure decides between RETRY and DROP.
+
+    While it runs, the events it publishes take ids derived from this one (`Delivery`).
+    """
+    token = CURRENT_DELIVERY.set(Delivery(context))
+    try:
+        await handler(event, context, client)
+    except Exception as error:
+        return failure_status(error, context)
+    finally:
+        CURRENT_DELIVERY.reset(token)
+    return Status.SUCCESS

@@ -1,0 +1,235 @@
+"""Deliveries as daprd makes them (CloudEvents), `/dapr/subscribe`, and what the publishers hand
+to the Dapr client.
+"""
+
+import json
+
+import grpc
+import httpx
+import pytest
+from dapr.aio.clients import DaprClient
+from dapr.clients.exceptions import DaprInternalError
+from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
+
+from listener import subscribers
+from listener.dapr_client import DaprConnection
+from listener.events import EventContext, ShopOrderPlaced
+from listener.main import app
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
+    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
+    return {
+        "data": data,
+        "datacontenttype": "application/json",
+        "id": event_id,
+        "pubsubname": "pubsub",
+        "source": "tests",
+        "specversion": "1.0",
+        "time": "2026-01-02T03:04:05Z",
+        "topic": topic,
+        "traceid": TRACEPARENT,
+        "traceparent": TRACEPARENT,
+        "tracestate": "",
+        "type": "com.dapr.event.sent",
+    }
+
+
+def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
+    """POST `event` the way daprd does: as `application/cloudevents+json` (contract U-6)."""
+    return client.post(
+        route,
+        content=json.dumps(event),
+        headers={"content-type": "application/cloudevents+json"},
+    )
+
+
+def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
+    assert app_client.get("/dapr/subscribe").json() == [
+        {
+            "pubsubname": "pubsub",
+            "topic": "shop.order-placed",
+            "route": "/events/pubsub/shop.order-placed",
+            "metadata": {},
+            "deadLetterTopic": "shop.order-placed.dlq",
+        }
+    ]
+
+
+SHOP_ORDER_PLACED_PAYLOAD: dict[str, object] = {
+    "order_id": "order_id-1",
+    "quantity": 3,
+    "placed_at": "2026-01-02T03:04:05Z",
+}
+
+
+class NeverConnects(DaprConnection):
+    """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
+
+    async def connect(self) -> None:
+        return None
+
+
+def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
+    app.state.dapr = NeverConnects()
+    try:
+        with TestClient(app) as client:
+            response = post_cloud_event(
+                client,
+                "/events/pubsub/shop.order-placed",
+                cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
+            )
+    finally:
+        app.state.dapr = None
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
+    response = app_client.post(
+        "/events/pubsub/shop.order-placed",
+        content=b"not json",
+        headers={"content-type": "application/cloudevents+json"},
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+@pytest.mark.parametrize("depth", [1_000, 10_000])
+def test_a_body_nested_too_deep_is_dropped(
+    app_client: TestClient, depth: int, as_text: bool
+) -> None:
+    nested = "[" * depth + "]" * depth
+    data = json.dumps(nested) if as_text else nested
+    body = (
+        '{"id": "event-deep", "topic": '
+        + json.dumps("shop.order-placed")
+        + ', "data": '
+        + data
+        + "}"
+    )
+    response = app_client.post(
+        "/events/pubsub/shop.order-placed",
+        content=body,
+        headers={"content-type": "application/cloudevents+json"},
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
+    operation = app_client.get("/openapi.json").json()["paths"]["/events/pubsub/shop.order-placed"][
+        "post"
+    ]
+    schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
+    assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
+    data, expected = schema["properties"]["data"], ShopOrderPlaced.model_json_schema()
+    assert (data["title"], set(data["properties"]), data.get("required")) == (
+        expected["title"],
+        set(expected["properties"]),
+        expected.get("required"),
+    )
+
+
+def test_a_request_too_large_for_dapr_is_dropped_not_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        details = "grpc: received message larger than max (5242880 vs. 4194304)"
+        cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
+        raise DaprInternalError(details) from cause
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/shop.order-placed",
+        cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_handler_that_fails_for_good_dead_letters_the_event(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        raise ValueError("a bug, not a transient failure")
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/shop.order-placed",
+        cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_payload_published_as_json_text_is_accepted(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    event = cloud_event("shop.order-placed", json.dumps(SHOP_ORDER_PLACED_PAYLOAD))
+    response = post_cloud_event(app_client, "/events/pubsub/shop.order-placed", event)
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    assert seen == ["event-1"]
+
+
+def test_shop_order_placed_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[ShopOrderPlaced, EventContext]] = []
+
+    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    data = {**SHOP_ORDER_PLACED_PAYLOAD, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/shop.order-placed",
+        cloud_event("shop.order-placed", data, "event-7"),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="shop.order-placed",
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [(ShopOrderPlaced.model_validate(SHOP_ORDER_PLACED_PAYLOAD), context)]
+
+
+def test_shop_order_placed_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[ShopOrderPlaced] = []
+
+    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    event = cloud_event("shop.order-placed", ["not", "an", "object"])
+    response = post_cloud_event(app_client, "/events/pubsub/shop.order-placed", event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def test_shop_order_placed_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/shop.order-placed",
+        cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})

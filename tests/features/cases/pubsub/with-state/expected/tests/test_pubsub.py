@@ -1,0 +1,551 @@
+"""Deliveries as daprd makes them (CloudEvents), `/dapr/subscribe`, and what the publishers hand
+to the Dapr client.
+"""
+
+import asyncio
+import json
+import uuid
+
+import grpc
+import httpx
+import pytest
+from dapr.aio.clients import DaprClient
+from dapr.clients.exceptions import DaprInternalError
+from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
+
+from relay import subscribers
+from relay.dapr_client import DaprConnection
+from relay.events import (
+    CURRENT_DELIVERY,
+    Delivery,
+    EventContext,
+    ShopOrderCancelled,
+    ShopOrderPlaced,
+    ShopShipRequest,
+)
+from relay.main import app
+from relay.publishers import publish_shop_ship_request
+from tests.conftest import FakeDaprClient
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
+    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
+    return {
+        "data": data,
+        "datacontenttype": "application/json",
+        "id": event_id,
+        "pubsubname": "pubsub",
+        "source": "tests",
+        "specversion": "1.0",
+        "time": "2026-01-02T03:04:05Z",
+        "topic": topic,
+        "traceid": TRACEPARENT,
+        "traceparent": TRACEPARENT,
+        "tracestate": "",
+        "type": "com.dapr.event.sent",
+    }
+
+
+def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
+    """POST `event` the way daprd does: as `application/cloudevents+json` (contract U-6)."""
+    return client.post(
+        route,
+        content=json.dumps(event),
+        headers={"content-type": "application/cloudevents+json"},
+    )
+
+
+def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
+    assert app_client.get("/dapr/subscribe").json() == [
+        {
+            "pubsubname": "pubsub",
+            "topic": "shop.order-placed",
+            "route": "/events/pubsub/shop.order-placed",
+            "metadata": {},
+            "deadLetterTopic": "shop.order-placed.dlq",
+        },
+        {
+            "pubsubname": "pubsub",
+            "topic": "shop.order-cancelled",
+            "route": "/events/pubsub/shop.order-cancelled",
+            "metadata": {},
+            "deadLetterTopic": "shop.order-cancelled.dlq",
+        },
+    ]
+
+
+SHOP_ORDER_PLACED_PAYLOAD: dict[str, object] = {"order_id": "order_id-1"}
+
+SHOP_ORDER_CANCELLED_PAYLOAD: dict[str, object] = {"order_id": "order_id-1", "reason": "reason-1"}
+
+SHOP_SHIP_REQUEST_PAYLOAD: dict[str, object] = {"order_id": "order_id-1", "items": ["a", "b"]}
+
+
+class NeverConnects(DaprConnection):
+    """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
+
+    async def connect(self) -> None:
+        return None
+
+
+def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
+    app.state.dapr = NeverConnects()
+    try:
+        with TestClient(app) as client:
+            response = post_cloud_event(
+                client,
+                "/events/pubsub/shop.order-placed",
+                cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
+            )
+    finally:
+        app.state.dapr = None
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
+    response = app_client.post(
+        "/events/pubsub/shop.order-placed",
+        content=b"not json",
+        headers={"content-type": "application/cloudevents+json"},
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+@pytest.mark.parametrize("depth", [1_000, 10_000])
+def test_a_body_nested_too_deep_is_dropped(
+    app_client: TestClient, depth: int, as_text: bool
+) -> None:
+    nested = "[" * depth + "]" * depth
+    data = json.dumps(nested) if as_text else nested
+    body = (
+        '{"id": "event-deep", "topic": '
+        + json.dumps("shop.order-placed")
+        + ', "data": '
+        + data
+        + "}"
+    )
+    response = app_client.post(
+        "/events/pubsub/shop.order-placed",
+        content=body,
+        headers={"content-type": "application/cloudevents+json"},
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
+    operation = app_client.get("/openapi.json").json()["paths"]["/events/pubsub/shop.order-placed"][
+        "post"
+    ]
+    schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
+    assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
+    data, expected = schema["properties"]["data"], ShopOrderPlaced.model_json_schema()
+    assert (data["title"], set(data["properties"]), data.get("required")) == (
+        expected["title"],
+        set(expected["properties"]),
+        expected.get("required"),
+    )
+
+
+def test_a_request_too_large_for_dapr_is_dropped_not_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        details = "grpc: received message larger than max (5242880 vs. 4194304)"
+        cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
+        raise DaprInternalError(details) from cause
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/shop.order-placed",
+        cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_handler_that_fails_for_good_dead_letters_the_event(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        raise ValueError("a bug, not a transient failure")
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/shop.order-placed",
+        cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_payload_published_as_json_text_is_accepted(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    event = cloud_event("shop.order-placed", json.dumps(SHOP_ORDER_PLACED_PAYLOAD))
+    response = post_cloud_event(app_client, "/events/pubsub/shop.order-placed", event)
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    assert seen == ["event-1"]
+
+
+def delivery_context(event_id: str) -> EventContext:
+    """The context of a delivery of the first subscribed topic."""
+    return EventContext(
+        id=event_id, source="tests", type="com.dapr.event.sent", topic="shop.order-placed"
+    )
+
+
+def test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once(
+    fake_dapr: FakeDaprClient,
+) -> None:
+    runs: list[str] = []
+
+    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+        runs.append(context.id)
+        await asyncio.sleep(0.05)
+
+    event = ShopOrderPlaced.model_validate(SHOP_ORDER_PLACED_PAYLOAD)
+    context = delivery_context("event-at-once")
+
+    async def both() -> list[str]:
+        first = subscribers.run_handler(handle, event, context, fake_dapr)
+        second = subscribers.run_handler(handle, event, context, fake_dapr)
+        return sorted(await asyncio.gather(first, second))
+
+    assert asyncio.run(both()) == ["RETRY", "SUCCESS"]
+    assert runs == ["event-at-once"]
+    later = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
+    assert (later, runs) == ("SUCCESS", ["event-at-once"])
+
+
+def test_a_long_handler_renews_its_claim_until_it_is_done(
+    fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(subscribers, "CLAIM_RENEWAL_SECONDS", 0.01)
+
+    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+        await asyncio.sleep(0.1)
+
+    event = ShopOrderPlaced.model_validate(SHOP_ORDER_PLACED_PAYLOAD)
+    context = delivery_context("event-long")
+    assert asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr)) == "SUCCESS"
+    saves = [c for n, c in fake_dapr.calls if n == "save_state"]
+    leases = [c["state_metadata"]["ttlInSeconds"] for c in saves]
+    assert leases[0] == leases[1] == str(subscribers.CLAIM_LEASE_SECONDS)
+    assert leases[-1] == str(subscribers.PROCESSED_TTL_SECONDS)
+    assert [c["etag"] is not None for c in saves][1:] == [True] * (len(saves) - 1)
+
+
+def test_a_failed_handler_releases_its_claim_for_the_redelivery(
+    fake_dapr: FakeDaprClient,
+) -> None:
+    runs: list[str] = []
+
+    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+        runs.append(context.id)
+        if len(runs) == 1:
+            raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
+
+    event = ShopOrderPlaced.model_validate(SHOP_ORDER_PLACED_PAYLOAD)
+    context = delivery_context("event-retried")
+    first = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
+    second = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
+    assert (first, second, runs) == ("RETRY", "SUCCESS", ["event-retried", "event-retried"])
+
+
+def test_a_delivery_while_the_store_is_down_is_retried_without_running(
+    fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs: list[str] = []
+
+    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+        runs.append(context.id)
+
+    async def store_down(*args: object, **kwargs: object) -> None:
+        cause = AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "redis down")
+        raise DaprInternalError("redis down") from cause
+
+    monkeypatch.setattr(fake_dapr, "save_state", store_down)
+    monkeypatch.setattr(fake_dapr, "get_state", store_down)
+    event = ShopOrderPlaced.model_validate(SHOP_ORDER_PLACED_PAYLOAD)
+    status = asyncio.run(
+        subscribers.run_handler(handle, event, delivery_context("event-down"), fake_dapr)
+    )
+    assert (status, runs) == ("RETRY", [])
+
+
+def test_shop_order_placed_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[ShopOrderPlaced, EventContext]] = []
+
+    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    data = {**SHOP_ORDER_PLACED_PAYLOAD, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/shop.order-placed",
+        cloud_event("shop.order-placed", data, "event-7"),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="shop.order-placed",
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [(ShopOrderPlaced.model_validate(SHOP_ORDER_PLACED_PAYLOAD), context)]
+
+
+def test_shop_order_placed_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[ShopOrderPlaced] = []
+
+    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    event = cloud_event("shop.order-placed", ["not", "an", "object"])
+    response = post_cloud_event(app_client, "/events/pubsub/shop.order-placed", event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def test_shop_order_placed_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/shop.order-placed",
+        cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_shop_order_placed_redelivered_event_is_handled_once(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    event = cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD, "event-twice")
+    first = post_cloud_event(app_client, "/events/pubsub/shop.order-placed", event)
+    second = post_cloud_event(app_client, "/events/pubsub/shop.order-placed", event)
+    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
+    assert seen == ["event-twice"]
+    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
+    assert {(call["store_name"], call["key"]) for call in saved} == {
+        ("statestore", "processed:shop.order-placed:event-twice")
+    }
+    claim = {"contentType": "application/json", "ttlInSeconds": "15"}
+    done = {"contentType": "application/json", "ttlInSeconds": "86400"}
+    assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
+        (False, claim),  # the first delivery claims the id for the lease
+        (True, done),  # and marks it done when its handler returned
+        (False, claim),  # the redelivery's claim is refused: the record exists
+    ]
+    assert (
+        json.loads(fake_dapr.state[("statestore", "processed:shop.order-placed:event-twice")][0])[
+            "done"
+        ]
+        is True
+    )
+
+
+def test_shop_order_cancelled_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[ShopOrderCancelled, EventContext]] = []
+
+    async def handle(event: ShopOrderCancelled, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, "on_shop_order_cancelled", handle)
+    data = {**SHOP_ORDER_CANCELLED_PAYLOAD, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/shop.order-cancelled",
+        cloud_event("shop.order-cancelled", data, "event-7"),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="shop.order-cancelled",
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [(ShopOrderCancelled.model_validate(SHOP_ORDER_CANCELLED_PAYLOAD), context)]
+
+
+def test_shop_order_cancelled_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[ShopOrderCancelled] = []
+
+    async def handle(event: ShopOrderCancelled, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, "on_shop_order_cancelled", handle)
+    event = cloud_event("shop.order-cancelled", ["not", "an", "object"])
+    response = post_cloud_event(app_client, "/events/pubsub/shop.order-cancelled", event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+def test_shop_order_cancelled_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: ShopOrderCancelled, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, "on_shop_order_cancelled", handle)
+    response = post_cloud_event(
+        app_client,
+        "/events/pubsub/shop.order-cancelled",
+        cloud_event("shop.order-cancelled", SHOP_ORDER_CANCELLED_PAYLOAD),
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_shop_order_cancelled_redelivered_event_is_handled_once(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: ShopOrderCancelled, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, "on_shop_order_cancelled", handle)
+    event = cloud_event("shop.order-cancelled", SHOP_ORDER_CANCELLED_PAYLOAD, "event-twice")
+    first = post_cloud_event(app_client, "/events/pubsub/shop.order-cancelled", event)
+    second = post_cloud_event(app_client, "/events/pubsub/shop.order-cancelled", event)
+    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
+    assert seen == ["event-twice"]
+    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
+    assert {(call["store_name"], call["key"]) for call in saved} == {
+        ("statestore", "processed:shop.order-cancelled:event-twice")
+    }
+    claim = {"contentType": "application/json", "ttlInSeconds": "15"}
+    done = {"contentType": "application/json", "ttlInSeconds": "86400"}
+    assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
+        (False, claim),  # the first delivery claims the id for the lease
+        (True, done),  # and marks it done when its handler returned
+        (False, claim),  # the redelivery's claim is refused: the record exists
+    ]
+    assert (
+        json.loads(
+            fake_dapr.state[("statestore", "processed:shop.order-cancelled:event-twice")][0]
+        )["done"]
+        is True
+    )
+
+
+def test_publish_shop_ship_request_sends_json_keyed_and_traced(fake_dapr: FakeDaprClient) -> None:
+    event = ShopShipRequest.model_validate(SHOP_SHIP_REQUEST_PAYLOAD)
+    trace = EventContext(
+        id="event-1",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="any.topic",
+        traceparent=TRACEPARENT,
+        tracestate="vendor=1",
+    )
+    asyncio.run(publish_shop_ship_request(fake_dapr, event, trace=trace))
+    sent = fake_dapr.calls[0][1]["publish_metadata"]
+    assert uuid.UUID(sent.pop("cloudevent.id")).version == 4
+    assert fake_dapr.calls == [
+        (
+            "publish_event",
+            {
+                "pubsub_name": "pubsub",
+                "topic_name": "shop.ship-request",
+                "data": event.model_dump_json(),
+                "data_content_type": "application/json",
+                "publish_metadata": {
+                    "partitionKey": "order_id-1",
+                    "cloudevent.traceparent": TRACEPARENT,
+                    "cloudevent.tracestate": "vendor=1",
+                },
+            },
+        )
+    ]
+
+
+def published_ids(dapr: FakeDaprClient) -> list[str]:
+    """The CloudEvent ids of the events published through `dapr`, in order."""
+    return [c["publish_metadata"]["cloudevent.id"] for n, c in dapr.calls if n == "publish_event"]
+
+
+def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprClient) -> None:
+    event = ShopShipRequest.model_validate(SHOP_SHIP_REQUEST_PAYLOAD)
+
+    async def handle(event_id: str) -> None:
+        context = EventContext(
+            id=event_id, source="tests", type="com.dapr.event.sent", topic="incoming.topic"
+        )
+        token = CURRENT_DELIVERY.set(Delivery(context))
+        try:
+            await publish_shop_ship_request(fake_dapr, event)
+            await publish_shop_ship_request(fake_dapr, event)
+        finally:
+            CURRENT_DELIVERY.reset(token)
+
+    asyncio.run(handle("event-1"))
+    asyncio.run(handle("event-1"))
+    asyncio.run(handle("event-2"))
+    first, second, again_first, again_second, other, _ = published_ids(fake_dapr)
+    assert (again_first, again_second) == (first, second)
+    assert len({first, second, other}) == 3
+
+
+def test_outside_a_delivery_every_event_gets_a_fresh_id(fake_dapr: FakeDaprClient) -> None:
+    event = ShopShipRequest.model_validate(SHOP_SHIP_REQUEST_PAYLOAD)
+    asyncio.run(publish_shop_ship_request(fake_dapr, event))
+    asyncio.run(publish_shop_ship_request(fake_dapr, event))
+    first, second = published_ids(fake_dapr)
+    assert first != second
+
+
+def test_a_handler_that_published_then_failed_republishes_the_same_event_id(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[str] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        attempts.append(context.id)
+        await publish_shop_ship_request(
+            client, ShopShipRequest.model_validate(SHOP_SHIP_REQUEST_PAYLOAD)
+        )
+        if len(attempts) == 1:
+            raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
+
+    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
+    event = cloud_event(
+        "shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD, "event-published-then-failed"
+    )
+    first = post_cloud_event(app_client, "/events/pubsub/shop.order-placed", event)
+    second = post_cloud_event(app_client, "/events/pubsub/shop.order-placed", event)
+    assert [first.json(), second.json()] == [{"status": "RETRY"}, {"status": "SUCCESS"}]
+    ids = published_ids(fake_dapr)
+    assert len(ids) == 2 and ids[0] == ids[1]
