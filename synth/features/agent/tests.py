@@ -7,15 +7,13 @@ and placed among them in the order of `_ORDER`.
 
 from __future__ import annotations
 
-import libcst as cst
-
-from synth.codegen import Unit, build_dict, build_docstring, build_list, build_name, build_str
+from synth.codegen import Unit, build_dict, build_docstring, build_name, build_str
 from synth.codegen.runtime import runtime_units
-from synth.features.agent.checks import carried
-from synth.features.agent.nodes import build_text, call, in_order, units
+from synth.features.agent.nodes import build_text, in_order, units
 from synth.features.agent.reply import Reply
-from synth.features.agent.sdk import tool_name
-from synth.spec import AgentSpec, FieldSpec, FieldType, ServiceSpec, StateKeySpec
+from synth.features.agent.samples import sample
+from synth.features.agent.tool_tests import tool_tests
+from synth.spec import AgentSpec, ServiceSpec, StateKeySpec
 
 __all__ = ["test_units"]
 
@@ -223,63 +221,6 @@ def test_the_stored_conversation_is_bounded_in_bytes(
     assert kept == [["x"], ["y"], []]
 """
 
-_TOOL_TESTS = """
-import asyncio
-import json
-from datetime import UTC, datetime
-
-import pytest
-from fastapi.testclient import TestClient
-
-from {package}.agent_runtime import MODEL_SLOT
-from {package}.settings import get_settings
-from {package}.state import {saver}, {state_model}
-from tests.conftest import FakeDaprClient
-
-
-def {test}(
-    app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
-) -> None:
-    value = {sample}
-    asyncio.run({save})
-    model = ScriptedModel(
-        scripted_tool_call({tool}, {arguments}, "call-1"),
-        scripted_text("scripted reply after reading state", "msg-1"),
-    )
-    MODEL_SLOT.model = model
-    answer = app_client.post("/agent/ask", json=REQUEST)
-    assert answer.json()[{answer_field}] == "scripted reply after reading state"
-    assert {tool} in model.calls[0][2]
-    outputs = [item for item in model.calls[1][1] if item.get("type") == "function_call_output"]
-    assert [json.loads(item["output"]) for item in outputs] == [value.model_dump(mode="json")]
-
-
-def test_endless_tool_calls_stop_at_max_turns_as_a_bad_gateway(
-    app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
-) -> None:
-    agent_settings.setenv("AGENT_MAX_TURNS", "2")
-    get_settings.cache_clear()
-    model = ScriptedModel(*(scripted_tool_call({tool}, {arguments}, f"call-{n}") for n in range(4)))
-    MODEL_SLOT.model = model
-    answer = app_client.post("/agent/ask", json=REQUEST)
-    assert (answer.status_code, len(model.calls)) == (502, 2)
-    assert "AGENT_MAX_TURNS" in answer.json()["detail"]
-    response = app_client.post({route}, json=delivery(REQUEST, "event-endless"))
-    assert (response.json(), len(model.calls)) == ({"status": "DROP"}, 4)
-    assert published(fake_dapr) == []
-"""
-
-_SAMPLES: dict[FieldType, cst.BaseExpression] = {
-    FieldType.INT: cst.Integer("3"),
-    FieldType.FLOAT: cst.Float("0.5"),
-    FieldType.BOOL: cst.Name("True"),
-    FieldType.DATETIME: build_str("2026-01-02T03:04:05Z"),
-    FieldType.LIST_STR: build_list([build_str("a"), build_str("b")]),
-    FieldType.DICT_STR: build_dict([(build_str("k"), build_str("v"))]),
-    FieldType.DICT_INT: build_dict([(build_str("k"), cst.Integer("1"))]),
-    FieldType.DICT_FLOAT: build_dict([(build_str("k"), cst.Float("0.25"))]),
-}
-
 
 def test_units(
     spec: ServiceSpec, agent: AgentSpec, reply: Reply, keys: list[StateKeySpec]
@@ -287,7 +228,7 @@ def test_units(
     """`tests/test_agent.py`: the runtime's seams and tests with the spec's around them, and a
     test of the first state-reading tool when the agent has one."""
     request = reply.request
-    payload = {f.name: _sample(f) for f in request.fields}
+    payload = {f.name: sample(f) for f in request.fields}
     package = build_name(spec.package)
     route = build_str(request.route(spec.pubsub))
     store = build_str(spec.state_store)
@@ -321,51 +262,5 @@ def test_units(
         "The agent through the SDK's own `Model` seam, with `ScriptedModel`, a test double that "
         "plays scripted outputs: no LLM is called and no reply here is a real model's answer."
     )
-    tools = _tool_tests(spec, reply, keys[0], payload) if keys else ()
+    tools = tool_tests(spec, reply, keys[0], payload) if keys else ()
     return (Unit(doc), *placed, *tools)
-
-
-def _tool_tests(
-    spec: ServiceSpec, reply: Reply, key: StateKeySpec, payload: dict[str, cst.BaseExpression]
-) -> tuple[Unit, ...]:
-    """The agent reads `key` through its tool (the request's placeholders bound from it), and
-    endless tool calls stop at AGENT_MAX_TURNS."""
-    bound = carried(reply.request)
-    key_args: list[cst.BaseExpression] = [cst.Name("fake_dapr")]
-    arguments: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
-    for param in key.params:
-        if param in bound:
-            key_args.append(payload[param])
-        else:
-            key_args.append(build_str(f"{param}-1"))
-            arguments.append((build_str(param), build_str(f"{param}-1")))
-    sample = cst.Call(
-        build_name(key.model_name),
-        [cst.Arg(_state_sample(f), keyword=build_name(f.name)) for f in key.fields],
-    )
-    saver = f"save_{key.helper_name}"
-    return units(
-        _TOOL_TESTS,
-        package=build_name(spec.package),
-        test=build_name(f"test_the_agent_reads_{key.helper_name}_through_its_tool"),
-        state_model=build_name(key.model_name),
-        saver=build_name(saver),
-        sample=sample,
-        save=call(saver, [*key_args, cst.Name("value")]),
-        tool=build_str(tool_name(key)),
-        arguments=build_dict(arguments),
-        answer_field=build_str(reply.answer),
-        route=build_str(reply.request.route(spec.pubsub)),
-    )
-
-
-def _sample(field: FieldSpec) -> cst.BaseExpression:
-    if field.type is FieldType.STR:
-        return build_str(f"{field.name}-1")
-    return _SAMPLES[field.type]
-
-
-def _state_sample(field: FieldSpec) -> cst.BaseExpression:
-    if field.type is FieldType.DATETIME:
-        return cst.parse_expression("datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)")
-    return _sample(field)
