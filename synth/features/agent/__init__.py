@@ -10,15 +10,18 @@ reading `mastery:{user_id}`) it generates:
     <pkg>/agent_runtime.py  everything that imports the SDK (loaded on first use only):
                             INSTRUCTIONS, MODEL_SLOT, mastery_tool(client, event), build_agent,
                             run_agent(client, event, history) -> (answer, turn items)
+    <pkg>/handlers.py       on_learning_concept_request hands the event to answer_request (it
+                            replaces the logging handler pubsub writes for that topic)
+    tests/test_agent.py     the agent through a scripted model at the SDK's `Model` seam
 
 The conversation of a session lives in the state store under `conversation:{session_id}` (the
-last 20 items, appended under its ETag), so any replica serves any turn.
+last 20 items, appended under its ETag), so any replica serves any turn. The reply event
+follows the rule in `reply.py`.
 
-The reply event is derived from the spec, field by field, in the response topic's order:
-a field the request also has with the same type is copied from the request (a required field
-whose request counterpart is optional falls back to its type's empty value); the first required
-`str` field that the request does not have carries the model's answer; every other field is
-None when optional, else its type's empty value ("", 0, 0.0, False, [], {}, now for a datetime).
+What does not depend on the spec is runtime code in `synth/runtime/agent/` (agent.py,
+agent_runtime.py, test_agent.py); this package builds the rest: `service.py` (agent.py and the
+handler), `sdk.py` (agent_runtime.py), `tests.py` and `tool_tests.py` (tests/test_agent.py),
+`reply.py`, `checks.py` (what the spec must hold), `readme.py`.
 """
 
 from __future__ import annotations
