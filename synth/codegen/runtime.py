@@ -24,11 +24,22 @@ from synth.codegen.imports import ImportRequest, dotted_name
 from synth.codegen.template import TemplateUnits, imports_of, used_imports
 from synth.codegen.units import Statement, Unit
 
-__all__ = ["RUNTIME_PACKAGE", "runtime_module_name", "runtime_units"]
+__all__ = ["RUNTIME_PACKAGE", "is_verbatim", "runtime_module_name", "runtime_units"]
 
 RUNTIME_PACKAGE = "synth.runtime"
 _ROOT = Path(__file__).resolve().parent.parent / "runtime"
 _CONFIG = cst.PartialParserConfig(python_version="3.11")
+_EMPTY = cst.Module(body=[])
+_VERBATIM: set[str] = set()
+
+
+def is_verbatim(code: str) -> bool:
+    """True for the code of a top-level runtime statement that the rename left as it is.
+
+    Such a statement is black's output already (synth's runtime modules are black-formatted,
+    a gate test holds that), so rendering need not format it again.
+    """
+    return code in _VERBATIM
 
 
 def runtime_module_name(module: str, package: str) -> str:
@@ -108,6 +119,8 @@ def runtime_units(
         renamed = statement.visit(rename)
         if not isinstance(renamed, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             raise TypeError(f"{relative}: the rename removed a statement")
+        if renamed.deep_equals(statement):
+            _VERBATIM.add(_EMPTY.code_for_node(renamed.with_changes(leading_lines=[])))
         kept.append(renamed)
     units = tuple(Unit(node, used_imports(node, imports), container) for node in kept)
     return TemplateUnits(tuple(imports), units)
