@@ -84,7 +84,7 @@ class AppFeature(Feature):
             return expand_template(template, nodes).units
 
         doc = build_docstring(
-            f"{spec.name}: {spec.description or 'a Dapr service'}\n\n"
+            f"{spec.name}: {spec.description or 'a Dapr service.'}\n\n"
             f"FastAPI app that runs beside a Dapr sidecar (app id `{spec.name}`, "
             f"port {spec.port}).\n"
         )
