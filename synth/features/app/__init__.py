@@ -7,6 +7,11 @@ Generates, for a service `debug`:
     debug/dapr_client.py  DaprConnection (one client per process), lifespan, get_dapr_client
     debug/main.py         app = FastAPI(..., lifespan=lifespan)
     tests/conftest.py     FakeDaprClient (the test seam) and an `app_client` fixture
+    tests/test_app.py     the title test, then the fixed tests
+
+logs, dapr_client, conftest and test_app's fixed tests are synth/runtime/app/; main.py and the
+title test are shaped by the spec (title, summary, docstring) and stay small templates.
+Settings stays a template: its fields are what the features declare.
 """
 
 from __future__ import annotations
