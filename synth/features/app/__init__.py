@@ -11,7 +11,7 @@ Generates, for a service `debug`:
 
 logs, dapr_client, conftest and test_app's fixed tests are synth/runtime/app/; main.py and the
 title test are shaped by the spec (title, summary, docstring) and stay small templates.
-Settings stays a template: its fields are what the features declare.
+settings.py is the shell synth/runtime/app/settings.py with the app's fields in `Settings`.
 """
 
 from __future__ import annotations
@@ -27,29 +27,13 @@ from synth.spec import FeatureName, ServiceSpec
 
 __all__ = ["AppFeature"]
 
-_SETTINGS = '''
-from functools import lru_cache
-
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-
-class Settings(BaseSettings):
-    """Every setting has a local default; deployments set them through the environment."""
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
-    app_id: str = {app_id}
-    log_level: str = "INFO"
-    dapr_runtime_host: str = "127.0.0.1"
-    dapr_http_port: int = 3500
-    dapr_timeout_seconds: float = 5.0
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process's settings, read once from the environment."""
-    return Settings()
-'''
+_SETTINGS = """
+app_id: str = {app_id}
+log_level: str = "INFO"
+dapr_runtime_host: str = "127.0.0.1"
+dapr_http_port: int = 3500
+dapr_timeout_seconds: float = 5.0
+"""
 
 _MAIN = """
 from fastapi import FastAPI
@@ -101,10 +85,7 @@ class AppFeature(Feature):
         return Contribution(
             python={
                 f"{pkg}/__init__.py": (init_doc,),
-                f"{pkg}/settings.py": (
-                    settings_doc,
-                    *units(_SETTINGS, app_id=build_str(spec.name)),
-                ),
+                f"{pkg}/settings.py": (settings_doc, *_settings(spec)),
                 f"{pkg}/logs.py": runtime_units("app/logs.py", pkg).units,
                 f"{pkg}/dapr_client.py": runtime_units("app/dapr_client.py", pkg).units,
                 f"{pkg}/main.py": main,
@@ -143,3 +124,17 @@ class AppFeature(Feature):
                 ),
             ),
         )
+
+
+def _settings(spec: ServiceSpec) -> tuple[Unit, ...]:
+    """The runtime's settings shell, its `Settings` class holding the app's fields."""
+    fields = [u.node for u in expand_template(_SETTINGS, {"app_id": build_str(spec.name)}).units]
+    fields[0] = fields[0].with_changes(leading_lines=[cst.EmptyLine()])
+    units = []
+    for unit in runtime_units("app/settings.py", spec.package, docstring=False).units:
+        node = unit.node
+        if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock):
+            body = node.body.with_changes(body=[*node.body.body, *fields])
+            unit = Unit(node.with_changes(body=body), unit.imports)
+        units.append(unit)
+    return tuple(units)
