@@ -22,7 +22,7 @@ from openai.types.responses import (
 )
 
 from synth.runtime.agent.agent_runtime import MODEL_SLOT
-from synth.runtime.standin.conftest import FakeDaprClient, ReadyConnection
+from synth.runtime.app.conftest import FakeDaprClient, ReadyConnection
 from synth.runtime.standin.main import app
 from synth.runtime.standin.settings import get_settings
 
