@@ -60,7 +60,7 @@ class PubSubFeature(Feature):
             "tests/test_pubsub.py": tests_units(spec, subscribed, published, topics, dedupe),
         }
         if subscribed:
-            python[f"{spec.package}/handlers.py"] = handlers_units(spec, subscribed, active)
+            python[f"{spec.package}/handlers.py"] = handlers_units(spec, subscribed)
         if published:
             python[f"{spec.package}/publishers.py"] = publishers_units(spec, published)
         said = dedupe.dedupe_readme() if dedupe is not None else ""

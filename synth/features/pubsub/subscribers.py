@@ -14,7 +14,7 @@ from synth.codegen import (
 )
 from synth.codegen.runtime import runtime_units
 from synth.features.pubsub.hooks import Dedupe
-from synth.spec import FeatureName, ServiceSpec, TopicSpec
+from synth.spec import ServiceSpec, TopicSpec
 
 __all__ = ["handlers_units", "main_units", "subscribers_units"]
 
@@ -52,20 +52,6 @@ async def {handler}(event: {model}, context: EventContext, client: DaprClient) -
         context.id,
         extra={"fields": {"topic": context.topic, "event_id": context.id}},
     )
-"""
-# The agent's handler for its request topic. TODO(agent): the agent feature contributes this
-# unit itself (`Unit(..., replaces=True)` in `<pkg>/handlers.py`); until then it lives here,
-# the one place pubsub knows of the agent (`_handler_template`).
-_AGENT_HANDLER = """
-from dapr.aio.clients import DaprClient
-
-from {package}.agent import answer_request
-from {package}.events import EventContext
-
-
-async def {handler}(event: {model}, context: EventContext, client: DaprClient) -> None:
-    {doc}
-    await answer_request(event, context, client)
 """
 _MAIN = """
 from {package}.subscribers import subscriptions_router
@@ -112,18 +98,22 @@ def subscribers_units(
     return (doc, *core, *receivers)
 
 
-def handlers_units(
-    spec: ServiceSpec, subscribed: list[TopicSpec], active: frozenset[FeatureName]
-) -> tuple[Unit, ...]:
-    """The owner's seam: one function per subscribed topic that logs its event."""
+def handlers_units(spec: ServiceSpec, subscribed: list[TopicSpec]) -> tuple[Unit, ...]:
+    """The owner's seam: one function per subscribed topic that logs its event.
+
+    (The agent contributes its own handler of its request topic in place of this one.)
+    """
     units: list[Unit] = [
         Unit(build_docstring(_HANDLERS_DOC.format(service=spec.name))),
         *runtime_units("pubsub/handlers.py", spec.package, docstring=False).units,
     ]
     for topic in subscribed:
-        template, text = _handler_template(spec, topic, active)
+        text = (
+            f"Handle one `{topic.topic}` event.\n\nThis is the extension point: the "
+            "service's logic goes here."
+        )
         for unit in _units(
-            template,
+            _HANDLER,
             package=build_name(spec.package),
             handler=build_name(topic.handler_name),
             model=build_name(topic.model_name),
@@ -132,16 +122,6 @@ def handlers_units(
             own = ImportRequest(f"{spec.package}.events", topic.model_name)
             units.append(Unit(unit.node, (*unit.imports, own)))
     return tuple(units)
-
-
-def _handler_template(
-    spec: ServiceSpec, topic: TopicSpec, active: frozenset[FeatureName]
-) -> tuple[str, str]:
-    text = f"Handle one `{topic.topic}` event.\n\nThis is the extension point: the "
-    asks = spec.agent.request_topic if spec.agent and FeatureName.AGENT in active else None
-    if topic.topic == asks:  # TODO(agent): see _AGENT_HANDLER
-        return _AGENT_HANDLER, text + "agent answers it and publishes the reply."
-    return _HANDLER, text + "service's logic goes here."
 
 
 def main_units(spec: ServiceSpec) -> tuple[Unit, ...]:
