@@ -1,5 +1,10 @@
 """The tests of `tests/test_pubsub.py` whose shape depends on the spec's topics.
 
+The fixed helpers they use (`NeverConnects`, `published_ids`, `TRACEPARENT`) are
+`synth/runtime/pubsub/test_pubsub.py`, placed among these units by `tests.py`. `post_cloud_event`
+stays here: its `httpx.Response` is not what starlette's TestClient declares where `httpx2` is
+installed (as in synth's environment), so mypy --strict would refuse it as a runtime module.
+
 Each template's holes are a topic's names (its route, model, sample payload, handler) or the
 pub/sub component: the tests run on the service's own routes and models.
 """
@@ -20,8 +25,6 @@ import json
 
 import httpx
 from fastapi.testclient import TestClient
-
-TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
 def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
@@ -54,7 +57,7 @@ def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -
 def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
     assert app_client.get("/dapr/subscribe").json() == {expected}
 '''
-TESTS_FIRST_TOPIC = '''
+TESTS_FIRST_TOPIC = """
 import json
 
 import grpc
@@ -65,16 +68,8 @@ from fastapi.testclient import TestClient
 from grpc.aio import AioRpcError, Metadata
 
 from {package} import subscribers
-from {package}.dapr_client import DaprConnection
 from {package}.events import EventContext
 from {package}.main import app
-
-
-class NeverConnects(DaprConnection):
-    """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
-
-    async def connect(self) -> None:
-        return None
 
 
 def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
@@ -157,7 +152,7 @@ def test_a_payload_published_as_json_text_is_accepted(
     response = post_cloud_event(app_client, {route}, event)
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
     assert seen == ["event-1"]
-'''
+"""
 TESTS_SUBSCRIBER = """
 import grpc
 import pytest
@@ -245,17 +240,12 @@ def {test}(fake_dapr: FakeDaprClient) -> None:
         )
     ]
 """
-TESTS_EVENT_IDS = '''
+TESTS_EVENT_IDS = """
 import asyncio
 
 from tests.conftest import FakeDaprClient
 
 from {package}.events import CURRENT_DELIVERY, Delivery, EventContext
-
-
-def published_ids(dapr: FakeDaprClient) -> list[str]:
-    """The CloudEvent ids of the events published through `dapr`, in order."""
-    return [c["publish_metadata"]["cloudevent.id"] for n, c in dapr.calls if n == "publish_event"]
 
 
 def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprClient) -> None:
@@ -286,7 +276,7 @@ def test_outside_a_delivery_every_event_gets_a_fresh_id(fake_dapr: FakeDaprClien
     asyncio.run({publisher}(fake_dapr, event))
     first, second = published_ids(fake_dapr)
     assert first != second
-'''
+"""
 TESTS_REPUBLISH = """
 import grpc
 import pytest

@@ -16,6 +16,7 @@ from synth.codegen import (
     build_str,
     expand_template,
 )
+from synth.codegen.runtime import runtime_units
 from synth.features.pubsub.hooks import Dedupe
 from synth.features.pubsub.test_templates import (
     TESTS,
@@ -70,6 +71,7 @@ def tests_units(
                 "publishers hand to the Dapr client."
             )
         ),
+        *_helpers(spec, "TRACEPARENT"),
         *_units(TESTS, pubsub=build_str(spec.pubsub), expected=expected),
     ]
     units.extend(
@@ -104,7 +106,8 @@ def _model(spec: ServiceSpec, topic: TopicSpec) -> ImportRequest:
 def _first_topic_tests(spec: ServiceSpec, first: TopicSpec, dedupe: Dedupe | None) -> list[Unit]:
     """Tests of what every route shares, run on the first subscribed topic."""
     model = _model(spec, first)
-    units = [
+    units = [*_helpers(spec, "NeverConnects")]
+    units += [
         Unit(u.node, (*u.imports, model))
         for u in _units(
             TESTS_FIRST_TOPIC,
@@ -205,7 +208,14 @@ def _event_id_tests(
         _model(spec, published),
         ImportRequest(f"{spec.package}.publishers", published.publisher_name),
     )
-    return [Unit(u.node, (*u.imports, *own)) for u in units]
+    return [*_helpers(spec, "published_ids"), *(Unit(u.node, (*u.imports, *own)) for u in units)]
+
+
+def _helpers(spec: ServiceSpec, *names: str) -> tuple[Unit, ...]:
+    """The fixed helpers `names` of synth/runtime/pubsub/test_pubsub.py, in that order."""
+    units = runtime_units("pubsub/test_pubsub.py", spec.package, docstring=False).units
+    by_name = {u.identity[-1]: u for u in units}
+    return tuple(by_name[name] for name in names)
 
 
 def _units(template: str, **nodes: cst.CSTNode) -> tuple[Unit, ...]:
