@@ -11,6 +11,8 @@ import pytest
 
 from synth.api import ServicePlan, compose_service, new_service
 from synth.errors import FeatureError
+from synth.features.pubsub.hooks import Dedupe, find_dedupe
+from synth.features.state import StateFeature
 from synth.spec import FeatureName, ServiceSpec
 from synth.spec.loading import load_spec
 from synth.workspace import Workspace, write_changes
@@ -180,3 +182,10 @@ def test_topics_that_become_the_same_python_name_are_refused(tmp_path: Path) -> 
     )
     with pytest.raises(FeatureError, match="both become"):
         new_service(spec, [FeatureName.PUBSUB], tmp_path / "clash")
+
+
+def test_state_offers_pubsub_its_dedupe_hook_and_pubsub_finds_it_only_when_state_is_on() -> None:
+    assert isinstance(StateFeature(), Dedupe)
+    with_state = frozenset({FeatureName.APP, FeatureName.STATE, FeatureName.PUBSUB})
+    assert isinstance(find_dedupe(with_state), StateFeature)
+    assert find_dedupe(frozenset({FeatureName.APP, FeatureName.PUBSUB})) is None

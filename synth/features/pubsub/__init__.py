@@ -11,10 +11,14 @@ For a service that subscribes to `code.error-request` and publishes `code.error-
     <pkg>/publishers.py   async def publish_code_error_hint(client, event, *, trace=None)
 
 Deliveries always answer 200 with an explicit status: SUCCESS, DROP (invalid payload; Dapr
-dead-letters it) or RETRY (transient failure). With the `state` feature an event id is handled
-once: a delivery first claims it (a first-write `processed:<topic>:<id>` record with a lease),
-then runs the handler, then marks the record done. Events published while a delivery is handled
-take CloudEvent ids derived from it, so a retried handler republishes under the same ids.
+dead-letters it) or RETRY (transient failure). A feature that offers `hooks.Dedupe` (the
+`state` feature does) handles each event id once: its runner takes the place of `run_handler`
+and its tests join each topic's. Events published while a delivery is handled take CloudEvent
+ids derived from it, so a retried handler republishes under the same ids.
+
+The fixed runtime is synth/runtime/pubsub/ (events, subscribers, handlers, publishers, and the
+tests' helpers); this package builds what the topics shape: `events` (models), `subscribers`
+(receivers, handlers), `publishers`, `tests` (with `test_templates`) and `readme`.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ For `mastery:{user_id}` holding `scores: dict[str, float]` it generates, in `<pk
 
 Values are pydantic models stored as JSON; writes with an ETag use first-write concurrency;
 a key's `ttl_seconds` is sent as `ttlInSeconds` metadata; the store name comes from settings.
+
+The fixed runtime is synth/runtime/state/ (`state.py`: read/write/remove/update_value;
+`claims.py`: exactly-once claims); `keys` builds each key's model and helpers, `tests` their
+tests, and `dedupe` the hook this feature offers pubsub (`synth.features.pubsub.hooks.Dedupe`).
 """
 
 from __future__ import annotations
