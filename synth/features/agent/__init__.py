@@ -38,21 +38,12 @@ from synth.codegen import (
     build_list,
     build_name,
     build_str,
-    build_template_units,
     expand_template,
 )
 from synth.codegen.template import names_in
 from synth.errors import FeatureError
-from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
-from synth.manifests.environment import (
-    AGENT_HISTORY_MAX_BYTES,
-    DEFAULT_AGENT_HISTORY_MAX_BYTES,
-    DEFAULT_OPENAI_BASE_URL,
-    DEFAULT_OPENAI_MODEL,
-    OPENAI_API_KEY,
-    OPENAI_BASE_URL,
-    OPENAI_MODEL,
-)
+from synth.features.agent.deploy import deployment
+from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
 from synth.spec import (
     AgentSpec,
     FeatureName,
@@ -67,22 +58,7 @@ __all__ = ["AgentFeature"]
 
 HISTORY_LIMIT = 20
 CONVERSATION_TTL_SECONDS = 604800
-TIMEOUT_SECONDS = "60.0"
-MAX_TURNS = "6"
-MAX_OUTPUT_TOKENS = "1024"
 _CHUNK = 84
-
-_SETTINGS_FIELDS = """
-from pydantic import SecretStr
-
-openai_api_key: SecretStr | None = None
-openai_base_url: str = {base_url}
-openai_model: str = {model}
-agent_timeout_seconds: float = 60.0
-agent_max_turns: int = 6
-agent_max_output_tokens: int = 1024
-agent_history_max_bytes: int = {history_max_bytes}
-"""
 
 _AGENT = '''
 import asyncio
@@ -789,13 +765,7 @@ class AgentFeature(Feature):
         pkg = spec.package
         return Contribution(
             python={
-                f"{pkg}/settings.py": build_template_units(
-                    _SETTINGS_FIELDS,
-                    container="Settings",
-                    base_url=build_str(DEFAULT_OPENAI_BASE_URL),
-                    model=build_str(DEFAULT_OPENAI_MODEL),
-                    history_max_bytes=cst.Integer(DEFAULT_AGENT_HISTORY_MAX_BYTES),
-                ).units,
+                f"{pkg}/settings.py": settings_units(deployment(spec, active).env),
                 f"{pkg}/agent.py": self._agent(spec, agent, names, plan),
                 f"{pkg}/agent_runtime.py": self._runtime(spec, agent, names, request, keys),
                 f"{pkg}/main.py": tuple(
@@ -805,19 +775,7 @@ class AgentFeature(Feature):
                 "tests/test_agent.py": self._tests(spec, agent, names, plan, request, keys),
             },
             dependencies=("openai-agents>=0.24",),
-            env=(
-                EnvVar(OPENAI_API_KEY, "", "Model server API key (no key: agent off)", secret=True),
-                EnvVar(OPENAI_BASE_URL, DEFAULT_OPENAI_BASE_URL, "Any OpenAI-compatible server"),
-                EnvVar(OPENAI_MODEL, DEFAULT_OPENAI_MODEL, "Chat model the agent runs on"),
-                EnvVar("AGENT_TIMEOUT_SECONDS", TIMEOUT_SECONDS, "Limit of one agent turn"),
-                EnvVar("AGENT_MAX_TURNS", MAX_TURNS, "Model calls per turn (tool calls included)"),
-                EnvVar("AGENT_MAX_OUTPUT_TOKENS", MAX_OUTPUT_TOKENS, "Tokens per model answer"),
-                EnvVar(
-                    AGENT_HISTORY_MAX_BYTES,
-                    DEFAULT_AGENT_HISTORY_MAX_BYTES,
-                    "Bound of a stored conversation (bytes of JSON)",
-                ),
-            ),
+            deploy=deployment(spec, active),
             readme=(ReadmeSection("Agent", _readme(spec, agent, plan, keys)),),
         )
 

@@ -17,7 +17,8 @@ import libcst as cst
 
 from synth.codegen import Unit, build_docstring, build_name, build_str, expand_template
 from synth.codegen.runtime import runtime_units
-from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
+from synth.features.app.deploy import deployment
+from synth.features.base import Contribution, Feature, ReadmeSection, with_settings_fields
 from synth.spec import FeatureName, ServiceSpec
 
 __all__ = ["AppFeature"]
@@ -32,12 +33,6 @@ class Settings(BaseSettings):
     """Every setting has a local default; deployments set them through the environment."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
-    app_id: str = {app_id}
-    log_level: str = "INFO"
-    dapr_runtime_host: str = "127.0.0.1"
-    dapr_http_port: int = 3500
-    dapr_timeout_seconds: float = 5.0
 
 
 @lru_cache(maxsize=1)
@@ -277,7 +272,7 @@ class AppFeature(Feature):
                 f"{pkg}/__init__.py": (init_doc,),
                 f"{pkg}/settings.py": (
                     settings_doc,
-                    *units(_SETTINGS, app_id=build_str(spec.name)),
+                    *with_settings_fields(units(_SETTINGS), deployment(spec, active).env),
                 ),
                 f"{pkg}/logs.py": runtime_units("app/logs.py", pkg).units,
                 f"{pkg}/dapr_client.py": runtime_units("app/dapr_client.py", pkg).units,
@@ -295,13 +290,7 @@ class AppFeature(Feature):
                 "uvicorn>=0.50",
             ),
             dev_dependencies=("black>=26.1", "pytest>=9.0", "ruff>=0.17"),
-            env=(
-                EnvVar("APP_ID", spec.name, "Dapr app id of this service"),
-                EnvVar("LOG_LEVEL", "INFO", "Log level (JSON lines on stderr)"),
-                EnvVar("DAPR_HTTP_PORT", "3500", "Dapr sidecar HTTP port (read by the Dapr SDK)"),
-                EnvVar("DAPR_GRPC_PORT", "50001", "Dapr sidecar gRPC port (read by the Dapr SDK)"),
-                EnvVar("DAPR_TIMEOUT_SECONDS", "5.0", "Timeout of sidecar health checks"),
-            ),
+            deploy=deployment(spec, active),
             readme=(
                 ReadmeSection(
                     "Run it",

@@ -31,7 +31,8 @@ from synth.codegen import (
     statements,
 )
 from synth.errors import FeatureError
-from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
+from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
+from synth.features.invoke.deploy import deployment
 from synth.spec import FeatureName, InvokeSpec, ServiceSpec
 
 __all__ = ["InvokeFeature"]
@@ -47,10 +48,6 @@ _MODULE_DOC = (
     "retried. A target that answers 4xx/5xx raises TargetError (with its status and body); one "
     "Dapr cannot reach raises TargetUnavailableError."
 )
-
-_SETTINGS_FIELD = """
-invoke_timeout_seconds: int = {timeout}
-"""
 
 _CORE = '''
 import asyncio
@@ -366,20 +363,12 @@ class InvokeFeature(Feature):
         )
         return Contribution(
             python={
-                f"{spec.package}/settings.py": build_template_units(
-                    _SETTINGS_FIELD, container="Settings", timeout=build_int(TIMEOUT_SECONDS)
-                ).units,
+                f"{spec.package}/settings.py": settings_units(deployment(spec, active).env),
                 f"{spec.package}/invocation.py": tuple(module),
                 "tests/test_invoke.py": tuple(tests),
             },
             dependencies=("aiohttp>=3.9",),
-            env=(
-                EnvVar(
-                    "INVOKE_TIMEOUT_SECONDS",
-                    str(TIMEOUT_SECONDS),
-                    "Timeout of each service invocation call",
-                ),
-            ),
+            deploy=deployment(spec, active),
             readme=(
                 ReadmeSection(
                     "Service invocation",

@@ -33,11 +33,11 @@ from synth.codegen import (
     build_list,
     build_name,
     build_str,
-    build_template_units,
     expand_template,
 )
 from synth.errors import FeatureError
-from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
+from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
+from synth.features.pubsub.deploy import deployment
 from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, TopicSpec
 
 __all__ = ["PubSubFeature"]
@@ -47,10 +47,6 @@ CLAIM_LEASE_SECONDS = 15
 _RESERVED_MODELS = frozenset(
     {"EventContext", "BaseModel", "ConfigDict", "Self", "Mapping", "Delivery", "ContextVar"}
 )
-
-_SETTINGS_FIELD = """
-pubsub_name: str = {pubsub}
-"""
 
 _EVENTS = '''
 import uuid
@@ -1138,9 +1134,7 @@ class PubSubFeature(Feature):
         published = [_Topic(t, spec.pubsub) for t in spec.publishes]
         topics = _distinct(subscribed + published)
         python: dict[str, tuple[Unit, ...]] = {
-            f"{spec.package}/settings.py": build_template_units(
-                _SETTINGS_FIELD, container="Settings", pubsub=build_str(spec.pubsub)
-            ).units,
+            f"{spec.package}/settings.py": settings_units(deployment(spec, active).env),
             f"{spec.package}/events.py": (
                 _doc(_EVENTS_DOC, spec),
                 *_units(_EVENTS),
@@ -1161,7 +1155,7 @@ class PubSubFeature(Feature):
             python[f"{spec.package}/publishers.py"] = self._publishers(spec, published, package)
         return Contribution(
             python=python,
-            env=(EnvVar("PUBSUB_NAME", spec.pubsub, "Dapr pub/sub component name"),),
+            deploy=deployment(spec, active),
             readme=(ReadmeSection("Events", _readme(spec, subscribed, published, once)),),
         )
 

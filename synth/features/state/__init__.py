@@ -31,14 +31,11 @@ from synth.codegen import (
     build_template_units,
 )
 from synth.codegen.template import names_in
-from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
+from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
+from synth.features.state.deploy import deployment
 from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, StateKeySpec
 
 __all__ = ["StateFeature"]
-
-_SETTINGS_FIELD = """
-state_store: str = {store}
-"""
 
 _CORE = '''
 import asyncio
@@ -369,9 +366,7 @@ class StateFeature(Feature):
         for key in keys:
             module.extend(self._key_units(key, package))
             tests.extend(self._test_units(key, package))
-        settings = build_template_units(
-            _SETTINGS_FIELD, container="Settings", store=build_str(spec.state_store)
-        ).units
+        settings = settings_units(deployment(spec, active).env)
         key_lines = "\n".join(
             f"| `{k.key}` | `{k.model_name}` | {k.ttl_seconds or '-'} | "
             f"`get_{k.helper_name}`, `save_`, `delete_`, `update_{k.helper_name}` |"
@@ -383,7 +378,7 @@ class StateFeature(Feature):
                 f"{spec.package}/state.py": tuple(module),
                 "tests/test_state.py": tuple(tests),
             },
-            env=(EnvVar("STATE_STORE", spec.state_store, "Dapr state store component name"),),
+            deploy=deployment(spec, active),
             readme=(
                 ReadmeSection(
                     "State",
