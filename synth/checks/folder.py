@@ -96,7 +96,7 @@ def _load_record(root: Path) -> tuple[ServiceSpec, frozenset[FeatureName]]:
 
 @lru_cache(maxsize=64)
 def _deployment(spec: ServiceSpec, features: frozenset[FeatureName]) -> DeployPieces:
-    return deployment_of(spec, sorted(features, key=list(FeatureName).index))
+    return deployment_of(spec, features)
 
 
 def load_service_folder(root: Path) -> ServiceFolder:
