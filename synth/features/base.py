@@ -1,10 +1,16 @@
 """What a feature is, and what it contributes to a service.
 
-A feature is one class in one module of this package: a name, the features it requires, a
+A feature is one class in one package of this package: a name, the features it requires, a
 one-line summary, and `contribute(spec, active)`, a pure function from the spec to the units,
-dependencies, settings, environment variables and README sections it owns. Features never write
-files, never import each other's internals, and never add imports by hand: their units declare
-what they need and one pass adds it.
+dependencies, deploy pieces and README sections it owns. Features never write files, never
+import each other's internals, and never add imports by hand: their units declare what they
+need and one pass adds it.
+
+A feature's deploy pieces (`DeployPieces`, built in its `deploy.py` with the `synth.manifests`
+builders) hold its environment variables, each declared once as an `EnvVar` that feeds
+`.env.example`, the README, the Settings fields (`settings_units`), the ConfigMap or Secret
+reference and `synth check`; its Dapr Components, Resiliency targets, NetworkPolicy egress, and
+what its code waits for. `manifests/` assembles the pieces and never asks which features are on.
 """
 
 from __future__ import annotations
@@ -199,7 +205,7 @@ class Contribution:
     python: dict[str, tuple[Unit, ...]] = field(default_factory=dict)
     dependencies: tuple[str, ...] = ()
     dev_dependencies: tuple[str, ...] = ()
-    deploy: DeployPieces = field(default_factory=lambda: DeployPieces())
+    deploy: DeployPieces = field(default_factory=DeployPieces)
     readme: tuple[ReadmeSection, ...] = ()
 
 
