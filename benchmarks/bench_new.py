@@ -1,93 +1,166 @@
-"""Benchmark (not a test): whole-process median times of synth's commands, beside the floor.
+"""Benchmark (not a test): synth's commands beside cookiecutter rendering a FastAPI template.
 
-Prints the median of N runs of:
-  - `python -c "import libcst, black"`       (the import floor every synth run pays)
-  - `synth new debug --with <every feature>` (one service)
-  - `synth new --all`                        (the six LearnFlow services in one call)
-  - `synth add-feature <service> pubsub`     (on a generated debug service with state)
-each twice: cold (empty black cache, `SYNTH_NO_CACHE=1`) and warm (the on-disk black cache
-filled by a previous run of the same command).
+The steering measure of issue 13: CPU seconds (user + sys of the whole process and its
+children, from `getrusage(RUSAGE_CHILDREN)`), median of N runs, each run interleaving
 
-Run: python benchmarks/bench_new.py [--runs 5]
+  - the peer: `cookiecutter --no-input --accept-hooks no` rendering the s3rius FastAPI template
+    (PyPI `fastapi_template`, its REST + PostgreSQL/SQLAlchemy + Redis + Kafka + migrations
+    choices; the context is made once by that package's own CLI code, outside the loop);
+  - `synth new debug --with state,pubsub,invoke,agent` (one service);
+  - `synth new --all` (the six LearnFlow services);
+  - `synth add-feature <debug with state> pubsub` (the service made outside the timing);
+
+every synth run with an empty cache (`XDG_CACHE_HOME` a fresh empty folder), which is what a
+user making a new service meets. Prints the medians and each synth command as a ratio of the
+peer's median, beside the issue's targets.
+
+Run: pip install -e '.[bench]' && pip install --no-deps fastapi_template
+     python benchmarks/bench_new.py [--runs 7]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTH = [sys.executable, "-m", "synth"]
+_CONTEXT = """
+import json, shutil, sys
+shutil.which = lambda program: "/usr/bin/" + program  # its CLI insists on uv and git
+from fastapi_template.cli import run_command
+sys.argv = ["fastapi_template", "--quiet", "--name", "bench", "--api-type", "rest",
+            "--db", "postgresql", "--orm", "sqlalchemy", "--ci", "github", "--redis",
+            "--kafka", "--migrations", "--routers", "--dummy", "--prometheus"]
+run_command(lambda context: print(json.dumps(context.dict())))
+"""
 
 
-def _median(
-    command: Callable[[Path], list[str]], runs: int, env: dict[str, str], prepare: bool = False
-) -> float:
-    times = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as scratch:
-            work = Path(scratch)
-            if prepare:
-                subprocess.run(
-                    [*SYNTH, "new", "debug", "--with", "state", "--out", str(work / "debug")],
-                    cwd=ROOT,
-                    check=True,
-                    capture_output=True,
-                    env=env,
-                )
-            started = time.perf_counter()
-            subprocess.run(command(work), cwd=ROOT, check=True, capture_output=True, env=env)
-            times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def _cpu(command: list[str], env: dict[str, str], cwd: Path) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _peer(scratch: Path) -> Callable[[Path], list[str]]:
+    """The cookiecutter command line, with a config file holding the template's context."""
+    try:
+        import fastapi_template
+    except ImportError:
+        sys.exit(
+            "bench_new: needs the peer: pip install cookiecutter && pip install --no-deps "
+            "fastapi_template"
+        )
+    template = Path(fastapi_template.__file__).parent / "template"
+    made = subprocess.run(
+        [sys.executable, "-c", _CONTEXT], capture_output=True, text=True, check=True
+    )
+    context = json.loads(made.stdout.strip().splitlines()[-1])
+    config = scratch / "cookiecutter.json"
+    config.write_text(
+        json.dumps(
+            {
+                "default_context": context,
+                "cookiecutters_dir": str(scratch / "cc-dir"),
+                "replay_dir": str(scratch / "cc-replay"),
+            }
+        )
+    )
+    binary = shutil.which("cookiecutter") or "cookiecutter"
+    return lambda out: [
+        binary,
+        "--no-input",
+        "--accept-hooks",
+        "no",
+        "--config-file",
+        str(config),
+        str(template),
+        "-o",
+        str(out),
+    ]
+
+
+def _specs(scratch: Path) -> Path:
+    """specs/ plus an invoke target for debug (the one-service command has every feature)."""
+    folder = scratch / "specs"
+    shutil.copytree(ROOT / "specs", folder)
+    debug = folder / "debug.yaml"
+    debug.write_text(
+        debug.read_text() + "invokes:\n  - app_id: progress\n    methods: [progress]\n"
+    )
+    return folder
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    from synth.features.registry import available_features
-
-    every = ",".join(sorted(n.value for n, f in available_features().items() if not f.always))
-    cache = Path(tempfile.mkdtemp(prefix="synth-bench-cache-"))
-    cold = {**os.environ, "SYNTH_NO_CACHE": "1"}
-    warm = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    cases: list[tuple[str, Callable[[Path], list[str]], bool]] = [
-        ("import libcst, black", lambda _: [sys.executable, "-c", "import libcst, black"], False),
-        (
-            f"new debug --with {every}",
-            lambda w: [*SYNTH, "new", "debug", "--with", every, "--out", str(w / "o")],
-            False,
-        ),
-        (
-            "new --all (6 services)",
-            lambda w: [*SYNTH, "new", "--all", "--out", str(w / "o")],
-            False,
-        ),
-        (
-            "add-feature debug pubsub",
-            lambda w: [*SYNTH, "add-feature", str(w / "debug"), "pubsub"],
-            True,
-        ),
-    ]
-    print(f"median of {args.runs} whole-process runs, seconds")
-    print(f"{'command':<48} {'cold':>7} {'warm':>7}")
+    scratch = Path(tempfile.mkdtemp(prefix="synth-bench-"))
     try:
-        for label, command, prepare in cases:
-            cold_s = _median(command, args.runs, cold, prepare)
-            _median(command, 1, warm, prepare)  # fill the cache
-            warm_s = _median(command, args.runs, warm, prepare)
-            print(f"{label:<48} {cold_s:7.2f} {warm_s:7.2f}")
+        peer = _peer(scratch)
+        specs = _specs(scratch)
+        one = ["new", "debug", "--with", "state,pubsub,invoke,agent", "--specs", str(specs)]
+        cases: dict[str, Callable[[Path], list[str]]] = {
+            "cookiecutter fastapi_template": peer,
+            "synth new debug (4 features)": lambda w: [*SYNTH, *one, "--out", str(w / "o")],
+            "synth new --all (6 services)": lambda w: [
+                *SYNTH,
+                "new",
+                "--all",
+                "--specs",
+                str(specs),
+                "--out",
+                str(w / "o"),
+            ],
+            "synth add-feature debug pubsub": lambda w: [
+                *SYNTH,
+                "add-feature",
+                str(w / "debug"),
+                "pubsub",
+            ],
+        }
+        times: dict[str, list[float]] = {label: [] for label in cases}
+        for run in range(args.runs):
+            for label, command in cases.items():
+                work = Path(tempfile.mkdtemp(dir=scratch))
+                cache = work / "cache"
+                cache.mkdir()
+                env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+                if "add-feature" in label:
+                    subprocess.run(
+                        [*SYNTH, "new", "debug", "--with", "state", "--out", str(work / "debug")],
+                        cwd=ROOT,
+                        check=True,
+                        capture_output=True,
+                        env=env,
+                    )
+                    shutil.rmtree(cache)
+                    cache.mkdir()
+                times[label].append(_cpu(command(work), env, ROOT))
+                shutil.rmtree(work)
+            print(f"run {run + 1}/{args.runs} done", file=sys.stderr)
+        peer_median = statistics.median(times["cookiecutter fastapi_template"])
+        targets = {"new debug": 0.8, "new --all": 3.0, "add-feature": 0.8}
+        print(f"CPU seconds (user+sys, children included), median of {args.runs} interleaved runs")
+        print(f"{'command':<34} {'median':>7} {'min':>7} {'ratio':>7} {'target':>7}")
+        for label, values in times.items():
+            median = statistics.median(values)
+            target = next((t for key, t in targets.items() if key in label), None)
+            ratio = f"{median / peer_median:6.2f}x" if target is not None else "      -"
+            goal = f"{target:6.1f}x" if target is not None else "      -"
+            print(f"{label:<34} {median:7.2f} {min(values):7.2f} {ratio:>7} {goal:>7}")
     finally:
-        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

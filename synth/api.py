@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from synth.codegen.runtime import is_verbatim
 from synth.compose.deploy import apply_deploy_files
 from synth.compose.lines import ensure_env_example, ensure_lines
 from synth.compose.provenance import RECORD_FILE, content_hash, render_record
@@ -26,7 +27,7 @@ from synth.features.registry import always_on, available_features, plan_features
 from synth.manifests import DeployFiles, build_deploy_files, build_platform_files, render_yaml
 from synth.manifests.readme import build_deploy_section
 from synth.merge.store import BASE_FILE, render_base
-from synth.quality import RuffFinding, format_source, is_black_stable
+from synth.quality import RuffFinding, format_module, format_source, is_black_stable
 from synth.quality.linting import ruff_check_trees
 from synth.spec import FeatureName, ServiceSpec
 from synth.workspace import ChangeSet, FileChange, Workspace
@@ -207,9 +208,13 @@ def _render(workspace: Workspace) -> ChangeSet:
     for path in workspace.paths():
         before = workspace.original(path)
         if path in workspace.python:
-            after = workspace.python[path].code
-            if before is None or is_black_stable(before):
-                after = format_source(after, path)
+            module = workspace.python[path]
+            if before is None:
+                after = format_module(module, path, is_verbatim)
+            elif is_black_stable(before):
+                after = format_source(module.code, path)
+            else:
+                after = module.code
             try:
                 compile(after, path, "exec")
             except SyntaxError as exc:

@@ -8,7 +8,8 @@ one LibCST transform, the package rename:
     synth.runtime.<feature>.<module>             -> <package>.<module>
     synth.runtime.<feature>.conftest | test_*   -> tests.<module>
 
-and nothing else textual. A service stays standalone: nothing of synth is left in it. The
+(a top-level `from synth.runtime.<feature> import <module>` names a module, which moves the
+same way) and nothing else textual. A service stays standalone: nothing of synth is left in it. The
 module's import lines become ImportRequests for the one imports pass, every other top-level
 statement a Unit that carries the imports it uses.
 """
@@ -24,11 +25,28 @@ from synth.codegen.imports import ImportRequest, dotted_name
 from synth.codegen.template import TemplateUnits, imports_of, used_imports
 from synth.codegen.units import Statement, Unit
 
-__all__ = ["RUNTIME_PACKAGE", "runtime_module_name", "runtime_units"]
+__all__ = [
+    "RUNTIME_PACKAGE",
+    "is_verbatim",
+    "runtime_import",
+    "runtime_module_name",
+    "runtime_units",
+]
 
 RUNTIME_PACKAGE = "synth.runtime"
 _ROOT = Path(__file__).resolve().parent.parent / "runtime"
 _CONFIG = cst.PartialParserConfig(python_version="3.11")
+_EMPTY = cst.Module(body=[])
+_VERBATIM: set[str] = set()
+
+
+def is_verbatim(code: str) -> bool:
+    """True for the code of a top-level runtime statement that the rename left as it is.
+
+    Such a statement is black's output already (synth's runtime modules are black-formatted,
+    a gate test holds that), so rendering need not format it again.
+    """
+    return code in _VERBATIM
 
 
 def runtime_module_name(module: str, package: str) -> str:
@@ -43,6 +61,19 @@ def runtime_module_name(module: str, package: str) -> str:
     if leaf == "conftest" or leaf.startswith("test_"):
         return f"tests.{leaf}"
     return f"{package}.{leaf}"
+
+
+def runtime_import(module: str, name: str | None, package: str) -> ImportRequest:
+    """The import `from module import name` of a runtime module, renamed for `package`.
+
+    `from synth.runtime.invoke import invocation` imports a runtime module by name: it becomes
+    `from <package> import invocation` (a test module: `from tests import test_x`).
+    """
+    prefix = RUNTIME_PACKAGE + "."
+    if name is not None and module.startswith(prefix) and "." not in module[len(prefix) :]:
+        parent, _, leaf = runtime_module_name(f"{module}.{name}", package).rpartition(".")
+        return ImportRequest(parent, leaf)
+    return ImportRequest(runtime_module_name(module, package), name)
 
 
 class _Rename(cst.CSTTransformer):
@@ -101,13 +132,13 @@ def runtime_units(
     for statement in _body(_parsed(relative), docstring):
         found = imports_of(statement)
         if found is not None:
-            imports.extend(
-                ImportRequest(runtime_module_name(r.module, package), r.name) for r in found
-            )
+            imports.extend(runtime_import(r.module, r.name, package) for r in found)
             continue
         renamed = statement.visit(rename)
         if not isinstance(renamed, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             raise TypeError(f"{relative}: the rename removed a statement")
+        if renamed.deep_equals(statement):
+            _VERBATIM.add(_EMPTY.code_for_node(renamed.with_changes(leading_lines=[])))
         kept.append(renamed)
     units = tuple(Unit(node, used_imports(node, imports), container) for node in kept)
     return TemplateUnits(tuple(imports), units)

@@ -13,7 +13,9 @@ __all__ = ["deployment"]
 
 @deploys(FeatureName.INVOKE)
 def deployment(spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
-    """The invoked apps' pieces."""
+    """The invoked apps' pieces (none when the spec invokes nothing)."""
+    if not spec.invokes:
+        return DeployPieces()
     return DeployPieces(
         env=(
             EnvVar(
@@ -29,5 +31,5 @@ def deployment(spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPiece
             )
             for call in spec.invokes
         ),
-        egress=(sidecars_egress(),) if spec.invokes else (),
+        egress=(sidecars_egress(),),
     )

@@ -536,18 +536,6 @@ async def {handler}(event: {model}, context: EventContext, client: DaprClient) -
     )
 """
 
-_AGENT_HANDLER = """
-from dapr.aio.clients import DaprClient
-
-from {package}.agent import answer_request
-from {package}.events import EventContext
-
-
-async def {handler}(event: {model}, context: EventContext, client: DaprClient) -> None:
-    {doc}
-    await answer_request(event, context, client)
-"""
-
 _PUBLISHERS = '''
 import uuid
 
@@ -1201,15 +1189,11 @@ class PubSubFeature(Feature):
     ) -> tuple[Unit, ...]:
         doc = _doc(_HANDLERS_DOC, spec)
         units: list[Unit] = [doc, *_units(_HANDLERS)]
-        asks = spec.agent.request_topic if spec.agent and FeatureName.AGENT in active else None
         for topic in subscribed:
             text = f"Handle one `{topic.name}` event.\n\nThis is the extension point: the "
-            if topic.name == asks:
-                template, text = _AGENT_HANDLER, text + "agent answers it and publishes the reply."
-            else:
-                template, text = _HANDLER, text + "service's logic goes here."
+            text += "service's logic goes here."
             for unit in _units(
-                template,
+                _HANDLER,
                 package=package,
                 handler=build_name(topic.handler),
                 model=build_name(topic.model),

@@ -1,0 +1,1 @@
+"""The `agent` feature's runtime: the agent's fixed core, its SDK side, and its test seams."""

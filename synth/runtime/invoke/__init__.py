@@ -1,0 +1,1 @@
+"""The `invoke` feature's runtime: calls through Dapr service invocation, and their errors."""

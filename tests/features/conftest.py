@@ -1,0 +1,3 @@
+"""The golden cases hold generated services' files, tests among them: their harness reads them."""
+
+collect_ignore = ["cases"]

@@ -1,0 +1,1 @@
+"""Tests of synth/runtime, the modules generated services run."""
