@@ -10,7 +10,7 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from synth.compose.pyproject import ensure_pyproject
 from synth.compose.python import PythonReport, apply_python
 from synth.compose.readme import ensure_readme
 from synth.errors import GateError, TargetError
-from synth.features.base import Contribution, EnvVar, ReadmeSection
+from synth.features.base import Contribution, DeployPieces, EnvVar, ReadmeSection
 from synth.features.registry import always_on, available_features, plan_features
 from synth.manifests import DeployFiles, build_deploy_files, build_platform_files, render_yaml
 from synth.manifests.readme import build_deploy_section
@@ -64,6 +64,7 @@ class ServicePlan:
     changes: ChangeSet
     python: PythonReport
     file_hashes: dict[str, str]
+    deploy: DeployPieces = field(default_factory=DeployPieces)
 
     def contents(self) -> dict[str, str]:
         """Every file this plan produces (path -> text), deleted files left out."""
@@ -123,6 +124,7 @@ def compose_service(
     contributions = [c for _, c in owned]
     report = apply_python(workspace, owned, spec.package, insert)
     _apply_project_files(workspace, spec, names, contributions)
+    pieces = DeployPieces.merge(c.deploy for c in contributions)
     apply_deploy_files(workspace, *_deploy_files(spec, active))
     rendered = _render(workspace)
     if gate:
@@ -137,7 +139,7 @@ def compose_service(
         FileChange(BASE_FILE, workspace.original(BASE_FILE), render_base(text)),
     )
     changes = ChangeSet(tuple(sorted(files, key=lambda f: f.path)))
-    return ServicePlan(spec, names, changes, report, hashes)
+    return ServicePlan(spec, names, changes, report, hashes, pieces)
 
 
 @lru_cache(maxsize=256)
@@ -153,7 +155,10 @@ def _deploy_files(
     spec: ServiceSpec, active: frozenset[FeatureName]
 ) -> tuple[DeployFiles, dict[str, str]]:
     """The deploy documents of a service and their rendered text, built once per input."""
-    files = build_deploy_files(spec, active)
+    pieces = DeployPieces.merge(
+        _contribution(f.name, spec, active).deploy for f in plan_features(active)
+    )
+    files = build_deploy_files(spec, pieces)
     return files, {path: render_yaml(docs) for path, docs in files.yaml.items()}
 
 
@@ -161,9 +166,7 @@ def compose_platform(plans: Sequence[ServicePlan]) -> ChangeSet:
     """The platform files (dapr.yaml for `dapr run -f`, shared components, k8s), generated
     from the plans alone: what is on disk is the merge's to weigh, never an input here."""
     workspace = Workspace(root=None)
-    files = build_platform_files(
-        [p.spec for p in plans], {p.spec.name: frozenset(p.features) for p in plans}
-    )
+    files = build_platform_files([(p.spec, p.deploy) for p in plans])
     apply_deploy_files(workspace, files, {p: render_yaml(d) for p, d in files.yaml.items()})
     rendered = _render(workspace)
     text = {c.path: c.after for c in rendered.files if c.after is not None}
@@ -176,7 +179,7 @@ def _apply_project_files(
     features: tuple[FeatureName, ...],
     contributions: Sequence[Contribution],
 ) -> None:
-    env: list[EnvVar] = [v for c in contributions for v in c.env]
+    env: list[EnvVar] = [v for c in contributions for v in c.deploy.env if v.listed]
     sections: list[ReadmeSection] = [s for c in contributions for s in c.readme]
     sections.append(ReadmeSection(*build_deploy_section(spec)))
     description = spec.description or f"The {spec.name} service."

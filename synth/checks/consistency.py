@@ -3,7 +3,8 @@
 synth.yaml spec.name == dapr.io/app-id == Service selector      (app id)
 spec.port == dapr.io/app-port == containerPort == probe ports == Dockerfile CMD/EXPOSE
 dapr.io/* annotations on the pod template, never on the Deployment's own metadata
-ConfigMap STATE_STORE / PUBSUB_NAME == spec, and each names a Component scoped to the app
+ConfigMap variables naming the components the features call (STATE_STORE, PUBSUB_NAME) ==
+spec, and each names a Component scoped to the app
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from typing import Any
 from synth.checks.dockerfile import DOCKERFILE, find_cmd, parse_dockerfile
 from synth.checks.findings import Finding
 from synth.checks.folder import ServiceFolder
-from synth.manifests.environment import APP_ID, PUBSUB_NAME, STATE_STORE
+from synth.manifests.environment import APP_ID
 from synth.manifests.kubernetes import NAME_LABEL
-from synth.spec import FeatureName
 
 __all__ = ["COMPONENT_ENVIRONMENTS", "check_consistency"]
 
@@ -112,17 +112,13 @@ def _dockerfile_findings(folder: ServiceFolder) -> Iterator[Finding]:
 
 
 def _component_findings(folder: ServiceFolder) -> Iterator[Finding]:
-    spec, features = folder.spec, folder.features
+    spec = folder.spec
     configmaps = [(p, d) for p, d in folder.docs_of_kind("ConfigMap") if p.startswith("k8s/base/")]
     data: Mapping[str, Any] = (_get(configmaps[0][1], "data") or {}) if configmaps else {}
     where = configmaps[0][0] if configmaps else "k8s/base/configmap.yaml"
     if data.get(APP_ID) != spec.name:
         yield Finding(where, f"{APP_ID} is {data.get(APP_ID)!r}", f"the app id is {spec.name}")
-    wanted = []
-    if FeatureName.STATE in features:
-        wanted.append((STATE_STORE, spec.state_store, "state."))
-    if FeatureName.PUBSUB in features:
-        wanted.append((PUBSUB_NAME, spec.pubsub, "pubsub."))
+    wanted = [(c.env, c.name, c.type_prefix) for c in folder.deploy.components]
     for env, name, prefix in wanted:
         if data.get(env) != name:
             yield Finding(where, f"{env} is {data.get(env)!r}", f"the code uses component {name}")

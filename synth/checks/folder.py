@@ -8,6 +8,7 @@ kept as a finding rather than stopping the other checks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,6 +18,8 @@ from ruamel.yaml.error import YAMLError
 
 from synth.checks.findings import Finding
 from synth.errors import SourceError, SpecError, TargetError
+from synth.features.base import DeployPieces, deployment_of
+from synth.features.registry import always_on
 from synth.manifests import parse_yaml
 from synth.spec import FeatureName, ServiceSpec
 
@@ -30,7 +33,6 @@ __all__ = [
 
 RECORD_FILE = "synth.yaml"
 YAML_FOLDERS = ("k8s", "components")
-ALWAYS = frozenset({FeatureName.APP, FeatureName.HEALTH})
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class ServiceFolder:
             for doc in docs
             if doc.get("kind") == kind
         ]
+
+    @property
+    def deploy(self) -> DeployPieces:
+        """What the service's features deploy (components, env, topics...), as synth would."""
+        return _deployment(self.spec, self.features)
 
     def text(self, relative: str) -> str | None:
         """A file's text, or None when it is missing."""
@@ -84,7 +91,12 @@ def _load_record(root: Path) -> tuple[ServiceSpec, frozenset[FeatureName]]:
         features = frozenset(FeatureName(f) for f in listed)
     except (OSError, YAMLError, KeyError, TypeError, ValueError, ValidationError) as exc:
         raise SpecError(f"{record}: malformed synth record ({exc}); restore it from git") from exc
-    return spec, features | ALWAYS
+    return spec, features | always_on()
+
+
+@lru_cache(maxsize=64)
+def _deployment(spec: ServiceSpec, features: frozenset[FeatureName]) -> DeployPieces:
+    return deployment_of(spec, features)
 
 
 def load_service_folder(root: Path) -> ServiceFolder:

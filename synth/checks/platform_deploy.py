@@ -26,9 +26,7 @@ from synth.checks.kustomize import BUILD_TIMEOUT_SECONDS, kubectl_missing
 from synth.checks.production import kafka_acl_gaps
 from synth.errors import SourceError
 from synth.manifests import parse_yaml
-from synth.manifests.environment import PUBSUB_NAME, STATE_STORE
 from synth.manifests.topics import STRIMZI_API, dead_letter_topic
-from synth.spec import FeatureName
 
 __all__ = ["check_platform_deploy"]
 
@@ -80,7 +78,7 @@ def _topic_findings(root: Path, folders: list[ServiceFolder]) -> Iterator[Findin
         if problem:
             yield Finding(path, f"KafkaTopic {problem}", "Strimzi's KafkaTopic CRD schema")
     for folder in folders:
-        if FeatureName.PUBSUB not in folder.features:
+        if folder.deploy.topics is None:
             continue
         spec = folder.spec
         replicas = _max_replicas(folder)
@@ -115,7 +113,7 @@ def _component_findings(root: Path, folders: list[ServiceFolder]) -> Iterator[Fi
         for path, configmap in folder.docs_of_kind("ConfigMap"):
             if path.startswith("k8s/base/"):
                 data = dict(_get(configmap, "data") or {})
-        for env in (STATE_STORE, PUBSUB_NAME):
+        for env in dict.fromkeys(c.env for c in folder.deploy.components):
             name = data.get(env)
             if name in shared and folder.spec.name not in shared[name][1]:
                 yield Finding(

@@ -15,13 +15,15 @@ Each rule names the upstream source it follows (the `why` of its finding says wh
                    username is the KafkaUser's name)
     strimzi        KafkaTopic/KafkaUser only as kafka.strimzi.io/v1 (043/044-Crd-*.yaml)
     postgresql     state.postgresql v2 for new apps (components-contrib state/postgresql/v2)
-    secrets        the agent's OPENAI_API_KEY reference is optional (the service runs without)
+    secrets        a Secret reference a feature declares optional (the agent's OPENAI_API_KEY)
+                   is optional in the Deployment (the service runs without it)
     replicas       no spec.replicas on a Deployment an HPA scales (each apply resets it)
     resiliency     policies a target names are defined; exponential retries take no
                    `duration` (dapr/dapr pkg/apis/resiliency/v1alpha1/types.go, kit retry);
                    no breaker or retry on a state store (ETag conflicts count as failures:
                    pkg/resiliency/breaker/circuitbreaker.go); no retry on invoked apps (it
-                   retries POST); pubsub inbound timeout longer than an agent turn
+                   retries POST); pubsub inbound timeout longer than the handler budget a
+                   feature declares (an agent turn)
     image          python:3.11 base no older than synth's (docker-library/official-images
                    library/python); a tag, never `latest`
 """
@@ -36,14 +38,13 @@ from synth.checks.dapr import find_crd_problem
 from synth.checks.dockerfile import DOCKERFILE, parse_dockerfile
 from synth.checks.findings import Finding
 from synth.checks.folder import ServiceFolder
+from synth.features.base import HandlerBudget
 from synth.manifests.cluster import KAFKA_TLS_PORT
-from synth.manifests.dapr_config import AGENT_TURN_SECONDS
 from synth.manifests.docker import PYTHON_IMAGE
-from synth.manifests.environment import OPENAI_API_KEY
 from synth.manifests.kafka_users import KAFKA_USER_PASSWORD_KEY
 from synth.manifests.kubernetes import APP_PROTOCOL
 from synth.manifests.topics import STRIMZI_API, dead_letter_topic
-from synth.spec import FeatureName, ServiceSpec
+from synth.spec import ServiceSpec
 
 __all__ = ["check_production", "kafka_acl_gaps", "parse_duration"]
 
@@ -103,16 +104,16 @@ def _pod_findings(folder: ServiceFolder) -> Iterator[Finding]:
         )
     if "replicas" in (doc.get("spec") or {}) and folder.docs_of_kind("HorizontalPodAutoscaler"):
         yield Finding(path, "spec.replicas beside an HPA", "every apply resets what the HPA chose")
-    if FeatureName.AGENT in folder.features:
-        for container in pod.get("containers") or []:
-            for env in container.get("env") or []:
-                ref = _get(env, "valueFrom", "secretKeyRef")
-                if env.get("name") == OPENAI_API_KEY and ref and ref.get("optional") is not True:
-                    yield Finding(
-                        path,
-                        f"{OPENAI_API_KEY} secretKeyRef is not optional",
-                        "without the Secret the pod never starts; the service runs with no key",
-                    )
+    optional = {v.name for v in folder.deploy.secret_env if v.secret_ref and v.secret_ref.optional}
+    for container in pod.get("containers") or []:
+        for env in container.get("env") or []:
+            ref = _get(env, "valueFrom", "secretKeyRef")
+            if env.get("name") in optional and ref and ref.get("optional") is not True:
+                yield Finding(
+                    path,
+                    f"{env.get('name')} secretKeyRef is not optional",
+                    "without the Secret the pod never starts; the service runs with no key",
+                )
 
 
 def _overlay_replicas(folder: ServiceFolder) -> Iterator[Finding]:
@@ -223,7 +224,7 @@ def kafka_acl_gaps(user: Mapping[str, Any], specs: Sequence[ServiceSpec]) -> lis
 
 
 def _kafka_user_findings(folder: ServiceFolder) -> Iterator[Finding]:
-    if FeatureName.PUBSUB not in folder.features:
+    if folder.deploy.topics is None:
         return
     users = {str(_get(d, "metadata", "name")): (p, d) for p, d in folder.docs_of_kind("KafkaUser")}
     for path, doc in folder.docs_of_kind("Component"):
@@ -322,8 +323,9 @@ def _resiliency_findings(folder: ServiceFolder) -> Iterator[Finding]:
                             f"{where} has a retry",
                             "Dapr would retry POST too; the generated client retries GET only",
                         )
-                    if direction == "inbound" and FeatureName.AGENT in folder.features:
-                        yield from _inbound_timeout(path, where, names, policies)
+                    handler = folder.deploy.handler
+                    if direction == "inbound" and handler is not None:
+                        yield from _inbound_timeout(path, where, names, policies, handler)
 
 
 def _policy_refs(
@@ -350,15 +352,19 @@ def _state_target(path: str, where: str, names: Mapping[str, Any]) -> Iterator[F
 
 
 def _inbound_timeout(
-    path: str, where: str, names: Mapping[str, Any], policies: Mapping[str, Any]
+    path: str,
+    where: str,
+    names: Mapping[str, Any],
+    policies: Mapping[str, Any],
+    handler: HandlerBudget,
 ) -> Iterator[Finding]:
     timeout = (policies.get("timeouts") or {}).get(names.get("timeout"))
     seconds = parse_duration(str(timeout)) if timeout is not None else None
-    if seconds is None or seconds <= AGENT_TURN_SECONDS:
+    if seconds is None or seconds <= handler.seconds:
         yield Finding(
             path,
-            f"{where} timeout {timeout} is not longer than an agent turn",
-            f"Dapr redelivers while the model is still answering ({AGENT_TURN_SECONDS} s)",
+            f"{where} timeout {timeout} is not longer than {handler.what}",
+            f"Dapr redelivers while {handler.busy} ({handler.seconds} s)",
         )
 
 

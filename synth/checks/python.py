@@ -21,7 +21,6 @@ from synth.checks.findings import Finding
 from synth.checks.folder import ServiceFolder
 from synth.errors import GateError
 from synth.quality import is_black_stable, ruff_check_tree
-from synth.spec import FeatureName
 
 __all__ = ["BOOT_TIMEOUT_SECONDS", "check_mypy", "check_python"]
 
@@ -80,10 +79,10 @@ def _static_findings(folder: ServiceFolder, sources: dict[str, str]) -> list[Fin
 
 
 def _expected_subscriptions(folder: ServiceFolder) -> set[tuple[str, str]]:
-    spec = folder.spec
-    if FeatureName.PUBSUB not in folder.features:
+    topics = folder.deploy.topics
+    if topics is None:
         return set()
-    return {(spec.pubsub, topic.topic) for topic in spec.subscribes}
+    return {(topics.pubsub, topic) for topic in topics.subscribes}
 
 
 def _boot_findings(folder: ServiceFolder) -> list[Finding]:

@@ -30,6 +30,8 @@ __all__ = [
     "KAFKA_CLUSTER",
     "KAFKA_NAMESPACE",
     "KAFKA_TLS_PORT",
+    "MODEL_SECRET",
+    "MODEL_SECRET_KEY",
     "kafka_bootstrap",
     "kafka_ca_secret",
 ]
@@ -43,6 +45,9 @@ CLUSTER_DOMAIN = "cluster.local"
 # with `authentication: {type: scram-sha-512}`; 9092 is the plain (unencrypted) listener.
 KAFKA_TLS_PORT = 9093
 KAFKA_CA_KEY = "ca.crt"
+# The Secret the owner makes for a model server's API key (the agent's OPENAI_API_KEY).
+MODEL_SECRET = "openai"
+MODEL_SECRET_KEY = "api-key"
 
 
 def kafka_bootstrap(cluster: str = KAFKA_CLUSTER) -> str:

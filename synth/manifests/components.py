@@ -24,10 +24,11 @@ from collections.abc import Sequence
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from synth.errors import SpecError
 from synth.manifests.cluster import APP_NAMESPACE, KAFKA_CA_KEY, kafka_bootstrap, kafka_ca_secret
 from synth.manifests.kafka_users import KAFKA_USER_PASSWORD_KEY, kafka_user_name
 from synth.manifests.yaml_docs import build_map, build_seq
-from synth.spec import StateBackend
+from synth.spec import ServiceSpec, StateBackend
 
 __all__ = [
     "DAPR_API",
@@ -39,6 +40,7 @@ __all__ = [
     "build_local_state_store",
     "build_prod_pubsub",
     "build_prod_state_store",
+    "shared_state_backend",
 ]
 
 DAPR_API = "dapr.io/v1alpha1"
@@ -130,3 +132,15 @@ def build_prod_pubsub(name: str, scopes: Sequence[str]) -> CommentedMap:
         ]
     )
     return _component(name, "pubsub.kafka", metadata, scopes, secrets=True)
+
+
+def shared_state_backend(name: str, users: Sequence[ServiceSpec]) -> StateBackend:
+    """The one backend of a state store its users share; a SpecError when they disagree."""
+    backends = {spec.state_backend for spec in users}
+    if len(backends) > 1:
+        names = ", ".join(spec.name for spec in users)
+        raise SpecError(
+            f"state store '{name}' is shared by {names} with different state_backend values; "
+            "give one of them its own state_store name"
+        )
+    return backends.pop()

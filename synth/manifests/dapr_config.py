@@ -23,17 +23,27 @@ exponential one starts from the kit's initial interval, 500 ms).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ruamel.yaml.comments import CommentedMap
 
+from synth.features.base import ResiliencyTarget
 from synth.manifests.cluster import APP_NAMESPACE
 from synth.manifests.components import DAPR_API
 from synth.manifests.kubernetes import dapr_config_name
 from synth.manifests.yaml_docs import build_map
-from synth.spec import FeatureName, ServiceSpec
+from synth.spec import ServiceSpec
 
 __all__ = [
+    "AGENT_HANDLER",
     "AGENT_TURN_SECONDS",
+    "BREAKER",
+    "DAPR_CALL",
+    "HANDLER",
+    "INVOKE",
     "INVOKE_TIMEOUT_SECONDS",
+    "REDELIVER",
+    "RETRY",
     "build_dapr_configuration",
     "build_resiliency",
     "resiliency_name",
@@ -99,21 +109,23 @@ def _policies(timeouts: list[str], retries: set[str], breaker: bool) -> Commente
     return policies
 
 
-def build_resiliency(spec: ServiceSpec, features: frozenset[FeatureName]) -> CommentedMap | None:
-    """Resiliency for the state store, pubsub and invoked apps the service uses; None if none."""
+def build_resiliency(
+    spec: ServiceSpec, wanted: Sequence[ResiliencyTarget], handler: str = HANDLER
+) -> CommentedMap | None:
+    """Resiliency for the components and apps the features target (`handler`: the inbound
+    handlers' timeout policy); None if nothing is targeted."""
     components = CommentedMap()
-    if FeatureName.STATE in features:
-        components[spec.state_store] = build_map(("outbound", {"timeout": DAPR_CALL}))
-    if FeatureName.PUBSUB in features:
-        handler = AGENT_HANDLER if FeatureName.AGENT in features else HANDLER
-        components[spec.pubsub] = build_map(
-            ("outbound", {"timeout": DAPR_CALL, "retry": RETRY, "circuitBreaker": BREAKER}),
-            ("inbound", {"timeout": handler, "retry": REDELIVER}),
-        )
     apps = CommentedMap()
-    if FeatureName.INVOKE in features:
-        for invoke in spec.invokes:
-            apps[invoke.app_id] = build_map(("timeout", INVOKE), ("circuitBreaker", BREAKER))
+    for target in wanted:
+        if target.kind == "apps":
+            apps[target.name] = build_map(*target.outbound)
+            continue
+        entry = CommentedMap()
+        if target.outbound:
+            entry["outbound"] = dict(target.outbound)
+        if target.inbound:
+            entry["inbound"] = {"timeout": handler, **dict(target.inbound)}
+        components[target.name] = build_map(*entry.items())
     if not components and not apps:
         return None
     targets = CommentedMap()

@@ -22,13 +22,15 @@ checkov findings that do not fit are skipped where checkov reads skips, the Depl
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from ruamel.yaml.comments import CommentedMap
 
+from synth.features.base import EnvVar
 from synth.manifests.cluster import APP_NAMESPACE
 from synth.manifests.docker import APP_GID, APP_UID
-from synth.manifests.environment import build_plain_env, build_secret_env
 from synth.manifests.yaml_docs import build_map, build_seq
-from synth.spec import FeatureName, ServiceSpec
+from synth.spec import ServiceSpec
 
 __all__ = [
     "APP_PROTOCOL",
@@ -66,11 +68,7 @@ DIGEST_SKIP = (
     "CKV_K8S_43",
     "the digest exists only once CI has pushed the image; pin it in the overlay's images: entry",
 )
-SECRET_ENV_SKIP = (
-    "CKV_K8S_35",
-    "OPENAI_API_KEY is read from the environment by the generated settings and the OpenAI SDK; "
-    "the Secret is optional and never written to disk",
-)
+SECRET_ENV_CHECK = "CKV_K8S_35"
 
 
 def image_name(spec: ServiceSpec) -> str:
@@ -139,7 +137,7 @@ def _probe(spec: ServiceSpec, path: str, period: int, failures: int) -> Commente
     )
 
 
-def _container(spec: ServiceSpec, features: frozenset[FeatureName]) -> CommentedMap:
+def _container(spec: ServiceSpec, secrets: Sequence[EnvVar]) -> CommentedMap:
     container = build_map(
         ("name", spec.name),
         ("image", f"{image_name(spec)}:{IMAGE_VERSION}"),
@@ -147,16 +145,16 @@ def _container(spec: ServiceSpec, features: frozenset[FeatureName]) -> Commented
         ("ports", [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}]),
         ("envFrom", [{"configMapRef": {"name": configmap_name(spec)}}]),
     )
-    secrets = build_secret_env(features)
-    if secrets:
+    refs = [(v.name, v.secret_ref) for v in secrets if v.secret_ref is not None]
+    if refs:
         container["env"] = build_seq(
             {
-                "name": s.env,
+                "name": name,
                 "valueFrom": {
-                    "secretKeyRef": {"name": s.secret, "key": s.key, "optional": s.optional}
+                    "secretKeyRef": {"name": ref.secret, "key": ref.key, "optional": ref.optional}
                 },
             }
-            for s in secrets
+            for name, ref in refs
         )
     container["resources"] = build_map(
         ("requests", {"cpu": "100m", "memory": "128Mi"}),
@@ -178,8 +176,9 @@ def _container(spec: ServiceSpec, features: frozenset[FeatureName]) -> Commented
     return container
 
 
-def build_deployment(spec: ServiceSpec, features: frozenset[FeatureName]) -> CommentedMap:
-    """The Deployment: one app container, the sidecar annotations on the pod template."""
+def build_deployment(spec: ServiceSpec, secrets: Sequence[EnvVar] = ()) -> CommentedMap:
+    """The Deployment: one app container (`secrets`: the variables set from Secrets), the
+    sidecar annotations on the pod template."""
     pod_spec = build_map(
         ("serviceAccountName", spec.name),
         ("automountServiceAccountToken", False),
@@ -194,7 +193,7 @@ def build_deployment(spec: ServiceSpec, features: frozenset[FeatureName]) -> Com
             },
         ),
         ("terminationGracePeriodSeconds", 30),
-        ("containers", [_container(spec, features)]),
+        ("containers", [_container(spec, secrets)]),
         ("volumes", [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]),
     )
     template = build_map(
@@ -203,8 +202,9 @@ def build_deployment(spec: ServiceSpec, features: frozenset[FeatureName]) -> Com
     )
     metadata = metadata_of(spec)
     skips = [DIGEST_SKIP]
-    if build_secret_env(features):
-        skips.append(SECRET_ENV_SKIP)
+    reasons = [v.secret_ref.reason for v in secrets if v.secret_ref and v.secret_ref.reason]
+    if reasons:
+        skips.append((SECRET_ENV_CHECK, "; ".join(reasons)))
     metadata["annotations"] = checkov_skips(skips)
     return build_map(
         ("apiVersion", "apps/v1"),
@@ -270,13 +270,13 @@ def build_hpa(spec: ServiceSpec, min_replicas: int, max_replicas: int) -> Commen
     )
 
 
-def build_configmap(spec: ServiceSpec, features: frozenset[FeatureName]) -> CommentedMap:
-    """The ConfigMap with every non-secret setting the app reads."""
+def build_configmap(spec: ServiceSpec, env: Mapping[str, str]) -> CommentedMap:
+    """The ConfigMap with every non-secret setting the app reads (`env`: names and values)."""
     return build_map(
         ("apiVersion", "v1"),
         ("kind", "ConfigMap"),
         ("metadata", metadata_of(spec, configmap_name(spec))),
-        ("data", build_plain_env(spec, features)),
+        ("data", dict(env)),
     )
 
 

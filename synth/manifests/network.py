@@ -22,18 +22,24 @@ left out: no generated service hosts actors. Metrics (9090) are not opened: add 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from ruamel.yaml.comments import CommentedMap
 
 from synth.manifests.cluster import DAPR_NAMESPACE, KAFKA_CLUSTER, KAFKA_NAMESPACE, KAFKA_TLS_PORT
 from synth.manifests.kubernetes import NAME_LABEL, PART_OF_LABEL, PLATFORM, metadata_of
 from synth.manifests.yaml_docs import build_map
-from synth.spec import FeatureName, ServiceSpec, StateBackend
+from synth.spec import ServiceSpec, StateBackend
 
 __all__ = [
     "DAPR_CONTROL_PLANE_PORTS",
     "DAPR_INTERNAL_GRPC_PORT",
     "STATE_PORTS",
     "build_network_policy",
+    "https_egress",
+    "kafka_egress",
+    "sidecars_egress",
+    "state_store_egress",
 ]
 
 DAPR_INTERNAL_GRPC_PORT = 50002
@@ -55,35 +61,45 @@ def _platform_sidecars() -> dict[str, object]:
     return {"podSelector": {"matchLabels": {PART_OF_LABEL: PLATFORM, SIDECAR_LABEL: "true"}}}
 
 
-def _egress(spec: ServiceSpec, features: frozenset[FeatureName]) -> list[CommentedMap]:
+def state_store_egress(backend: StateBackend) -> dict[str, object]:
+    """To the state store's port, in the apps' namespace."""
+    return {"to": [{"podSelector": {}}], "ports": _tcp(STATE_PORTS[backend])}
+
+
+def kafka_egress() -> dict[str, object]:
+    """To the Strimzi brokers' TLS listener."""
+    brokers = {
+        **_namespace(KAFKA_NAMESPACE),
+        "podSelector": {"matchLabels": {"strimzi.io/cluster": KAFKA_CLUSTER}},
+    }
+    return {"to": [brokers], "ports": _tcp(KAFKA_TLS_PORT)}
+
+
+def sidecars_egress() -> dict[str, object]:
+    """To the other Dapr sidecars of the platform (service invocation)."""
+    return {"to": [_platform_sidecars()], "ports": _tcp(DAPR_INTERNAL_GRPC_PORT)}
+
+
+def https_egress() -> dict[str, object]:
+    """To any HTTPS endpoint outside the cluster (a model's API)."""
+    return {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": _tcp(443)}
+
+
+def _egress(extra: Sequence[Mapping[str, object]]) -> list[CommentedMap]:
     dns = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
     rules = [
         build_map(("to", [_namespace("kube-system")]), ("ports", dns)),
         build_map(("to", [_namespace(DAPR_NAMESPACE)]), ("ports", _tcp(*DAPR_CONTROL_PLANE_PORTS))),
     ]
-    if FeatureName.STATE in features:
-        rules.append(
-            build_map(
-                ("to", [{"podSelector": {}}]), ("ports", _tcp(STATE_PORTS[spec.state_backend]))
-            )
-        )
-    if FeatureName.PUBSUB in features:
-        brokers = {
-            **_namespace(KAFKA_NAMESPACE),
-            "podSelector": {"matchLabels": {"strimzi.io/cluster": KAFKA_CLUSTER}},
-        }
-        rules.append(build_map(("to", [brokers]), ("ports", _tcp(KAFKA_TLS_PORT))))
-    if FeatureName.INVOKE in features and spec.invokes:
-        rules.append(
-            build_map(("to", [_platform_sidecars()]), ("ports", _tcp(DAPR_INTERNAL_GRPC_PORT)))
-        )
-    if FeatureName.AGENT in features:
-        rules.append(build_map(("to", [{"ipBlock": {"cidr": "0.0.0.0/0"}}]), ("ports", _tcp(443))))
+    rules.extend(build_map(*rule.items()) for rule in extra)
     return rules
 
 
-def build_network_policy(spec: ServiceSpec, features: frozenset[FeatureName]) -> CommentedMap:
-    """Default deny for the service's pods, then the ingress and egress listed above."""
+def build_network_policy(
+    spec: ServiceSpec, egress: Sequence[Mapping[str, object]] = ()
+) -> CommentedMap:
+    """Default deny for the service's pods, then the ingress listed above, DNS and the control
+    plane, and the `egress` rules the service's features need."""
     ingress = build_map(("from", [_platform_sidecars()]), ("ports", _tcp(DAPR_INTERNAL_GRPC_PORT)))
     return build_map(
         ("apiVersion", "networking.k8s.io/v1"),
@@ -95,7 +111,7 @@ def build_network_policy(spec: ServiceSpec, features: frozenset[FeatureName]) ->
                 ("podSelector", {"matchLabels": {NAME_LABEL: spec.name}}),
                 ("policyTypes", ["Ingress", "Egress"]),
                 ("ingress", [ingress]),
-                ("egress", _egress(spec, features)),
+                ("egress", _egress(egress)),
             ),
         ),
     )

@@ -19,28 +19,19 @@ for a service deployed without its platform; never apply it beside the platform'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from ruamel.yaml.comments import CommentedMap
 
-from synth.errors import SpecError
+from synth.features.base import ComponentPiece, DeployPieces
 from synth.manifests.cluster import KAFKA_NAMESPACE
-from synth.manifests.components import (
-    build_local_pubsub,
-    build_local_state_store,
-    build_prod_pubsub,
-    build_prod_state_store,
-)
 from synth.manifests.docker import build_uvicorn_command
-from synth.manifests.environment import build_plain_env
 from synth.manifests.files import DeployFiles
-from synth.manifests.kafka_users import build_kafka_user
 from synth.manifests.kubernetes import APP_PROTOCOL, HEALTH_PATH
 from synth.manifests.kustomize import KUSTOMIZE_API, PROD_MAX_REPLICAS
-from synth.manifests.service import ALWAYS_FEATURES
 from synth.manifests.topics import build_kafka_topic, dead_letter_topic, topic_resource_name
 from synth.manifests.yaml_docs import build_map
-from synth.spec import FeatureName, ServiceSpec, StateBackend
+from synth.spec import ServiceSpec
 
 __all__ = [
     "DLQ_PARTITIONS",
@@ -62,25 +53,21 @@ TOPIC_REPLICAS = 3
 DLQ_PARTITIONS = 1
 
 
-def build_dapr_run_file(
-    specs: Sequence[ServiceSpec], features_by_service: dict[str, frozenset[FeatureName]]
-) -> CommentedMap:
-    """The Dapr CLI multi-app run file: every app, its folder, port and uvicorn command."""
-    apps = []
-    for spec in specs:
-        features = _features(spec, features_by_service)
-        apps.append(
-            build_map(
-                ("appID", spec.name),
-                ("appDirPath", f"./{spec.name}"),
-                ("appPort", spec.port),
-                ("appProtocol", APP_PROTOCOL),
-                ("enableAppHealthCheck", True),
-                ("appHealthCheckPath", HEALTH_PATH),
-                ("env", build_plain_env(spec, features)),
-                ("command", build_uvicorn_command(spec, "127.0.0.1")),
-            )
+def build_dapr_run_file(services: Sequence[tuple[ServiceSpec, DeployPieces]]) -> CommentedMap:
+    """The Dapr CLI multi-app run file: every app, its folder, port, env and uvicorn command."""
+    apps = [
+        build_map(
+            ("appID", spec.name),
+            ("appDirPath", f"./{spec.name}"),
+            ("appPort", spec.port),
+            ("appProtocol", APP_PROTOCOL),
+            ("enableAppHealthCheck", True),
+            ("appHealthCheckPath", HEALTH_PATH),
+            ("env", pieces.plain_env),
+            ("command", build_uvicorn_command(spec, "127.0.0.1")),
         )
+        for spec, pieces in services
+    ]
     return build_map(
         ("version", 1),
         ("common", {"resourcesPaths": ["./components"]}),
@@ -88,34 +75,22 @@ def build_dapr_run_file(
     )
 
 
-def _features(
-    spec: ServiceSpec, features_by_service: dict[str, frozenset[FeatureName]]
-) -> frozenset[FeatureName]:
-    return features_by_service.get(spec.name, frozenset(spec.features)) | ALWAYS_FEATURES
-
-
-def _users(
-    specs: Sequence[ServiceSpec],
-    features_by_service: dict[str, frozenset[FeatureName]],
-    feature: FeatureName,
-    component: Callable[[ServiceSpec], str],
-) -> dict[str, list[ServiceSpec]]:
-    users: dict[str, list[ServiceSpec]] = {}
-    for spec in specs:
-        if feature in _features(spec, features_by_service):
-            users.setdefault(component(spec), []).append(spec)
-    return users
-
-
-def _state_backend(name: str, specs: list[ServiceSpec]) -> StateBackend:
-    backends = {spec.state_backend for spec in specs}
-    if len(backends) > 1:
-        names = ", ".join(spec.name for spec in specs)
-        raise SpecError(
-            f"state store '{name}' is shared by {names} with different state_backend values; "
-            "give one of them its own state_store name"
-        )
-    return backends.pop()
+def _shared_components(
+    services: Sequence[tuple[ServiceSpec, DeployPieces]],
+) -> list[tuple[ComponentPiece, list[ServiceSpec]]]:
+    """Every component by name with the services that use it: grouped by kind (`file`) in the
+    order the services' features list them, by name within a kind."""
+    users: dict[str, tuple[ComponentPiece, list[ServiceSpec]]] = {}
+    kinds: list[str] = []
+    for spec, pieces in services:
+        own = [piece.file for piece in pieces.components]
+        for at, kind in enumerate(own):
+            if kind not in kinds:  # before the next kind this service lists that is known
+                later = [kinds.index(k) for k in own[at + 1 :] if k in kinds]
+                kinds.insert(later[0] if later else len(kinds), kind)
+        for piece in pieces.components:
+            users.setdefault(piece.name, (piece, []))[1].append(spec)
+    return sorted(users.values(), key=lambda u: (kinds.index(u[0].file), u[0].name))
 
 
 def _topics(specs: Sequence[ServiceSpec]) -> list[tuple[str, int]]:
@@ -130,29 +105,21 @@ def _topics(specs: Sequence[ServiceSpec]) -> list[tuple[str, int]]:
     return sorted(topics.items())
 
 
-def build_platform_files(
-    specs: list[ServiceSpec], features_by_service: dict[str, frozenset[FeatureName]]
-) -> DeployFiles:
-    """dapr.yaml, shared local components and the platform `k8s/` folder."""
-    specs = sorted(specs, key=lambda s: s.name)
-    yaml: dict[str, list[CommentedMap]] = {
-        "dapr.yaml": [build_dapr_run_file(specs, features_by_service)]
-    }
+def build_platform_files(services: Sequence[tuple[ServiceSpec, DeployPieces]]) -> DeployFiles:
+    """dapr.yaml, shared local components and the platform `k8s/` folder, from every service's
+    spec and deploy pieces."""
+    services = sorted(services, key=lambda s: s[0].name)
+    specs = [spec for spec, _pieces in services]
+    yaml: dict[str, list[CommentedMap]] = {"dapr.yaml": [build_dapr_run_file(services)]}
     k8s_resources: list[str] = []
-    stores = _users(specs, features_by_service, FeatureName.STATE, lambda s: s.state_store)
-    for name, users in sorted(stores.items()):
-        scopes = [s.name for s in users]
-        yaml[f"components/{name}.yaml"] = [build_local_state_store(name, scopes)]
-        backend = _state_backend(name, users)
-        yaml[f"k8s/components/{name}.yaml"] = [build_prod_state_store(name, backend, scopes)]
-        k8s_resources.append(f"components/{name}.yaml")
-    buses = _users(specs, features_by_service, FeatureName.PUBSUB, lambda s: s.pubsub)
-    for name, users in sorted(buses.items()):
-        scopes = [s.name for s in users]
-        yaml[f"components/{name}.yaml"] = [build_local_pubsub(name, scopes)]
-        yaml[f"k8s/components/{name}.yaml"] = [build_prod_pubsub(name, scopes)]
-        yaml[f"k8s/components/{name}-kafka-user.yaml"] = [build_kafka_user(name, users)]
-        k8s_resources.extend([f"components/{name}.yaml", f"components/{name}-kafka-user.yaml"])
+    for piece, users in _shared_components(services):
+        name = piece.name
+        docs = piece.build(name, users)
+        yaml[f"components/{name}.yaml"] = [docs.local]
+        for suffix, doc in docs.prod:
+            file = f"components/{name}-{suffix}.yaml" if suffix else f"components/{name}.yaml"
+            yaml[f"k8s/{file}"] = [doc]
+            k8s_resources.append(file)
     k8s_resources.extend(f"../{spec.name}/k8s/overlays/prod" for spec in specs)
     yaml["k8s/kustomization.yaml"] = [_kustomization(k8s_resources)]
     topic_files = []

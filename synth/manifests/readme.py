@@ -16,12 +16,13 @@ from synth.manifests.cluster import (
     KAFKA_CLUSTER,
     KAFKA_NAMESPACE,
     KAFKA_TLS_PORT,
+    MODEL_SECRET,
+    MODEL_SECRET_KEY,
     kafka_ca_secret,
 )
-from synth.manifests.environment import build_secret_env
 from synth.manifests.kafka_users import KAFKA_USER_PASSWORD_KEY, kafka_user_name
 from synth.manifests.kubernetes import IMAGE_VERSION, image_name
-from synth.spec import FeatureName, ServiceSpec, StateBackend
+from synth.spec import ServiceSpec, StateBackend
 
 __all__ = ["DEPLOY_HEADING", "build_deploy_section"]
 
@@ -65,11 +66,10 @@ def _secrets(spec: ServiceSpec) -> list[str]:
         f"| pubsub | `{kafka_ca_secret()}` | `{KAFKA_CA_KEY}` | Strimzi in `{KAFKA_NAMESPACE}`; "
         f"copy it to `{APP_NAMESPACE}` (below; again after a CA renewal) |"
     )
-    for secret in build_secret_env(frozenset({FeatureName.AGENT})):
-        rows.append(
-            f"| agent | `{secret.secret}` | `{secret.key}` | you; optional: without it the "
-            "agent answers 503 |"
-        )
+    rows.append(
+        f"| agent | `{MODEL_SECRET}` | `{MODEL_SECRET_KEY}` | you; optional: without it the "
+        "agent answers 503 |"
+    )
     return rows
 
 

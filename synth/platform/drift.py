@@ -19,13 +19,13 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from synth.features.registry import always_on
 from synth.platform.sources import SpecSource
-from synth.spec import FeatureName, ServiceSpec
+from synth.spec import ServiceSpec
 
 __all__ = ["DriftFinding", "RECORD_NAME", "find_drift"]
 
 RECORD_NAME = "synth.yaml"
-_ALWAYS_ON = {FeatureName.APP.value, FeatureName.HEALTH.value}
 
 
 @dataclass(frozen=True, order=True)
@@ -80,7 +80,8 @@ def _load_recorded_spec(record: Path) -> ServiceSpec | DriftFinding:
 def _differing_keys(declared: ServiceSpec, recorded: ServiceSpec) -> list[str]:
     want = declared.model_dump(mode="json")
     have = recorded.model_dump(mode="json")
-    # `app` and `health` are part of every service, recorded or not.
-    want["features"] = sorted(set(want["features"]) - _ALWAYS_ON)
-    have["features"] = sorted(set(have["features"]) - _ALWAYS_ON)
+    # the always-on features are part of every service, recorded or not.
+    always = {feature.value for feature in always_on()}
+    want["features"] = sorted(set(want["features"]) - always)
+    have["features"] = sorted(set(have["features"]) - always)
     return sorted(key for key in want.keys() | have.keys() if want.get(key) != have.get(key))

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from synth.spec import FeatureName, ServiceSpec
+from synth.features.base import deployment_of
+from synth.spec import ServiceSpec
 
 __all__ = [
     "OUTSIDE_ID",
@@ -138,8 +139,13 @@ def build_topology(specs: Iterable[ServiceSpec]) -> Topology:
     )
 
 
+STATE_TYPES = "state."
+
+
 def _has_state(spec: ServiceSpec) -> bool:
-    return bool(spec.state) or FeatureName.STATE in spec.features
+    """Whether the service's features call a state store (the spec's features, as planned)."""
+    components = deployment_of(spec, spec.features).components
+    return bool(spec.state) or any(c.type_prefix == STATE_TYPES for c in components)
 
 
 def _build_service(spec: ServiceSpec) -> ServiceNode:
@@ -148,7 +154,7 @@ def _build_service(spec: ServiceSpec) -> ServiceNode:
         name=spec.name,
         state_keys=tuple(key.key for key in spec.state),
         store=store,
-        has_agent=spec.agent is not None or FeatureName.AGENT in spec.features,
+        has_agent=spec.agent is not None,  # a service with the agent feature has the block
     )
 
 

@@ -54,6 +54,7 @@ def reserved_for(requirements: tuple[str, ...], folders: frozenset[str]) -> froz
 
 def _service_requirements_and_folders() -> tuple[list[str], set[str]]:
     """The requirement strings and top-level folders of a service with every feature on."""
+    from synth.features.base import DeployPieces
     from synth.features.registry import available_features  # the features import synth.spec
     from synth.manifests import build_deploy_files
 
@@ -62,11 +63,13 @@ def _service_requirements_and_folders() -> tuple[list[str], set[str]]:
     active = frozenset(features)
     requirements: list[str] = []
     paths: list[str] = []
+    pieces = []
     for feature in features.values():
         contribution = feature.contribute(spec, active)
         requirements.extend((*contribution.dependencies, *contribution.dev_dependencies))
         paths.extend(contribution.python)
-    deploy = build_deploy_files(spec, active)
+        pieces.append(contribution.deploy)
+    deploy = build_deploy_files(spec, DeployPieces.merge(pieces))
     paths.extend([*deploy.yaml, *deploy.text])
     folders = {path.split("/")[0] for path in paths if "/" in path}
     return requirements, folders - {spec.package}

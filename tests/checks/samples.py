@@ -6,6 +6,8 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from synth.features.base import deployment_of
+from synth.features.registry import always_on
 from synth.manifests import build_deploy_files, build_platform_files
 from synth.spec import FeatureName, ServiceSpec, load_spec
 
@@ -17,7 +19,7 @@ def learnflow_spec(name: str) -> ServiceSpec:
 
 
 def features_of(spec: ServiceSpec) -> frozenset[FeatureName]:
-    return frozenset(spec.features) | {FeatureName.APP, FeatureName.HEALTH}
+    return frozenset(spec.features) | always_on()
 
 
 def write_record(root: Path, spec: ServiceSpec, features: frozenset[FeatureName]) -> None:
@@ -41,7 +43,7 @@ def write_service(root: Path, spec: ServiceSpec) -> Path:
     """The deploy artifacts and synth.yaml of `spec` in `root` (no Python package)."""
     features = features_of(spec)
     write_record(root, spec, features)
-    write_files(root, build_deploy_files(spec, features).render())
+    write_files(root, build_deploy_files(spec, deployment_of(spec, features)).render())
     return root
 
 
@@ -49,7 +51,10 @@ def write_platform(root: Path, specs: list[ServiceSpec]) -> Path:
     for spec in specs:
         write_service(root / spec.name, spec)
     features = {spec.name: features_of(spec) for spec in specs}
-    write_files(root, build_platform_files(specs, features).render())
+    write_files(
+        root,
+        build_platform_files([(s, deployment_of(s, features[s.name])) for s in specs]).render(),
+    )
     return root
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from synth.checks import check_service, load_service_folder
+from synth.features.base import deployment_of
 from synth.manifests import build_deploy_files
 from tests.tools import require
 
@@ -121,5 +122,7 @@ def test_missing_package_is_reported(service: Path) -> None:
 def test_generated_service_with_built_artifacts_is_clean(tmp_path: Path) -> None:
     root = Path(shutil.copytree(ROOT / "out" / "triage", tmp_path / "triage"))
     folder = load_service_folder(root)
-    write_files(root, build_deploy_files(folder.spec, folder.features).render())
+    write_files(
+        root, build_deploy_files(folder.spec, deployment_of(folder.spec, folder.features)).render()
+    )
     assert _lines(root) == []

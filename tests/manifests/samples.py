@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from synth.features.registry import always_on
 from synth.spec import FeatureName, ServiceSpec, load_spec
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
@@ -18,4 +19,4 @@ def learnflow_spec(name: str) -> ServiceSpec:
 
 
 def features_of(spec: ServiceSpec) -> frozenset[FeatureName]:
-    return frozenset(spec.features) | {FeatureName.APP, FeatureName.HEALTH}
+    return frozenset(spec.features) | always_on()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from synth.features.base import deployment_of
 from synth.manifests import build_deploy_files
 from synth.manifests.readme import build_deploy_section
 from synth.spec import ServiceSpec
@@ -14,7 +15,7 @@ def test_deploy_section_names_every_secret_the_manifests_reference(
 ) -> None:
     heading, body = build_deploy_section(code_review)
     assert heading == "Deploy"
-    files = build_deploy_files(code_review, features_of(code_review))
+    files = build_deploy_files(code_review, deployment_of(code_review, features_of(code_review)))
     referenced = set()
     for docs in files.yaml.values():
         for doc in docs:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from synth.features.base import deployment_of
 from synth.manifests import build_deploy_files
 from synth.manifests.docker import build_dockerfile
 from synth.spec import ServiceSpec
@@ -17,7 +18,7 @@ from .samples import features_of
 
 
 def test_dockerfile_shape(triage: ServiceSpec) -> None:
-    text = build_deploy_files(triage, features_of(triage)).text["Dockerfile"]
+    text = build_deploy_files(triage, deployment_of(triage, features_of(triage))).text["Dockerfile"]
     lines = text.splitlines()
     # the current 3.11 slim tag of docker-library/official-images `library/python`
     assert lines[1] == "FROM python:3.11.16-slim-trixie AS builder"
@@ -29,7 +30,11 @@ def test_dockerfile_shape(triage: ServiceSpec) -> None:
 
 
 def test_healthcheck_skip_is_a_comment_checkov_reads_with_its_reason(triage: ServiceSpec) -> None:
-    first = build_deploy_files(triage, features_of(triage)).text["Dockerfile"].splitlines()[0]
+    first = (
+        build_deploy_files(triage, deployment_of(triage, features_of(triage)))
+        .text["Dockerfile"]
+        .splitlines()[0]
+    )
     # checkov `common/comment/enum.py` COMMENT_REGEX: `checkov:skip=ID:reason`
     assert first.startswith("# checkov:skip=CKV_DOCKER_2: Kubernetes probes /health and /ready")
 
@@ -41,7 +46,9 @@ def test_instructions_are_data(triage: ServiceSpec) -> None:
 
 
 def test_dockerignore_allows_only_the_build_inputs(code_review: ServiceSpec) -> None:
-    text = build_deploy_files(code_review, features_of(code_review)).text[".dockerignore"]
+    text = build_deploy_files(
+        code_review, deployment_of(code_review, features_of(code_review))
+    ).text[".dockerignore"]
     assert text.splitlines()[:3] == ["*", "!pyproject.toml", "!code_review/"]
 
 
@@ -49,7 +56,9 @@ def test_dockerignore_allows_only_the_build_inputs(code_review: ServiceSpec) -> 
 def test_hadolint_reports_nothing(tmp_path: Path, code_review: ServiceSpec) -> None:
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(
-        build_deploy_files(code_review, features_of(code_review)).text["Dockerfile"]
+        build_deploy_files(code_review, deployment_of(code_review, features_of(code_review))).text[
+            "Dockerfile"
+        ]
     )
     proc = subprocess.run(
         ["hadolint", "--no-color", str(dockerfile)], capture_output=True, text=True, check=False

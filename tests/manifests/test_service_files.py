@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from synth.features.base import deployment_of
 from synth.manifests import build_deploy_files, render_yaml
 from synth.spec import FeatureName, InvokeSpec, ServiceSpec
 
@@ -34,20 +35,24 @@ def _minimal() -> ServiceSpec:
 
 
 def test_same_input_same_output(code_review: ServiceSpec) -> None:
-    first = build_deploy_files(code_review, features_of(code_review)).render()
-    second = build_deploy_files(code_review, features_of(code_review)).render()
+    first = build_deploy_files(
+        code_review, deployment_of(code_review, features_of(code_review))
+    ).render()
+    second = build_deploy_files(
+        code_review, deployment_of(code_review, features_of(code_review))
+    ).render()
     assert first == second
 
 
 def test_minimal_service_gets_no_components() -> None:
-    files = build_deploy_files(_minimal(), frozenset())
+    files = build_deploy_files(_minimal(), deployment_of(_minimal(), frozenset()))
     assert set(files.render()) == BASE
     data = files.yaml["k8s/base/configmap.yaml"][0]["data"]
     assert dict(data) == {"APP_ID": "hello", "LOG_LEVEL": "INFO", "DAPR_TIMEOUT_SECONDS": "5"}
 
 
 def test_state_and_pubsub_add_their_components(triage: ServiceSpec) -> None:
-    files = build_deploy_files(triage, features_of(triage))
+    files = build_deploy_files(triage, deployment_of(triage, features_of(triage)))
     assert set(files.render()) == BASE | {
         "components/local/statestore.yaml",
         "components/local/pubsub.yaml",
@@ -71,7 +76,7 @@ def test_state_and_pubsub_add_their_components(triage: ServiceSpec) -> None:
 def test_kafka_uses_the_tls_listener_with_the_cluster_ca_and_the_kafka_users_secret(
     triage: ServiceSpec,
 ) -> None:
-    files = build_deploy_files(triage, features_of(triage))
+    files = build_deploy_files(triage, deployment_of(triage, features_of(triage)))
     kafka = files.yaml["components/prod/pubsub.yaml"][0]
     metadata = {m["name"]: m for m in kafka["spec"]["metadata"]}
     # authType password turns TLS on (components-contrib common/component/kafka/auth.go), so the
@@ -96,9 +101,9 @@ def test_kafka_uses_the_tls_listener_with_the_cluster_ca_and_the_kafka_users_sec
 def test_kafka_user_acls_cover_the_services_topics_dead_letters_and_group(
     triage: ServiceSpec,
 ) -> None:
-    user = build_deploy_files(triage, features_of(triage)).yaml["components/prod/kafka-user.yaml"][
-        0
-    ]
+    user = build_deploy_files(triage, deployment_of(triage, features_of(triage))).yaml[
+        "components/prod/kafka-user.yaml"
+    ][0]
     assert user["apiVersion"] == "kafka.strimzi.io/v1"
     assert user["spec"]["authentication"] == {"type": "scram-sha-512"}
     acls = {
@@ -117,7 +122,7 @@ def test_component_names_follow_the_spec() -> None:
         name="shop", features=(FeatureName.STATE, FeatureName.PUBSUB), state_store="carts",
         pubsub="events", state_backend="postgresql",
     )  # fmt: skip
-    files = build_deploy_files(spec, frozenset(spec.features))
+    files = build_deploy_files(spec, deployment_of(spec, frozenset(spec.features)))
     store = files.yaml["components/prod/statestore.yaml"][0]
     assert store["metadata"]["name"] == "carts"
     assert store["spec"]["type"] == "state.postgresql"
@@ -141,7 +146,7 @@ def test_invoked_apps_get_a_timeout_above_the_clients_and_no_retry() -> None:
     spec = ServiceSpec(
         name="caller", features=(FeatureName.INVOKE,), invokes=(InvokeSpec(app_id="concepts"),)
     )
-    files = build_deploy_files(spec, frozenset(spec.features))
+    files = build_deploy_files(spec, deployment_of(spec, frozenset(spec.features)))
     resiliency = files.yaml["k8s/base/dapr-resiliency.yaml"][0]
     # the generated client retries GET itself and never POST: a Dapr retry would retry POST too
     assert resiliency["spec"]["targets"] == {
@@ -153,12 +158,13 @@ def test_invoked_apps_get_a_timeout_above_the_clients_and_no_retry() -> None:
 
 
 def test_resiliency_timeouts_follow_what_the_code_waits_for(code_review: ServiceSpec) -> None:
-    from synth.features import agent, invoke
+    from synth.features import invoke
+    from synth.features.agent import deploy as agent
     from synth.manifests.dapr_config import AGENT_TURN_SECONDS, INVOKE_TIMEOUT_SECONDS
 
     assert float(agent.TIMEOUT_SECONDS) == AGENT_TURN_SECONDS
     assert invoke.TIMEOUT_SECONDS == INVOKE_TIMEOUT_SECONDS
-    files = build_deploy_files(code_review, features_of(code_review))
+    files = build_deploy_files(code_review, deployment_of(code_review, features_of(code_review)))
     spec = files.yaml["k8s/base/dapr-resiliency.yaml"][0]["spec"]
     inbound = spec["targets"]["components"]["pubsub"]["inbound"]
     assert inbound == {"timeout": "agentTurn", "retry": "redeliver"}
@@ -166,9 +172,9 @@ def test_resiliency_timeouts_follow_what_the_code_waits_for(code_review: Service
 
 
 def test_resiliency_policies_do_what_they_say(triage: ServiceSpec) -> None:
-    spec = build_deploy_files(triage, features_of(triage)).yaml["k8s/base/dapr-resiliency.yaml"][0][
-        "spec"
-    ]
+    spec = build_deploy_files(triage, deployment_of(triage, features_of(triage))).yaml[
+        "k8s/base/dapr-resiliency.yaml"
+    ][0]["spec"]
     # the state store: an ETag conflict is an error to Dapr, so no breaker and no retry there
     assert spec["targets"]["components"]["statestore"] == {"outbound": {"timeout": "daprCall"}}
     assert spec["policies"]["timeouts"]["handler"] == "30s"
@@ -180,9 +186,9 @@ def test_resiliency_policies_do_what_they_say(triage: ServiceSpec) -> None:
 
 
 def test_dapr_annotations_are_strings_on_the_pod_template(code_review: ServiceSpec) -> None:
-    deployment = build_deploy_files(code_review, features_of(code_review)).yaml[
-        "k8s/base/deployment.yaml"
-    ][0]
+    deployment = build_deploy_files(
+        code_review, deployment_of(code_review, features_of(code_review))
+    ).yaml["k8s/base/deployment.yaml"][0]
     assert not [a for a in deployment["metadata"]["annotations"] if a.startswith("dapr.io/")]
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert all(isinstance(value, str) for value in annotations.values())
@@ -193,9 +199,9 @@ def test_dapr_annotations_are_strings_on_the_pod_template(code_review: ServiceSp
 
 
 def test_without_a_token_the_builtin_secret_store_is_off(code_review: ServiceSpec) -> None:
-    deployment = build_deploy_files(code_review, features_of(code_review)).yaml[
-        "k8s/base/deployment.yaml"
-    ][0]
+    deployment = build_deploy_files(
+        code_review, deployment_of(code_review, features_of(code_review))
+    ).yaml["k8s/base/deployment.yaml"][0]
     pod = deployment["spec"]["template"]
     assert pod["spec"]["automountServiceAccountToken"] is False
     # dapr/dapr pkg/runtime/components.go: the built-in store needs the token, daprd exits
@@ -205,7 +211,7 @@ def test_without_a_token_the_builtin_secret_store_is_off(code_review: ServiceSpe
 
 
 def test_agent_key_comes_only_from_a_secret(code_review: ServiceSpec) -> None:
-    files = build_deploy_files(code_review, features_of(code_review))
+    files = build_deploy_files(code_review, deployment_of(code_review, features_of(code_review)))
     container = files.yaml["k8s/base/deployment.yaml"][0]["spec"]["template"]["spec"]["containers"][
         0
     ]
@@ -223,7 +229,7 @@ def test_agent_key_comes_only_from_a_secret(code_review: ServiceSpec) -> None:
 
 
 def test_overlays_patch_the_hpa_and_images_never_replicas(triage: ServiceSpec) -> None:
-    files = build_deploy_files(triage, features_of(triage))
+    files = build_deploy_files(triage, deployment_of(triage, features_of(triage)))
     prod = files.yaml["k8s/overlays/prod/kustomization.yaml"][0]
     assert prod["resources"] == ["../../base"]
     assert prod["images"] == [{"name": "learnflow/triage", "newTag": "0.1.0"}]
@@ -237,9 +243,9 @@ def test_overlays_patch_the_hpa_and_images_never_replicas(triage: ServiceSpec) -
 
 
 def test_network_policy_allows_what_the_service_needs(code_review: ServiceSpec) -> None:
-    policy = build_deploy_files(code_review, features_of(code_review)).yaml[
-        "k8s/base/networkpolicy.yaml"
-    ][0]
+    policy = build_deploy_files(
+        code_review, deployment_of(code_review, features_of(code_review))
+    ).yaml["k8s/base/networkpolicy.yaml"][0]
     spec = policy["spec"]
     assert spec["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "code-review"}}
     assert spec["policyTypes"] == ["Ingress", "Egress"]
@@ -249,7 +255,9 @@ def test_network_policy_allows_what_the_service_needs(code_review: ServiceSpec) 
 
 
 def test_network_policy_of_a_minimal_service_allows_only_dns_and_dapr() -> None:
-    policy = build_deploy_files(_minimal(), frozenset()).yaml["k8s/base/networkpolicy.yaml"][0]
+    policy = build_deploy_files(_minimal(), deployment_of(_minimal(), frozenset())).yaml[
+        "k8s/base/networkpolicy.yaml"
+    ][0]
     egress = [tuple(p["port"] for p in rule["ports"]) for rule in policy["spec"]["egress"]]
     assert egress == [(53, 53), (6500, 50001, 50006)]
 
@@ -257,7 +265,7 @@ def test_network_policy_of_a_minimal_service_allows_only_dns_and_dapr() -> None:
 def test_base_kustomization_carries_the_dapr_documents_the_sidecar_loads(
     triage: ServiceSpec,
 ) -> None:
-    files = build_deploy_files(triage, features_of(triage))
+    files = build_deploy_files(triage, deployment_of(triage, features_of(triage)))
     resources = files.yaml["k8s/base/kustomization.yaml"][0]["resources"]
     assert resources[-2:] == ["dapr-configuration.yaml", "dapr-resiliency.yaml"]
     assert files.yaml["k8s/base/dapr-configuration.yaml"][0]["metadata"]["name"] == "triage-config"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from synth.errors import SpecError, SynthError
+from synth.features.base import deployment_of
 from synth.manifests import build_kafka_topic, build_platform_files, render_yaml
 
 from .samples import features_of, learnflow_specs
@@ -41,7 +42,7 @@ def test_topic_outside_learnflow_patterns_is_refused(name: str) -> None:
 
 def test_dapr_run_file_lists_every_app() -> None:
     specs = learnflow_specs()
-    files = build_platform_files(specs, {s.name: features_of(s) for s in specs})
+    files = build_platform_files([(s, deployment_of(s, features_of(s))) for s in specs])
     run = files.yaml["dapr.yaml"][0]
     assert run["version"] == 1
     # dapr/cli pkg/standalone/run.go: `resourcesPaths` (a list); `resourcesPath` is deprecated
@@ -57,7 +58,7 @@ def test_dapr_run_file_lists_every_app() -> None:
 
 def test_shared_components_scope_every_user_once() -> None:
     specs = learnflow_specs()
-    files = build_platform_files(specs, {s.name: features_of(s) for s in specs})
+    files = build_platform_files([(s, deployment_of(s, features_of(s))) for s in specs])
     everyone = sorted(s.name for s in specs)
     for path in ("components/statestore.yaml", "components/pubsub.yaml"):
         assert files.yaml[path][0]["scopes"] == everyone
@@ -71,7 +72,7 @@ def test_shared_components_scope_every_user_once() -> None:
 
 def test_every_topic_and_every_dead_letter_topic_has_a_kafka_topic() -> None:
     specs = learnflow_specs()
-    files = build_platform_files(specs, {s.name: features_of(s) for s in specs})
+    files = build_platform_files([(s, deployment_of(s, features_of(s))) for s in specs])
     topics = {
         doc["spec"]["topicName"]: doc["spec"]["partitions"]
         for path, docs in files.yaml.items()
@@ -93,14 +94,14 @@ def test_shared_store_with_two_backends_is_refused() -> None:
     a = ServiceSpec(name="a", features=(FeatureName.STATE,))
     b = ServiceSpec(name="b", features=(FeatureName.STATE,), state_backend="postgresql")
     with pytest.raises(SpecError, match="different state_backend"):
-        build_platform_files([a, b], {})
+        build_platform_files([(s, deployment_of(s, s.features)) for s in (a, b)])
 
 
 def test_local_components_load_in_the_local_sidecar(tmp_path: Path) -> None:
     from synth.sidecar.components import load_resources
 
     specs = learnflow_specs()
-    files = build_platform_files(specs, {s.name: features_of(s) for s in specs})
+    files = build_platform_files([(s, deployment_of(s, features_of(s))) for s in specs])
     for relative, text in files.render().items():
         if relative.startswith("components/"):
             (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from synth.errors import SourceError
+from synth.features.base import deployment_of
 from synth.manifests import build_deploy_files, merge_documents, parse_yaml, render_yaml
 from synth.manifests.yaml_docs import build_map
 from synth.spec import ServiceSpec
@@ -15,7 +16,11 @@ from .samples import features_of
 
 
 def _deployment_text(spec: ServiceSpec) -> str:
-    return render_yaml(build_deploy_files(spec, features_of(spec)).yaml["k8s/base/deployment.yaml"])
+    return render_yaml(
+        build_deploy_files(spec, deployment_of(spec, features_of(spec))).yaml[
+            "k8s/base/deployment.yaml"
+        ]
+    )
 
 
 def test_parse_then_render_is_byte_identical(triage: ServiceSpec) -> None:
@@ -42,7 +47,9 @@ def test_non_mapping_document_is_a_source_error() -> None:
 
 
 def test_hand_edited_deployment_survives_merge_byte_for_byte(triage: ServiceSpec) -> None:
-    generated = build_deploy_files(triage, features_of(triage)).yaml["k8s/base/deployment.yaml"]
+    generated = build_deploy_files(triage, deployment_of(triage, features_of(triage))).yaml[
+        "k8s/base/deployment.yaml"
+    ]
     before = render_yaml(generated)
     edited = before.replace("  replicas: 1\n", "  replicas: 3  # we are busy on Mondays\n")
     edited = edited.replace(
@@ -119,7 +126,7 @@ def test_merge_appends_missing_documents_and_list_entries() -> None:
 
 
 def test_merge_with_nothing_new_changes_nothing(code_review: ServiceSpec) -> None:
-    files = build_deploy_files(code_review, features_of(code_review))
+    files = build_deploy_files(code_review, deployment_of(code_review, features_of(code_review)))
     for path, docs in files.yaml.items():
         text = render_yaml(docs)
         assert render_yaml(merge_documents(parse_yaml(text, path), docs)) == text, path

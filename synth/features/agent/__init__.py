@@ -28,10 +28,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import libcst as cst
-
-from synth.codegen import Unit, build_name, build_str, build_template_units
+from synth.codegen import Unit, build_name
 from synth.features.agent.checks import checked
+from synth.features.agent.deploy import deployment
 from synth.features.agent.nodes import units
 from synth.features.agent.readme import readme
 from synth.features.agent.reply import Reply
@@ -43,35 +42,10 @@ from synth.features.agent.service import (
     handler_unit,
 )
 from synth.features.agent.tests import test_units
-from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
-from synth.manifests.environment import (
-    AGENT_HISTORY_MAX_BYTES,
-    DEFAULT_AGENT_HISTORY_MAX_BYTES,
-    DEFAULT_OPENAI_BASE_URL,
-    DEFAULT_OPENAI_MODEL,
-    OPENAI_API_KEY,
-    OPENAI_BASE_URL,
-    OPENAI_MODEL,
-)
+from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
 from synth.spec import FeatureName, ServiceSpec
 
 __all__ = ["CONVERSATION_TTL_SECONDS", "HISTORY_LIMIT", "AgentFeature"]
-
-TIMEOUT_SECONDS = "60.0"
-MAX_TURNS = "6"
-MAX_OUTPUT_TOKENS = "1024"
-
-_SETTINGS_FIELDS = """
-from pydantic import SecretStr
-
-openai_api_key: SecretStr | None = None
-openai_base_url: str = {base_url}
-openai_model: str = {model}
-agent_timeout_seconds: float = 60.0
-agent_max_turns: int = 6
-agent_max_output_tokens: int = 1024
-agent_history_max_bytes: int = {history_max_bytes}
-"""
 
 _MAIN = """
 from {package}.agent import agent_router
@@ -100,13 +74,7 @@ class AgentFeature(Feature):
         pkg = spec.package
         return Contribution(
             python={
-                f"{pkg}/settings.py": build_template_units(
-                    _SETTINGS_FIELDS,
-                    container="Settings",
-                    base_url=build_str(DEFAULT_OPENAI_BASE_URL),
-                    model=build_str(DEFAULT_OPENAI_MODEL),
-                    history_max_bytes=cst.Integer(DEFAULT_AGENT_HISTORY_MAX_BYTES),
-                ).units,
+                f"{pkg}/settings.py": settings_units(deployment(spec, active).env),
                 f"{pkg}/agent.py": agent_units(spec, agent, plan),
                 f"{pkg}/agent_runtime.py": sdk_units(spec, agent, request, keys),
                 f"{pkg}/handlers.py": (handler_unit(spec, plan),),
@@ -117,18 +85,6 @@ class AgentFeature(Feature):
                 "tests/test_agent.py": test_units(spec, agent, plan, keys),
             },
             dependencies=("openai-agents>=0.24",),
-            env=(
-                EnvVar(OPENAI_API_KEY, "", "Model server API key (no key: agent off)", secret=True),
-                EnvVar(OPENAI_BASE_URL, DEFAULT_OPENAI_BASE_URL, "Any OpenAI-compatible server"),
-                EnvVar(OPENAI_MODEL, DEFAULT_OPENAI_MODEL, "Chat model the agent runs on"),
-                EnvVar("AGENT_TIMEOUT_SECONDS", TIMEOUT_SECONDS, "Limit of one agent turn"),
-                EnvVar("AGENT_MAX_TURNS", MAX_TURNS, "Model calls per turn (tool calls included)"),
-                EnvVar("AGENT_MAX_OUTPUT_TOKENS", MAX_OUTPUT_TOKENS, "Tokens per model answer"),
-                EnvVar(
-                    AGENT_HISTORY_MAX_BYTES,
-                    DEFAULT_AGENT_HISTORY_MAX_BYTES,
-                    "Bound of a stored conversation (bytes of JSON)",
-                ),
-            ),
+            deploy=deployment(spec, active),
             readme=(ReadmeSection("Agent", readme(spec, agent, plan, keys)),),
         )

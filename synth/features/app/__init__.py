@@ -22,18 +22,11 @@ import libcst as cst
 
 from synth.codegen import Unit, build_docstring, build_name, build_str, expand_template
 from synth.codegen.runtime import runtime_units
-from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
+from synth.features.app.deploy import deployment
+from synth.features.base import Contribution, Feature, ReadmeSection, with_settings_fields
 from synth.spec import FeatureName, ServiceSpec
 
 __all__ = ["AppFeature"]
-
-_SETTINGS = """
-app_id: str = {app_id}
-log_level: str = "INFO"
-dapr_runtime_host: str = "127.0.0.1"
-dapr_http_port: int = 3500
-dapr_timeout_seconds: float = 5.0
-"""
 
 _MAIN = """
 from fastapi import FastAPI
@@ -85,7 +78,7 @@ class AppFeature(Feature):
         return Contribution(
             python={
                 f"{pkg}/__init__.py": (init_doc,),
-                f"{pkg}/settings.py": (settings_doc, *_settings(spec)),
+                f"{pkg}/settings.py": (settings_doc, *_settings(spec, active)),
                 f"{pkg}/logs.py": runtime_units("app/logs.py", pkg).units,
                 f"{pkg}/dapr_client.py": runtime_units("app/dapr_client.py", pkg).units,
                 f"{pkg}/main.py": main,
@@ -102,13 +95,7 @@ class AppFeature(Feature):
                 "uvicorn>=0.50",
             ),
             dev_dependencies=("black>=26.1", "pytest>=9.0", "ruff>=0.17"),
-            env=(
-                EnvVar("APP_ID", spec.name, "Dapr app id of this service"),
-                EnvVar("LOG_LEVEL", "INFO", "Log level (JSON lines on stderr)"),
-                EnvVar("DAPR_HTTP_PORT", "3500", "Dapr sidecar HTTP port (read by the Dapr SDK)"),
-                EnvVar("DAPR_GRPC_PORT", "50001", "Dapr sidecar gRPC port (read by the Dapr SDK)"),
-                EnvVar("DAPR_TIMEOUT_SECONDS", "5.0", "Timeout of sidecar health checks"),
-            ),
+            deploy=deployment(spec, active),
             readme=(
                 ReadmeSection(
                     "Run it",
@@ -126,15 +113,7 @@ class AppFeature(Feature):
         )
 
 
-def _settings(spec: ServiceSpec) -> tuple[Unit, ...]:
+def _settings(spec: ServiceSpec, active: frozenset[FeatureName]) -> tuple[Unit, ...]:
     """The runtime's settings shell, its `Settings` class holding the app's fields."""
-    fields = [u.node for u in expand_template(_SETTINGS, {"app_id": build_str(spec.name)}).units]
-    fields[0] = fields[0].with_changes(leading_lines=[cst.EmptyLine()])
-    units = []
-    for unit in runtime_units("app/settings.py", spec.package, docstring=False).units:
-        node = unit.node
-        if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock):
-            body = node.body.with_changes(body=[*node.body.body, *fields])
-            unit = Unit(node.with_changes(body=body), unit.imports)
-        units.append(unit)
-    return tuple(units)
+    shell = runtime_units("app/settings.py", spec.package, docstring=False).units
+    return with_settings_fields(shell, deployment(spec, active).env)

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from synth.codegen import Unit, build_docstring, build_int, build_template_units
+from synth.codegen import Unit, build_docstring
 from synth.codegen.runtime import runtime_units
 from synth.errors import FeatureError
-from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
+from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
 from synth.features.invoke.clients import Target, client_units
+from synth.features.invoke.deploy import deployment
 from synth.features.invoke.tests import method_test_units
 from synth.spec import FeatureName, ServiceSpec
 
@@ -38,10 +39,6 @@ _MODULE_DOC = (
     "retried. A target that answers 4xx/5xx raises TargetError (with its status and body); one "
     "Dapr cannot reach raises TargetUnavailableError."
 )
-
-_SETTINGS_FIELD = """
-invoke_timeout_seconds: int = {timeout}
-"""
 
 
 class InvokeFeature(Feature):
@@ -77,20 +74,12 @@ class InvokeFeature(Feature):
         )
         return Contribution(
             python={
-                f"{spec.package}/settings.py": build_template_units(
-                    _SETTINGS_FIELD, container="Settings", timeout=build_int(TIMEOUT_SECONDS)
-                ).units,
+                f"{spec.package}/settings.py": settings_units(deployment(spec, active).env),
                 f"{spec.package}/invocation.py": tuple(module),
                 "tests/test_invoke.py": tuple(tests),
             },
             dependencies=("aiohttp>=3.9",),
-            env=(
-                EnvVar(
-                    "INVOKE_TIMEOUT_SECONDS",
-                    str(TIMEOUT_SECONDS),
-                    "Timeout of each service invocation call",
-                ),
-            ),
+            deploy=deployment(spec, active),
             readme=(
                 ReadmeSection(
                     "Service invocation",

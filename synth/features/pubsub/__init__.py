@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from synth.codegen import Unit, build_str, build_template_units
-from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
+from synth.codegen import Unit
+from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
+from synth.features.pubsub.deploy import deployment
 from synth.features.pubsub.events import distinct_topics, events_units
 from synth.features.pubsub.hooks import find_dedupe
 from synth.features.pubsub.publishers import publishers_units
@@ -36,11 +37,6 @@ from synth.features.pubsub.tests import tests_units
 from synth.spec import FeatureName, ServiceSpec
 
 __all__ = ["PubSubFeature"]
-
-_SETTINGS_FIELD = """
-pubsub_name: str = {pubsub}
-"""
-
 
 class PubSubFeature(Feature):
     """Typed events, CloudEvent subscribers with explicit statuses, typed publishers."""
@@ -55,9 +51,7 @@ class PubSubFeature(Feature):
         published = list(spec.publishes)
         topics = distinct_topics(subscribed + published)
         python: dict[str, tuple[Unit, ...]] = {
-            f"{spec.package}/settings.py": build_template_units(
-                _SETTINGS_FIELD, container="Settings", pubsub=build_str(spec.pubsub)
-            ).units,
+            f"{spec.package}/settings.py": settings_units(deployment(spec, active).env),
             f"{spec.package}/events.py": events_units(spec, topics),
             f"{spec.package}/subscribers.py": subscribers_units(spec, subscribed, dedupe),
             f"{spec.package}/main.py": main_units(spec),
@@ -70,6 +64,6 @@ class PubSubFeature(Feature):
         said = dedupe.dedupe_readme() if dedupe is not None else ""
         return Contribution(
             python=python,
-            env=(EnvVar("PUBSUB_NAME", spec.pubsub, "Dapr pub/sub component name"),),
+            deploy=deployment(spec, active),
             readme=(ReadmeSection("Events", events_readme(spec, subscribed, published, said)),),
         )

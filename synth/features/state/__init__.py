@@ -21,19 +21,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from synth.codegen import ImportRequest, Unit, build_str, build_template_units
-from synth.features.base import Contribution, EnvVar, Feature, ReadmeSection
+from synth.codegen import ImportRequest, Unit
+from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
 from synth.features.state import dedupe
+from synth.features.state.deploy import deployment
 from synth.features.state.keys import state_units
 from synth.features.state.tests import state_tests_units
 from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, StateKeySpec, TopicSpec
 
 __all__ = ["StateFeature"]
-
-_SETTINGS_FIELD = """
-state_store: str = {store}
-"""
-
 
 class StateFeature(Feature):
     """Typed Dapr state helpers from the spec's key templates.
@@ -48,9 +44,7 @@ class StateFeature(Feature):
 
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
         keys = spec.state or _default_keys(spec)
-        settings = build_template_units(
-            _SETTINGS_FIELD, container="Settings", store=build_str(spec.state_store)
-        ).units
+        settings = settings_units(deployment(spec, active).env)
         key_lines = "\n".join(
             f"| `{k.key}` | `{k.model_name}` | {k.ttl_seconds or '-'} | "
             f"`get_{k.helper_name}`, `save_`, `delete_`, `update_{k.helper_name}` |"
@@ -62,7 +56,7 @@ class StateFeature(Feature):
                 f"{spec.package}/state.py": state_units(spec, keys),
                 "tests/test_state.py": state_tests_units(spec, keys),
             },
-            env=(EnvVar("STATE_STORE", spec.state_store, "Dapr state store component name"),),
+            deploy=deployment(spec, active),
             readme=(
                 ReadmeSection(
                     "State",
