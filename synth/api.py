@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from synth.codegen.runtime import is_verbatim
+from synth.codegen.runtime import verbatim_code
 from synth.compose.deploy import apply_deploy_files
 from synth.compose.lines import ensure_env_example, ensure_lines
 from synth.compose.provenance import RECORD_FILE, content_hash, render_record
@@ -210,7 +210,7 @@ def _render(workspace: Workspace) -> ChangeSet:
         if path in workspace.python:
             module = workspace.python[path]
             if before is None:
-                after = format_module(module, path, is_verbatim)
+                after = format_module(module, path, verbatim_code)
             elif is_black_stable(before):
                 after = format_source(module.code, path)
             else:

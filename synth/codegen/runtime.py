@@ -16,18 +16,19 @@ statement a Unit that carries the imports it uses.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 from pathlib import Path
 
 import libcst as cst
 
 from synth.codegen.imports import ImportRequest, dotted_name
-from synth.codegen.template import TemplateUnits, imports_of, used_imports
+from synth.codegen.template import TemplateUnits, imports_of, used_imports, walk
 from synth.codegen.units import Statement, Unit
 
 __all__ = [
     "RUNTIME_PACKAGE",
-    "is_verbatim",
+    "verbatim_code",
     "runtime_import",
     "runtime_module_name",
     "runtime_units",
@@ -37,16 +38,31 @@ RUNTIME_PACKAGE = "synth.runtime"
 _ROOT = Path(__file__).resolve().parent.parent / "runtime"
 _CONFIG = cst.PartialParserConfig(python_version="3.11")
 _EMPTY = cst.Module(body=[])
-_VERBATIM: set[str] = set()
+# the top-level runtime statements the rename left as they are, by the identity of their body
+_VERBATIM: dict[int, Statement] = {}
+_CODE: dict[int, str] = {}
 
 
-def is_verbatim(code: str) -> bool:
-    """True for the code of a top-level runtime statement that the rename left as it is.
+def verbatim_code(statement: cst.BaseStatement) -> str | None:
+    """The code (without the lines above it) of a statement that comes unchanged from a
+    runtime module, else None; blank lines and comments above it may differ.
 
     Such a statement is black's output already (synth's runtime modules are black-formatted,
     a gate test holds that), so rendering need not format it again.
     """
-    return code in _VERBATIM
+    body = getattr(statement, "body", None)
+    original = _VERBATIM.get(id(body))
+    if original is None or type(original) is not type(statement):
+        return None
+    for field in dataclasses.fields(original):
+        if field.name != "leading_lines" and getattr(original, field.name) is not getattr(
+            statement, field.name
+        ):
+            return None
+    key = id(original.body)
+    if key not in _CODE:
+        _CODE[key] = _EMPTY.code_for_node(original.with_changes(leading_lines=[]))
+    return _CODE[key]
 
 
 def runtime_module_name(module: str, package: str) -> str:
@@ -95,6 +111,16 @@ class _Rename(cst.CSTTransformer):
         return updated_node.with_changes(module=cst.parse_expression(renamed))
 
 
+def _imports_runtime(statement: Statement) -> bool:
+    """Whether an import of a runtime module sits anywhere inside `statement`."""
+    return any(
+        isinstance(node, cst.ImportFrom)
+        and node.module is not None
+        and dotted_name(node.module).startswith(RUNTIME_PACKAGE + ".")
+        for node in walk(statement)
+    )
+
+
 @cache
 def _parsed(relative: str) -> cst.Module:
     path = _ROOT / relative
@@ -134,11 +160,13 @@ def runtime_units(
         if found is not None:
             imports.extend(runtime_import(r.module, r.name, package) for r in found)
             continue
-        renamed = statement.visit(rename)
-        if not isinstance(renamed, cst.SimpleStatementLine | cst.BaseCompoundStatement):
-            raise TypeError(f"{relative}: the rename removed a statement")
-        if renamed.deep_equals(statement):
-            _VERBATIM.add(_EMPTY.code_for_node(renamed.with_changes(leading_lines=[])))
-        kept.append(renamed)
+        if _imports_runtime(statement):
+            renamed = statement.visit(rename)
+            if not isinstance(renamed, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+                raise TypeError(f"{relative}: the rename removed a statement")
+            kept.append(renamed)
+        else:
+            _VERBATIM[id(statement.body)] = statement
+            kept.append(statement)
     units = tuple(Unit(node, used_imports(node, imports), container) for node in kept)
     return TemplateUnits(tuple(imports), units)

@@ -4,15 +4,22 @@ A template is constant source text owned by a feature module; `{placeholder}` sl
 with nodes (libcst refuses a template with an unfilled or unknown placeholder), so no user value
 ever passes through text. The template's import lines become ImportRequests for the one imports
 pass; every other top-level statement becomes a Unit.
+
+A template is parsed once per process. Its statements without slots are reused as parsed; each
+statement with slots is filled by libcst's own `parse_template_statement`, so the template
+machinery only ever sees the statements the spec shapes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any, cast
 
 import libcst as cst
-from libcst.helpers import parse_template_module
+from libcst.helpers import parse_template_statement
 
 from synth.codegen.imports import ImportRequest, dotted_name
 from synth.codegen.units import Statement, Unit
@@ -24,9 +31,11 @@ __all__ = [
     "imports_of",
     "names_in",
     "used_imports",
+    "walk",
 ]
 
 _CONFIG = cst.PartialParserConfig(python_version="3.11")
+_EMPTY = cst.Module(body=[])
 
 
 class TemplateUnits:
@@ -71,10 +80,9 @@ def expand_template(
     Each unit carries the template imports it uses, so a unit inserted on its own (by
     add-feature) brings exactly what it needs.
     """
-    module = parse_template_module(template, _CONFIG, **cast(Mapping[str, Any], replacements))
     imports: list[ImportRequest] = []
     kept: list[Statement] = []
-    for stmt in module.body:
+    for stmt in _filled(template, replacements):
         found = imports_of(stmt)
         if found is not None:
             imports.extend(found)
@@ -84,20 +92,68 @@ def expand_template(
     return TemplateUnits(tuple(imports), units)
 
 
-class _Names(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: set[str] = set()
+_SLOT = "__synth_slot_{}__"
+_SLOT_NAME = re.compile(r"__synth_slot_(\w+?)__")
 
-    def visit_Name(self, node: cst.Name) -> None:  # noqa: N802 - libcst visitor protocol
-        self.found.add(node.value)
+
+@cache
+def _statements(template: str, names: frozenset[str]) -> tuple[tuple[Statement, str | None], ...]:
+    """The template's top-level statements, parsed once per process, each with its own source
+    (`{slots}` in place) when it has slots to fill, else None (it is used as it is)."""
+    source = template
+    for name in names:
+        source = source.replace("{" + name + "}", _SLOT.format(name))
+    found: list[tuple[Statement, str | None]] = []
+    for stmt in cst.parse_module(source, _CONFIG).body:
+        if not isinstance(stmt, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            raise TypeError(f"not a statement: {stmt!r}")
+        bare = _EMPTY.code_for_node(stmt.with_changes(leading_lines=[]))
+        slotted = _SLOT_NAME.sub(lambda m: "{" + m.group(1) + "}", bare)
+        found.append((stmt, slotted if slotted != bare else None))
+    return tuple(found)
+
+
+def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[Statement]:
+    """The template's statements with the replacements in their slots.
+
+    A statement without slots is reused as parsed; one with slots goes through libcst's own
+    `parse_template_statement`, given the replacements it names.
+    """
+    unused = set(replacements)
+    for stmt, slotted in _statements(template, frozenset(replacements)):
+        if slotted is None:
+            yield stmt
+            continue
+        wanted = {k: v for k, v in replacements.items() if "{" + k + "}" in slotted}
+        unused -= set(wanted)
+        filled = parse_template_statement(slotted, _CONFIG, **cast(Mapping[str, Any], wanted))
+        yield filled.with_changes(leading_lines=stmt.leading_lines)
+    if unused:
+        raise ValueError(f"the template has no slot for {', '.join(sorted(unused))}")
+
+
+@cache
+def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node` and every node inside it, read-only (a plain walk: no visitor, nothing rebuilt)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for name in _child_fields(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, list | tuple):
+                stack.extend(item for item in value if isinstance(item, cst.CSTNode))
 
 
 def names_in(node: cst.CSTNode) -> set[str]:
     """Every `Name` value inside `node`."""
-    visitor = _Names()
-    node.visit(visitor)
-    return visitor.found
+    return {n.value for n in walk(node) if isinstance(n, cst.Name)}
 
 
 def used_imports(node: cst.CSTNode, imports: Sequence[ImportRequest]) -> tuple[ImportRequest, ...]:

@@ -216,6 +216,10 @@ class Feature(ABC):
     requires: ClassVar[tuple[FeatureName, ...]] = ()
     summary: ClassVar[str]
     always: ClassVar[bool] = False
+    # what the service installs for this feature, whatever its spec (its pyproject, and the
+    # names a service's package may not take: synth.spec.reserved)
+    dependencies: ClassVar[tuple[str, ...]] = ()
+    dev_dependencies: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:

@@ -113,13 +113,16 @@ def is_black_stable(source: str) -> bool:
 
 
 def format_module(
-    module: cst.Module, path: str, known: Callable[[str], bool] = lambda _: False
+    module: cst.Module,
+    path: str,
+    known: Callable[[cst.BaseStatement], str | None] = lambda _: None,
 ) -> str:
     """`module`'s code as black formats it, statement by statement.
 
-    A top-level statement whose code (without the blank lines and comments above it) `known`
-    says is black's output is kept as it is; each run of the others is formatted as one piece,
-    and the pieces are joined with the blank lines and comments the module has between them.
+    A top-level statement for which `known` gives its code (without the blank lines and
+    comments above it), black's output already, is kept as it is; each run of the others is
+    formatted as one piece, and the pieces are joined with the blank lines and comments the
+    module has between them.
     """
     if module.header or module.footer or not module.body:
         return format_source(module.code, path)
@@ -138,8 +141,8 @@ def format_module(
             pending.clear()
 
     for statement in module.body:
-        bare = _EMPTY.code_for_node(statement.with_changes(leading_lines=[]))
-        if known(bare):
+        bare = known(statement)
+        if bare is not None:
             flush()
             parts.append(_leading(statement) + bare)
         else:

@@ -8,9 +8,10 @@ the installed distributions' metadata with `importlib.metadata`), the standard l
 (`sys.stdlib_module_names`), and the top-level folders a generated service already has
 (`tests/`, `k8s/`, `components/`).
 
-The dependencies and folders come from the features themselves: every feature contributes
-to a probe spec that switches all of them on (a service may grow any feature later), so a
-feature that adds a dependency reserves its import names without an edit here. The commands
+The dependencies and folders come from the features themselves: each declares its
+dependencies, and the deploy files come from a probe spec that switches every feature on (a
+service may grow any feature later), built without any code, so a feature that adds a
+dependency reserves its import names without an edit here. The commands
 that make a service or a spec ask (`synth new`, `synth spec new`); the spec model's own
 validator refuses only keywords and the standard library, since deriving takes a second.
 A required distribution that is not installed reserves its own normalized name
@@ -53,26 +54,24 @@ def reserved_for(requirements: tuple[str, ...], folders: frozenset[str]) -> froz
 
 
 def _service_requirements_and_folders() -> tuple[list[str], set[str]]:
-    """The requirement strings and top-level folders of a service with every feature on."""
-    from synth.features.base import DeployPieces
+    """The requirement strings and top-level folders of a service with every feature on.
+
+    Read from what the features declare, without building their code: their dependencies,
+    their deploy files (`Feature.deployment`), and `tests/`, where the rule that places runtime
+    modules puts every test module.
+    """
+    from synth.codegen.runtime import RUNTIME_PACKAGE, runtime_module_name
+    from synth.features.base import deployment_of
     from synth.features.registry import available_features  # the features import synth.spec
     from synth.manifests import build_deploy_files
 
     features = available_features()
     spec = _probe_spec()
-    active = frozenset(features)
-    requirements: list[str] = []
-    paths: list[str] = []
-    pieces = []
-    for feature in features.values():
-        contribution = feature.contribute(spec, active)
-        requirements.extend((*contribution.dependencies, *contribution.dev_dependencies))
-        paths.extend(contribution.python)
-        pieces.append(contribution.deploy)
-    deploy = build_deploy_files(spec, DeployPieces.merge(pieces))
-    paths.extend([*deploy.yaml, *deploy.text])
-    folders = {path.split("/")[0] for path in paths if "/" in path}
-    return requirements, folders - {spec.package}
+    requirements = [r for f in features.values() for r in (*f.dependencies, *f.dev_dependencies)]
+    deploy = build_deploy_files(spec, deployment_of(spec, features))
+    tests = runtime_module_name(f"{RUNTIME_PACKAGE}.app.test_app", spec.package).split(".")[0]
+    folders = {path.split("/")[0] for path in [*deploy.yaml, *deploy.text] if "/" in path}
+    return requirements, (folders | {tests}) - {spec.package}
 
 
 def _probe_spec() -> ServiceSpec:

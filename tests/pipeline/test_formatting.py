@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 
 from synth.api import compose_service
-from synth.codegen.runtime import is_verbatim
+from synth.codegen.runtime import verbatim_code
 from synth.quality import format_module, format_source
 from synth.spec import FeatureName, ServiceSpec, load_spec
 from synth.workspace import Workspace
@@ -26,7 +26,7 @@ def _assert_same_as_whole_file_black(spec: ServiceSpec, features: list[FeatureNa
     workspace = Workspace(root=None)
     compose_service(spec, features, workspace, gate=False)
     for path, module in sorted(workspace.python.items()):
-        assert format_module(module, path, is_verbatim) == format_source(module.code), path
+        assert format_module(module, path, verbatim_code) == format_source(module.code), path
 
 
 def test_learnflow_services_render_as_whole_file_black() -> None:

@@ -66,6 +66,7 @@ class AgentFeature(Feature):
     summary: ClassVar[str] = (
         "OpenAI Agents SDK agent on the request topic and POST /agent/ask; history in state"
     )
+    dependencies: ClassVar[tuple[str, ...]] = ("openai-agents>=0.24",)
 
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
         agent, request, response = checked(spec)
@@ -84,7 +85,7 @@ class AgentFeature(Feature):
                 ),
                 "tests/test_agent.py": test_units(spec, agent, plan, keys),
             },
-            dependencies=("openai-agents>=0.24",),
+            dependencies=self.dependencies,
             deploy=deployment(spec, active),
             readme=(ReadmeSection("Agent", readme(spec, agent, plan, keys)),),
         )

@@ -55,6 +55,19 @@ class AppFeature(Feature):
     name: ClassVar[FeatureName] = FeatureName.APP
     summary: ClassVar[str] = "FastAPI app, settings, JSON logs, one Dapr client per process"
     always: ClassVar[bool] = True
+    dependencies: ClassVar[tuple[str, ...]] = (
+        "dapr[fastapi]>=1.19",
+        "fastapi>=0.160",
+        "httpx>=0.28",
+        "pydantic>=2.11",
+        "pydantic-settings>=2.10",
+        "uvicorn>=0.50",
+    )
+    dev_dependencies: ClassVar[tuple[str, ...]] = (
+        "black>=26.1",
+        "pytest>=9.0",
+        "ruff>=0.17",
+    )
 
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
         package = build_name(spec.package)
@@ -86,15 +99,8 @@ class AppFeature(Feature):
                 "tests/conftest.py": runtime_units("app/conftest.py", pkg).units,
                 "tests/test_app.py": test_app,
             },
-            dependencies=(
-                "dapr[fastapi]>=1.19",
-                "fastapi>=0.160",
-                "httpx>=0.28",
-                "pydantic>=2.11",
-                "pydantic-settings>=2.10",
-                "uvicorn>=0.50",
-            ),
-            dev_dependencies=("black>=26.1", "pytest>=9.0", "ruff>=0.17"),
+            dependencies=self.dependencies,
+            dev_dependencies=self.dev_dependencies,
             deploy=deployment(spec, active),
             readme=(
                 ReadmeSection(

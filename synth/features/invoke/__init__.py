@@ -47,6 +47,7 @@ class InvokeFeature(Feature):
     name: ClassVar[FeatureName] = FeatureName.INVOKE
     requires: ClassVar[tuple[FeatureName, ...]] = (FeatureName.APP,)
     summary: ClassVar[str] = "typed service-invocation clients: timeout, GET retries, clear errors"
+    dependencies: ClassVar[tuple[str, ...]] = ("aiohttp>=3.9",)
 
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
         if not spec.invokes:
@@ -78,7 +79,7 @@ class InvokeFeature(Feature):
                 f"{spec.package}/invocation.py": tuple(module),
                 "tests/test_invoke.py": tuple(tests),
             },
-            dependencies=("aiohttp>=3.9",),
+            dependencies=self.dependencies,
             deploy=deployment(spec, active),
             readme=(
                 ReadmeSection(

@@ -38,6 +38,7 @@ from synth.spec import FeatureName, ServiceSpec
 
 __all__ = ["PubSubFeature"]
 
+
 class PubSubFeature(Feature):
     """Typed events, CloudEvent subscribers with explicit statuses, typed publishers."""
 

@@ -31,6 +31,7 @@ from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, StateKeyS
 
 __all__ = ["StateFeature"]
 
+
 class StateFeature(Feature):
     """Typed Dapr state helpers from the spec's key templates.
 
