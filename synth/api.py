@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from synth.codegen.runtime import verbatim_code
+from synth.codegen.verbatim import verbatim_code
 from synth.compose.deploy import apply_deploy_files
 from synth.compose.lines import ensure_env_example, ensure_lines
 from synth.compose.provenance import RECORD_FILE, content_hash, render_record

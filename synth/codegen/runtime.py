@@ -16,7 +16,6 @@ statement a Unit that carries the imports it uses.
 
 from __future__ import annotations
 
-import dataclasses
 from functools import cache
 from pathlib import Path
 
@@ -25,10 +24,10 @@ import libcst as cst
 from synth.codegen.imports import ImportRequest, dotted_name
 from synth.codegen.template import TemplateUnits, imports_of, used_imports, walk
 from synth.codegen.units import Statement, Unit
+from synth.codegen.verbatim import mark_verbatim
 
 __all__ = [
     "RUNTIME_PACKAGE",
-    "verbatim_code",
     "runtime_import",
     "runtime_module_name",
     "runtime_units",
@@ -37,32 +36,6 @@ __all__ = [
 RUNTIME_PACKAGE = "synth.runtime"
 _ROOT = Path(__file__).resolve().parent.parent / "runtime"
 _CONFIG = cst.PartialParserConfig(python_version="3.11")
-_EMPTY = cst.Module(body=[])
-# the top-level runtime statements the rename left as they are, by the identity of their body
-_VERBATIM: dict[int, Statement] = {}
-_CODE: dict[int, str] = {}
-
-
-def verbatim_code(statement: cst.BaseStatement) -> str | None:
-    """The code (without the lines above it) of a statement that comes unchanged from a
-    runtime module, else None; blank lines and comments above it may differ.
-
-    Such a statement is black's output already (synth's runtime modules are black-formatted,
-    a gate test holds that), so rendering need not format it again.
-    """
-    body = getattr(statement, "body", None)
-    original = _VERBATIM.get(id(body))
-    if original is None or type(original) is not type(statement):
-        return None
-    for field in dataclasses.fields(original):
-        if field.name != "leading_lines" and getattr(original, field.name) is not getattr(
-            statement, field.name
-        ):
-            return None
-    key = id(original.body)
-    if key not in _CODE:
-        _CODE[key] = _EMPTY.code_for_node(original.with_changes(leading_lines=[]))
-    return _CODE[key]
 
 
 def runtime_module_name(module: str, package: str) -> str:
@@ -166,7 +139,7 @@ def runtime_units(
                 raise TypeError(f"{relative}: the rename removed a statement")
             kept.append(renamed)
         else:
-            _VERBATIM[id(statement.body)] = statement
+            mark_verbatim(statement)
             kept.append(statement)
     units = tuple(Unit(node, used_imports(node, imports), container) for node in kept)
     return TemplateUnits(tuple(imports), units)

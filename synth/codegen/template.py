@@ -23,6 +23,7 @@ from libcst.helpers import parse_template_statement
 
 from synth.codegen.imports import ImportRequest, dotted_name
 from synth.codegen.units import Statement, Unit
+from synth.codegen.verbatim import mark_verbatim
 
 __all__ = [
     "TemplateUnits",
@@ -122,6 +123,7 @@ def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[
     unused = set(replacements)
     for stmt, slotted in _statements(template, frozenset(replacements)):
         if slotted is None:
+            mark_verbatim(stmt)
             yield stmt
             continue
         wanted = {k: v for k, v in replacements.items() if "{" + k + "}" in slotted}

@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 
 from synth.api import compose_service
-from synth.codegen.runtime import verbatim_code
+from synth.codegen.verbatim import verbatim_code
 from synth.quality import format_module, format_source
 from synth.spec import FeatureName, ServiceSpec, load_spec
 from synth.workspace import Workspace

@@ -1,0 +1,47 @@
+"""Statements that are black's output already, known by identity so rendering keeps them.
+
+Two sources mark them: synth's runtime modules (black-formatted in synth's source; a gate test
+holds that) for every statement the package rename left alone, and templates for every statement
+without slots (tests/codegen/test_verbatim.py holds each one black-stable). The composed module
+holds the very nodes (only the blank lines and comments above a statement may be new), so a
+statement is recognised by the identity of its parts, never by comparing text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import libcst as cst
+
+__all__ = ["mark_verbatim", "marked", "verbatim_code"]
+
+_EMPTY = cst.Module(body=[])
+_MARKED: dict[int, cst.BaseStatement] = {}
+_CODE: dict[int, str] = {}
+
+
+def mark_verbatim(statement: cst.BaseStatement) -> None:
+    """Record `statement` (kept alive here) as black's output already."""
+    _MARKED[id(getattr(statement, "body", statement))] = statement
+
+
+def marked() -> list[cst.BaseStatement]:
+    """Every statement marked so far in this process (for the test that holds them stable)."""
+    return list(_MARKED.values())
+
+
+def verbatim_code(statement: cst.BaseStatement) -> str | None:
+    """The code (without the lines above it) of a marked statement, else None; the blank
+    lines and comments above it may differ from the marked one's."""
+    original = _MARKED.get(id(getattr(statement, "body", statement)))
+    if original is None or type(original) is not type(statement):
+        return None
+    for field in dataclasses.fields(original):
+        if field.name != "leading_lines" and getattr(original, field.name) is not getattr(
+            statement, field.name
+        ):
+            return None
+    key = id(original)
+    if key not in _CODE:
+        _CODE[key] = _EMPTY.code_for_node(original.with_changes(leading_lines=[]))
+    return _CODE[key]
