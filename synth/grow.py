@@ -22,13 +22,13 @@ from synth.api import ServicePlan, compose_platform, compose_service, new_ruff_f
 from synth.compose.adoption import find_adoption
 from synth.compose.provenance import RECORD_FILE, ServiceRecord, content_hash, load_record
 from synth.errors import FeatureError, MergeError, TargetError
-from synth.features.registry import always_on, plan_features
+from synth.features.registry import always_on, missing_for_features, plan_features
 from synth.merge.envelope import close, open_text
 from synth.merge.folder import FolderMerge, merge_folder, read_exact
 from synth.merge.sequence import Conflict, Forced
 from synth.merge.store import BASE_FILE, read_base
 from synth.quality.first_party import dangling_imports
-from synth.spec import FeatureName, ServiceSpec, missing_for_features
+from synth.spec import FeatureName, ServiceSpec
 from synth.workspace import ChangeSet, FileChange, Workspace
 
 __all__ = [

@@ -17,7 +17,7 @@ from synth import api
 from synth.cli.grow import report_merge
 from synth.cli.shell import app, emit_json, guarded
 from synth.errors import FeatureError, SpecError, TargetError
-from synth.features.registry import available_features, parse_feature_names
+from synth.features.registry import available_features, missing_for_features, parse_feature_names
 from synth.grow import stage_new
 from synth.spec import (
     AdhocOptions,
@@ -28,7 +28,6 @@ from synth.spec import (
     dump_spec_data,
     find_spec_file,
     load_spec,
-    missing_for_features,
     spec_names,
 )
 from synth.spec.reserved import reserved_package_names

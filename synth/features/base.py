@@ -221,6 +221,10 @@ class Feature(ABC):
     dependencies: ClassVar[tuple[str, ...]] = ()
     dev_dependencies: ClassVar[tuple[str, ...]] = ()
 
+    def missing(self, spec: ServiceSpec) -> str | None:
+        """What `spec` lacks for this feature, in words with the fix, or None."""
+        return None
+
     @abstractmethod
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
         """The units and metadata this feature owns for `spec` (pure; called once per run)."""

@@ -14,9 +14,15 @@ from functools import cache
 import synth.features as package
 from synth.errors import FeatureError
 from synth.features.base import Feature
-from synth.spec import FeatureName
+from synth.spec import FeatureName, ServiceSpec
 
-__all__ = ["always_on", "available_features", "parse_feature_names", "plan_features"]
+__all__ = [
+    "always_on",
+    "available_features",
+    "missing_for_features",
+    "parse_feature_names",
+    "plan_features",
+]
 
 _NOT_FEATURES = frozenset({"base", "registry"})
 
@@ -95,3 +101,12 @@ def plan_features(requested: Iterable[FeatureName]) -> list[Feature]:
 
 def _canonical_rank(name: FeatureName) -> int:
     return list(FeatureName).index(name)
+
+
+def missing_for_features(spec: ServiceSpec, features: Iterable[FeatureName]) -> str | None:
+    """What the spec lacks for `features` (e.g. invoke with nothing to invoke), or None."""
+    available = available_features()
+    for name in features:
+        if name in available and (problem := available[name].missing(spec)):
+            return problem
+    return None

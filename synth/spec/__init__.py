@@ -19,7 +19,6 @@ from synth.spec.models import (
     StateBackend,
     StateKeySpec,
     TopicSpec,
-    missing_for_features,
     package_name_for,
 )
 
@@ -39,7 +38,6 @@ __all__ = [
     "dump_spec_data",
     "find_spec_file",
     "load_spec",
-    "missing_for_features",
     "package_name_for",
     "parse_spec",
     "spec_names",

@@ -34,7 +34,6 @@ __all__ = [
     "StateBackend",
     "StateKeySpec",
     "TopicSpec",
-    "missing_for_features",
     "package_name_for",
 ]
 
@@ -332,21 +331,6 @@ def _check_agent_topics(
             f"agent.request_topic '{request.topic}' needs a required `session_id: str` field "
             "(the conversation's key); add it"
         )
-
-
-def missing_for_features(spec: ServiceSpec, features: tuple[FeatureName, ...]) -> str | None:
-    """What the spec lacks for `features` (e.g. invoke with nothing to invoke), or None."""
-    if FeatureName.INVOKE in features and not spec.invokes:
-        return (
-            "feature 'invoke' needs a service to call; add `invokes:` to the spec "
-            "(or --invoke APP), or leave out invoke"
-        )
-    if FeatureName.AGENT in features and spec.agent is None:
-        return (
-            "feature 'agent' needs an `agent:` block (instructions, request_topic, "
-            "response_topic) in the spec; add one, or leave out agent"
-        )
-    return None
 
 
 def package_name_for(service_name: str) -> str:

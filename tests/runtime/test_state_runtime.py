@@ -104,3 +104,23 @@ def test_the_feature_reads_its_numbers_from_the_runtime_module() -> None:
     assert dedupe.processed_ttl_seconds() == claims.PROCESSED_TTL_SECONDS
     assert dedupe.claim_lease_seconds() == claims.CLAIM_LEASE_SECONDS
     assert f"a lease of {claims.CLAIM_LEASE_SECONDS} s" in dedupe.dedupe_readme()
+
+
+def test_a_claim_lease_ends_before_the_redeliveries_do() -> None:
+    """Before: a 15 s lease outlived Dapr's redeliveries, so the event of a handler killed
+    mid-way was dead-lettered (the kill -9 fault test lost one on a loaded machine). After:
+    both the Resiliency's redeliver policy and the local sidecar redeliver past the lease."""
+    from pathlib import Path
+
+    from ruamel.yaml import YAML
+
+    from synth.sidecar.config import RedeliveryPolicy
+
+    root = Path(__file__).resolve().parents[2]
+    resiliency = YAML().load((root / "out/progress/k8s/base/dapr-resiliency.yaml").read_text())
+    redeliver = resiliency["spec"]["policies"]["retries"]["redeliver"]
+    assert redeliver["policy"] == "constant"
+    cluster_budget = float(redeliver["duration"].removesuffix("s")) * redeliver["maxRetries"]
+    local = RedeliveryPolicy()
+    local_budget = sum(local.delay(n) for n in range(1, local.max_attempts))
+    assert claims.CLAIM_LEASE_SECONDS < min(cluster_budget, local_budget)

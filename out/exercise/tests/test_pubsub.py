@@ -363,7 +363,7 @@ def test_exercise_request_redelivered_event_is_handled_once(
     assert {(call["store_name"], call["key"]) for call in saved} == {
         ("statestore", "processed:exercise.request:event-twice")
     }
-    claim = {"contentType": "application/json", "ttlInSeconds": "15"}
+    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
     done = {"contentType": "application/json", "ttlInSeconds": "86400"}
     assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
         (False, claim),  # the first delivery claims the id for the lease

@@ -434,7 +434,7 @@ def test_learning_query_redelivered_event_is_handled_once(
     assert {(call["store_name"], call["key"]) for call in saved} == {
         ("statestore", "processed:learning.query:event-twice")
     }
-    claim = {"contentType": "application/json", "ttlInSeconds": "15"}
+    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
     done = {"contentType": "application/json", "ttlInSeconds": "86400"}
     assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
         (False, claim),  # the first delivery claims the id for the lease
@@ -523,7 +523,7 @@ def test_learning_routed_redelivered_event_is_handled_once(
     assert {(call["store_name"], call["key"]) for call in saved} == {
         ("statestore", "processed:learning.routed:event-twice")
     }
-    claim = {"contentType": "application/json", "ttlInSeconds": "15"}
+    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
     done = {"contentType": "application/json", "ttlInSeconds": "86400"}
     assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
         (False, claim),  # the first delivery claims the id for the lease
@@ -624,7 +624,7 @@ def test_learning_concept_response_redelivered_event_is_handled_once(
     assert {(call["store_name"], call["key"]) for call in saved} == {
         ("statestore", "processed:learning.concept-response:event-twice")
     }
-    claim = {"contentType": "application/json", "ttlInSeconds": "15"}
+    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
     done = {"contentType": "application/json", "ttlInSeconds": "86400"}
     assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
         (False, claim),  # the first delivery claims the id for the lease
@@ -713,7 +713,7 @@ def test_code_review_feedback_redelivered_event_is_handled_once(
     assert {(call["store_name"], call["key"]) for call in saved} == {
         ("statestore", "processed:code.review-feedback:event-twice")
     }
-    claim = {"contentType": "application/json", "ttlInSeconds": "15"}
+    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
     done = {"contentType": "application/json", "ttlInSeconds": "86400"}
     assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
         (False, claim),  # the first delivery claims the id for the lease
@@ -802,7 +802,7 @@ def test_code_error_hint_redelivered_event_is_handled_once(
     assert {(call["store_name"], call["key"]) for call in saved} == {
         ("statestore", "processed:code.error-hint:event-twice")
     }
-    claim = {"contentType": "application/json", "ttlInSeconds": "15"}
+    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
     done = {"contentType": "application/json", "ttlInSeconds": "86400"}
     assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
         (False, claim),  # the first delivery claims the id for the lease
@@ -891,7 +891,7 @@ def test_exercise_response_redelivered_event_is_handled_once(
     assert {(call["store_name"], call["key"]) for call in saved} == {
         ("statestore", "processed:exercise.response:event-twice")
     }
-    claim = {"contentType": "application/json", "ttlInSeconds": "15"}
+    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
     done = {"contentType": "application/json", "ttlInSeconds": "86400"}
     assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
         (False, claim),  # the first delivery claims the id for the lease

@@ -241,8 +241,10 @@ PROCESSED_TTL_SECONDS = 86400
 
 # A claim lives CLAIM_LEASE_SECONDS unless its holder renews it: a running handler renews it
 # every CLAIM_RENEWAL_SECONDS, so a long handler keeps it while one that died (kill -9, a lost
-# node) frees its event for a redelivery within one lease.
-CLAIM_LEASE_SECONDS = 15
+# node) frees its event for a redelivery within one lease. The lease is shorter than the
+# redeliveries Dapr makes before it dead-letters an event (the Resiliency's 3 x 2 s), so the
+# event of a handler that died is handled again, not dead-lettered.
+CLAIM_LEASE_SECONDS = 5
 
 CLAIM_RENEWAL_SECONDS = CLAIM_LEASE_SECONDS / 3
 

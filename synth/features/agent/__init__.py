@@ -68,6 +68,14 @@ class AgentFeature(Feature):
     )
     dependencies: ClassVar[tuple[str, ...]] = ("openai-agents>=0.24",)
 
+    def missing(self, spec: ServiceSpec) -> str | None:
+        if spec.agent is not None:
+            return None
+        return (
+            "feature 'agent' needs an `agent:` block (instructions, request_topic, "
+            "response_topic) in the spec; add one, or leave out agent"
+        )
+
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
         agent, request, response = checked(spec)
         plan = Reply(request, response)

@@ -49,6 +49,14 @@ class InvokeFeature(Feature):
     summary: ClassVar[str] = "typed service-invocation clients: timeout, GET retries, clear errors"
     dependencies: ClassVar[tuple[str, ...]] = ("aiohttp>=3.9",)
 
+    def missing(self, spec: ServiceSpec) -> str | None:
+        if spec.invokes:
+            return None
+        return (
+            "feature 'invoke' needs a service to call; add `invokes:` to the spec "
+            "(or --invoke APP), or leave out invoke"
+        )
+
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
         if not spec.invokes:
             return Contribution()
