@@ -9,6 +9,7 @@ children, from `getrusage(RUSAGE_CHILDREN)`), median of N runs, each run interle
   - `synth new debug --with state,pubsub,invoke,agent` (one service);
   - `synth new --all` (the six LearnFlow services);
   - `synth add-feature <debug with state> pubsub` (the service made outside the timing);
+  - the floor: a process that only imports libcst, pydantic, ruamel.yaml, typer and black;
 
 every synth run with an empty cache (`XDG_CACHE_HOME` a fresh empty folder), which is what a
 user making a new service meets. Prints the medians and each synth command as a ratio of the
@@ -112,6 +113,11 @@ def main() -> None:
         one = ["new", "debug", "--with", "state,pubsub,invoke,agent", "--specs", str(specs)]
         cases: dict[str, Callable[[Path], list[str]]] = {
             "cookiecutter fastapi_template": peer,
+            "floor: import what synth needs": lambda _: [
+                sys.executable,
+                "-c",
+                "import libcst, pydantic, ruamel.yaml, typer, black",
+            ],
             "synth new debug (4 features)": lambda w: [*SYNTH, *one, "--out", str(w / "o")],
             "synth new --all (6 services)": lambda w: [
                 *SYNTH,
@@ -150,14 +156,14 @@ def main() -> None:
                 shutil.rmtree(work)
             print(f"run {run + 1}/{args.runs} done", file=sys.stderr)
         peer_median = statistics.median(times["cookiecutter fastapi_template"])
-        targets = {"new debug": 0.8, "new --all": 3.0, "add-feature": 0.8}
+        targets = {"new debug": 0.8, "new --all": 3.0, "add-feature": 0.8, "floor": 0.0}
         print(f"CPU seconds (user+sys, children included), median of {args.runs} interleaved runs")
         print(f"{'command':<34} {'median':>7} {'min':>7} {'ratio':>7} {'target':>7}")
         for label, values in times.items():
             median = statistics.median(values)
             target = next((t for key, t in targets.items() if key in label), None)
             ratio = f"{median / peer_median:6.2f}x" if target is not None else "      -"
-            goal = f"{target:6.1f}x" if target is not None else "      -"
+            goal = f"{target:6.1f}x" if target else "      -"
             print(f"{label:<34} {median:7.2f} {min(values):7.2f} {ratio:>7} {goal:>7}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
