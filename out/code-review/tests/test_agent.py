@@ -34,6 +34,34 @@ REQUEST: dict[str, object] = {
     "question": "question-1",
 }
 
+REQUEST_TOPIC = "code.review-request"
+
+ROUTE = "/events/pubsub/code.review-request"
+
+RESPONSE_TOPIC = "code.review-feedback"
+
+ANSWER_FIELD = "feedback"
+
+PUBLISHED: dict[str, object] = {
+    "request_id": "request_id-1",
+    "user_id": "user_id-1",
+    "session_id": "session_id-1",
+    "feedback": "scripted reply",
+    "issues": [],
+}
+
+STORE = "statestore"
+
+INSTRUCTIONS = (
+    "You review a learner's Python code. Point out correctness problems first, then "
+    "style and idiom (PEP 8, naming, clarity), and name patterns the learner repeats. Be "
+    "specific and kind; quote the line you mean."
+)
+
+TOOL = "read_patterns"
+
+TOOL_ARGUMENTS: dict[str, str] = {}
+
 
 class ScriptedModel(Model):
     """Test double at the SDK's model seam: plays scripted outputs; no LLM is ever called."""
@@ -120,7 +148,7 @@ def delivery(data: object, event_id: str) -> dict[str, object]:
         "id": event_id,
         "source": "tests",
         "specversion": "1.0",
-        "topic": "code.review-request",
+        "topic": REQUEST_TOPIC,
         "type": "com.dapr.event.sent",
     }
 
@@ -149,7 +177,7 @@ def published(dapr: FakeDaprClient) -> list[dict[str, Any]]:
 
 def stored_conversation(dapr: FakeDaprClient) -> list[dict[str, Any]]:
     """The items stored for the test session's conversation ([] when none)."""
-    data, _ = dapr.state.get(("statestore", "conversation:session_id-1"), (b"", ""))
+    data, _ = dapr.state.get((STORE, "conversation:session_id-1"), (b"", ""))
     return json.loads(data)["items"] if data else []
 
 
@@ -161,18 +189,14 @@ def test_a_conversation_continues_on_another_replica(agent_settings: pytest.Monk
     with replica(replica_a) as client:
         answer = client.post("/agent/ask", json=REQUEST)
     assert answer.status_code == 200, answer.text
-    assert answer.json()["feedback"] == "scripted reply one"
+    assert answer.json()[ANSWER_FIELD] == "scripted reply one"
     second = ScriptedModel(scripted_text("scripted reply two", "msg-2"))
     MODEL_SLOT.model = second
     with replica(replica_b) as client:
         answer = client.post("/agent/ask", json=REQUEST)
-    assert answer.json()["feedback"] == "scripted reply two"
+    assert answer.json()[ANSWER_FIELD] == "scripted reply two"
     instructions, seen, _ = second.calls[0]
-    assert instructions == (
-        "You review a learner's Python code. Point out correctness problems first, then "
-        "style and idiom (PEP 8, naming, clarity), and name patterns the learner repeats. Be "
-        "specific and kind; quote the line you mean."
-    )
+    assert instructions == INSTRUCTIONS
     assert [item.get("role") for item in seen] == ["user", "assistant", "user"]
     assert seen[1]["content"][0]["text"] == "scripted reply one"
     texts = [item["content"] for item in stored_conversation(replica_b) if item["role"] == "user"]
@@ -185,21 +209,10 @@ def test_a_request_event_is_answered_and_the_reply_published(
     app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
 ) -> None:
     MODEL_SLOT.model = ScriptedModel(scripted_text("scripted reply", "msg-1"))
-    response = app_client.post(
-        "/events/pubsub/code.review-request", json=delivery(REQUEST, "event-1")
-    )
+    response = app_client.post(ROUTE, json=delivery(REQUEST, "event-1"))
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
-    expected = {
-        "request_id": "request_id-1",
-        "user_id": "user_id-1",
-        "session_id": "session_id-1",
-        "feedback": "scripted reply",
-        "issues": [],
-    }
-    assert [{key: e[key] for key in expected} for e in published(fake_dapr)] == [expected]
-    assert [c["topic_name"] for n, c in fake_dapr.calls if n == "publish_event"] == [
-        "code.review-feedback"
-    ]
+    assert [{key: e[key] for key in PUBLISHED} for e in published(fake_dapr)] == [PUBLISHED]
+    assert [c["topic_name"] for n, c in fake_dapr.calls if n == "publish_event"] == [RESPONSE_TOPIC]
 
 
 def test_a_model_timeout_is_retried_and_nothing_is_published(
@@ -208,9 +221,7 @@ def test_a_model_timeout_is_retried_and_nothing_is_published(
     agent_settings.setenv("AGENT_TIMEOUT_SECONDS", "0.05")
     get_settings.cache_clear()
     MODEL_SLOT.model = ScriptedModel(scripted_text("too late", "msg-1"), delay=5.0)
-    response = app_client.post(
-        "/events/pubsub/code.review-request", json=delivery(REQUEST, "event-slow")
-    )
+    response = app_client.post(ROUTE, json=delivery(REQUEST, "event-slow"))
     assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
     assert published(fake_dapr) == []
     assert stored_conversation(fake_dapr) == []
@@ -225,9 +236,7 @@ def test_without_a_key_the_agent_is_disabled_and_says_why(
     try:
         answer = app_client.post("/agent/ask", json=REQUEST)
         ready = app_client.get("/ready")
-        delivered = app_client.post(
-            "/events/pubsub/code.review-request", json=delivery(REQUEST, "event-no-key")
-        )
+        delivered = app_client.post(ROUTE, json=delivery(REQUEST, "event-no-key"))
     finally:
         get_settings.cache_clear()
     assert answer.status_code == 503
@@ -267,9 +276,7 @@ def test_model_server_errors_are_classified_not_500(
     MODEL_SLOT.model = served_model(status, body, content_type)
     answer = app_client.post("/agent/ask", json=REQUEST)
     assert (answer.status_code, named in answer.json()["detail"]) == (answered, True)
-    response = app_client.post(
-        "/events/pubsub/code.review-request", json=delivery(REQUEST, "event-model-error")
-    )
+    response = app_client.post(ROUTE, json=delivery(REQUEST, "event-model-error"))
     assert response.json() == {"status": delivered}
     assert published(fake_dapr) == []
 
@@ -295,7 +302,7 @@ def test_the_stored_conversation_is_bounded_in_bytes(
     kept: list[list[str]] = []
     for _ in range(3):
         assert app_client.post("/agent/ask", json=REQUEST).status_code == 200
-        data, _ = fake_dapr.state[("statestore", "conversation:session_id-1")]
+        data, _ = fake_dapr.state[(STORE, "conversation:session_id-1")]
         assert len(data) <= 2500
         items = json.loads(data)["items"]
         kept.append([i["content"][0]["text"][0] for i in items if i["role"] == "assistant"])
@@ -308,13 +315,13 @@ def test_the_agent_reads_patterns_through_its_tool(
     value = PatternsState(counts={"k": 1})
     asyncio.run(save_patterns(fake_dapr, "user_id-1", value))
     model = ScriptedModel(
-        scripted_tool_call("read_patterns", {}, "call-1"),
+        scripted_tool_call(TOOL, TOOL_ARGUMENTS, "call-1"),
         scripted_text("scripted reply after reading state", "msg-1"),
     )
     MODEL_SLOT.model = model
     answer = app_client.post("/agent/ask", json=REQUEST)
-    assert answer.json()["feedback"] == "scripted reply after reading state"
-    assert "read_patterns" in model.calls[0][2]
+    assert answer.json()[ANSWER_FIELD] == "scripted reply after reading state"
+    assert TOOL in model.calls[0][2]
     outputs = [item for item in model.calls[1][1] if item.get("type") == "function_call_output"]
     assert [json.loads(item["output"]) for item in outputs] == [value.model_dump(mode="json")]
 
@@ -324,13 +331,13 @@ def test_endless_tool_calls_stop_at_max_turns_as_a_bad_gateway(
 ) -> None:
     agent_settings.setenv("AGENT_MAX_TURNS", "2")
     get_settings.cache_clear()
-    model = ScriptedModel(*(scripted_tool_call("read_patterns", {}, f"call-{n}") for n in range(4)))
+    model = ScriptedModel(
+        *(scripted_tool_call(TOOL, TOOL_ARGUMENTS, f"call-{n}") for n in range(4))
+    )
     MODEL_SLOT.model = model
     answer = app_client.post("/agent/ask", json=REQUEST)
     assert (answer.status_code, len(model.calls)) == (502, 2)
     assert "AGENT_MAX_TURNS" in answer.json()["detail"]
-    response = app_client.post(
-        "/events/pubsub/code.review-request", json=delivery(REQUEST, "event-endless")
-    )
+    response = app_client.post(ROUTE, json=delivery(REQUEST, "event-endless"))
     assert (response.json(), len(model.calls)) == ({"status": "DROP"}, 4)
     assert published(fake_dapr) == []

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
-from synth.codegen import Unit, build_name, build_str, expand_template
+from synth.codegen import Unit, build_annotation, build_name, build_str, expand_template
 
-__all__ = ["build_text", "call", "in_order", "units"]
+__all__ = ["build_text", "call", "constant", "in_order", "units"]
 
 _CHUNK = 84
 
@@ -17,6 +17,17 @@ _CHUNK = 84
 def units(template: str, **nodes: cst.CSTNode) -> tuple[Unit, ...]:
     """The units of a small template, each with the imports it uses."""
     return expand_template(template, nodes).units
+
+
+def constant(name: str, value: cst.BaseExpression, annotation: str | None = None) -> Unit:
+    """The unit `NAME = value` (`NAME: annotation = value`), a module constant of the spec's."""
+    target = build_name(name)
+    statement: cst.BaseSmallStatement
+    if annotation is None:
+        statement = cst.Assign([cst.AssignTarget(target)], value)
+    else:
+        statement = cst.AnnAssign(target, build_annotation(annotation), value)
+    return Unit(cst.SimpleStatementLine([statement]))
 
 
 def call(function: str, args: Sequence[cst.BaseExpression]) -> cst.Call:

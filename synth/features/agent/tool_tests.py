@@ -1,4 +1,9 @@
-"""The generated tests of the agent's first state-reading tool (when it has one)."""
+"""The generated tests of the agent's first state-reading tool (when it has one).
+
+`test_endless_tool_calls_stop_at_max_turns_as_a_bad_gateway` is runtime code
+(`synth/runtime/agent/test_agent.py`) reading `TOOL` and `TOOL_ARGUMENTS`, which are built here;
+the test that saves the key's state names the spec's state model and saver, so it is a template.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,18 @@ import libcst as cst
 
 from synth.codegen import Unit, build_dict, build_name, build_str
 from synth.features.agent.checks import carried
-from synth.features.agent.nodes import call, units
+from synth.features.agent.nodes import call, constant, units
 from synth.features.agent.reply import Reply
 from synth.features.agent.samples import state_sample
 from synth.features.agent.sdk import tool_name
 from synth.spec import ServiceSpec, StateKeySpec
 
-__all__ = ["tool_tests"]
+__all__ = ["TOOL_CONSTANTS", "TOOL_TESTS", "tool_tests"]
 
-_TOOL_TESTS = """
+TOOL_CONSTANTS = ("TOOL", "TOOL_ARGUMENTS")
+TOOL_TESTS = ("test_endless_tool_calls_stop_at_max_turns_as_a_bad_gateway",)
+
+_READS = """
 import asyncio
 import json
 from datetime import UTC, datetime
@@ -23,7 +31,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {package}.agent_runtime import MODEL_SLOT
-from {package}.settings import get_settings
 from {package}.state import {saver}, {state_model}
 from tests.conftest import FakeDaprClient
 
@@ -34,38 +41,23 @@ def {test}(
     value = {sample}
     asyncio.run({save})
     model = ScriptedModel(
-        scripted_tool_call({tool}, {arguments}, "call-1"),
+        scripted_tool_call(TOOL, TOOL_ARGUMENTS, "call-1"),
         scripted_text("scripted reply after reading state", "msg-1"),
     )
     MODEL_SLOT.model = model
     answer = app_client.post("/agent/ask", json=REQUEST)
-    assert answer.json()[{answer_field}] == "scripted reply after reading state"
-    assert {tool} in model.calls[0][2]
+    assert answer.json()[ANSWER_FIELD] == "scripted reply after reading state"
+    assert TOOL in model.calls[0][2]
     outputs = [item for item in model.calls[1][1] if item.get("type") == "function_call_output"]
     assert [json.loads(item["output"]) for item in outputs] == [value.model_dump(mode="json")]
-
-
-def test_endless_tool_calls_stop_at_max_turns_as_a_bad_gateway(
-    app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
-) -> None:
-    agent_settings.setenv("AGENT_MAX_TURNS", "2")
-    get_settings.cache_clear()
-    model = ScriptedModel(*(scripted_tool_call({tool}, {arguments}, f"call-{n}") for n in range(4)))
-    MODEL_SLOT.model = model
-    answer = app_client.post("/agent/ask", json=REQUEST)
-    assert (answer.status_code, len(model.calls)) == (502, 2)
-    assert "AGENT_MAX_TURNS" in answer.json()["detail"]
-    response = app_client.post({route}, json=delivery(REQUEST, "event-endless"))
-    assert (response.json(), len(model.calls)) == ({"status": "DROP"}, 4)
-    assert published(fake_dapr) == []
 """
 
 
 def tool_tests(
     spec: ServiceSpec, reply: Reply, key: StateKeySpec, payload: dict[str, cst.BaseExpression]
 ) -> tuple[Unit, ...]:
-    """The agent reads `key` through its tool (the request's placeholders bound from it), and
-    endless tool calls stop at AGENT_MAX_TURNS."""
+    """`TOOL`, `TOOL_ARGUMENTS` and the test that the agent reads `key` through its tool (the
+    request's placeholders bound from it); the test's unit is the last."""
     bound = carried(reply.request)
     key_args: list[cst.BaseExpression] = [cst.Name("fake_dapr")]
     arguments: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
@@ -80,16 +72,17 @@ def tool_tests(
         [cst.Arg(state_sample(f), keyword=build_name(f.name)) for f in key.fields],
     )
     saver = f"save_{key.helper_name}"
-    return units(
-        _TOOL_TESTS,
+    reads = units(
+        _READS,
         package=build_name(spec.package),
         test=build_name(f"test_the_agent_reads_{key.helper_name}_through_its_tool"),
         state_model=build_name(key.model_name),
         saver=build_name(saver),
         sample=sample,
         save=call(saver, [*key_args, cst.Name("value")]),
-        tool=build_str(tool_name(key)),
-        arguments=build_dict(arguments),
-        answer_field=build_str(reply.answer),
-        route=build_str(reply.request.route(spec.pubsub)),
+    )
+    return (
+        constant("TOOL", build_str(tool_name(key))),
+        constant("TOOL_ARGUMENTS", build_dict(arguments), "dict[str, str]"),
+        *reads,
     )

@@ -27,6 +27,20 @@ from tests.conftest import FakeDaprClient, ReadyConnection
 
 REQUEST: dict[str, object] = {"session_id": "session_id-1", "text": "text-1"}
 
+REQUEST_TOPIC = "echo.ask"
+
+ROUTE = "/events/pubsub/echo.ask"
+
+RESPONSE_TOPIC = "echo.reply"
+
+ANSWER_FIELD = "reply"
+
+PUBLISHED: dict[str, object] = {"session_id": "session_id-1", "reply": "scripted reply"}
+
+STORE = "statestore"
+
+INSTRUCTIONS = "Reply briefly."
+
 
 class ScriptedModel(Model):
     """Test double at the SDK's model seam: plays scripted outputs; no LLM is ever called."""
@@ -113,7 +127,7 @@ def delivery(data: object, event_id: str) -> dict[str, object]:
         "id": event_id,
         "source": "tests",
         "specversion": "1.0",
-        "topic": "echo.ask",
+        "topic": REQUEST_TOPIC,
         "type": "com.dapr.event.sent",
     }
 
@@ -142,7 +156,7 @@ def published(dapr: FakeDaprClient) -> list[dict[str, Any]]:
 
 def stored_conversation(dapr: FakeDaprClient) -> list[dict[str, Any]]:
     """The items stored for the test session's conversation ([] when none)."""
-    data, _ = dapr.state.get(("statestore", "conversation:session_id-1"), (b"", ""))
+    data, _ = dapr.state.get((STORE, "conversation:session_id-1"), (b"", ""))
     return json.loads(data)["items"] if data else []
 
 
@@ -154,14 +168,14 @@ def test_a_conversation_continues_on_another_replica(agent_settings: pytest.Monk
     with replica(replica_a) as client:
         answer = client.post("/agent/ask", json=REQUEST)
     assert answer.status_code == 200, answer.text
-    assert answer.json()["reply"] == "scripted reply one"
+    assert answer.json()[ANSWER_FIELD] == "scripted reply one"
     second = ScriptedModel(scripted_text("scripted reply two", "msg-2"))
     MODEL_SLOT.model = second
     with replica(replica_b) as client:
         answer = client.post("/agent/ask", json=REQUEST)
-    assert answer.json()["reply"] == "scripted reply two"
+    assert answer.json()[ANSWER_FIELD] == "scripted reply two"
     instructions, seen, _ = second.calls[0]
-    assert instructions == "Reply briefly."
+    assert instructions == INSTRUCTIONS
     assert [item.get("role") for item in seen] == ["user", "assistant", "user"]
     assert seen[1]["content"][0]["text"] == "scripted reply one"
     texts = [item["content"] for item in stored_conversation(replica_b) if item["role"] == "user"]
@@ -174,11 +188,10 @@ def test_a_request_event_is_answered_and_the_reply_published(
     app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
 ) -> None:
     MODEL_SLOT.model = ScriptedModel(scripted_text("scripted reply", "msg-1"))
-    response = app_client.post("/events/pubsub/echo.ask", json=delivery(REQUEST, "event-1"))
+    response = app_client.post(ROUTE, json=delivery(REQUEST, "event-1"))
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
-    expected = {"session_id": "session_id-1", "reply": "scripted reply"}
-    assert [{key: e[key] for key in expected} for e in published(fake_dapr)] == [expected]
-    assert [c["topic_name"] for n, c in fake_dapr.calls if n == "publish_event"] == ["echo.reply"]
+    assert [{key: e[key] for key in PUBLISHED} for e in published(fake_dapr)] == [PUBLISHED]
+    assert [c["topic_name"] for n, c in fake_dapr.calls if n == "publish_event"] == [RESPONSE_TOPIC]
 
 
 def test_a_model_timeout_is_retried_and_nothing_is_published(
@@ -187,7 +200,7 @@ def test_a_model_timeout_is_retried_and_nothing_is_published(
     agent_settings.setenv("AGENT_TIMEOUT_SECONDS", "0.05")
     get_settings.cache_clear()
     MODEL_SLOT.model = ScriptedModel(scripted_text("too late", "msg-1"), delay=5.0)
-    response = app_client.post("/events/pubsub/echo.ask", json=delivery(REQUEST, "event-slow"))
+    response = app_client.post(ROUTE, json=delivery(REQUEST, "event-slow"))
     assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
     assert published(fake_dapr) == []
     assert stored_conversation(fake_dapr) == []
@@ -202,9 +215,7 @@ def test_without_a_key_the_agent_is_disabled_and_says_why(
     try:
         answer = app_client.post("/agent/ask", json=REQUEST)
         ready = app_client.get("/ready")
-        delivered = app_client.post(
-            "/events/pubsub/echo.ask", json=delivery(REQUEST, "event-no-key")
-        )
+        delivered = app_client.post(ROUTE, json=delivery(REQUEST, "event-no-key"))
     finally:
         get_settings.cache_clear()
     assert answer.status_code == 503
@@ -244,9 +255,7 @@ def test_model_server_errors_are_classified_not_500(
     MODEL_SLOT.model = served_model(status, body, content_type)
     answer = app_client.post("/agent/ask", json=REQUEST)
     assert (answer.status_code, named in answer.json()["detail"]) == (answered, True)
-    response = app_client.post(
-        "/events/pubsub/echo.ask", json=delivery(REQUEST, "event-model-error")
-    )
+    response = app_client.post(ROUTE, json=delivery(REQUEST, "event-model-error"))
     assert response.json() == {"status": delivered}
     assert published(fake_dapr) == []
 
@@ -272,7 +281,7 @@ def test_the_stored_conversation_is_bounded_in_bytes(
     kept: list[list[str]] = []
     for _ in range(3):
         assert app_client.post("/agent/ask", json=REQUEST).status_code == 200
-        data, _ = fake_dapr.state[("statestore", "conversation:session_id-1")]
+        data, _ = fake_dapr.state[(STORE, "conversation:session_id-1")]
         assert len(data) <= 2500
         items = json.loads(data)["items"]
         kept.append([i["content"][0]["text"][0] for i in items if i["role"] == "assistant"])
