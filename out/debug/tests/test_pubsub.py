@@ -79,6 +79,17 @@ CODE_ERROR_HINT_PAYLOAD: dict[str, object] = {
     "attempt": 3,
 }
 
+# The first subscribed topic: the tests every route shares run on it.
+FIRST_TOPIC = "code.error-request"
+
+FIRST_ROUTE = "/events/pubsub/code.error-request"
+
+FIRST_HANDLER = "on_code_error_request"
+
+FIRST_MODEL = CodeErrorRequest
+
+FIRST_PAYLOAD = CODE_ERROR_REQUEST_PAYLOAD
+
 
 class NeverConnects(DaprConnection):
     """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
@@ -92,9 +103,7 @@ def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
     try:
         with TestClient(app) as client:
             response = post_cloud_event(
-                client,
-                "/events/pubsub/code.error-request",
-                cloud_event("code.error-request", CODE_ERROR_REQUEST_PAYLOAD),
+                client, FIRST_ROUTE, cloud_event(FIRST_TOPIC, FIRST_PAYLOAD)
             )
     finally:
         app.state.dapr = None
@@ -103,9 +112,7 @@ def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
 
 def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
     response = app_client.post(
-        "/events/pubsub/code.error-request",
-        content=b"not json",
-        headers={"content-type": "application/cloudevents+json"},
+        FIRST_ROUTE, content=b"not json", headers={"content-type": "application/cloudevents+json"}
     )
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
@@ -117,28 +124,18 @@ def test_a_body_nested_too_deep_is_dropped(
 ) -> None:
     nested = "[" * depth + "]" * depth
     data = json.dumps(nested) if as_text else nested
-    body = (
-        '{"id": "event-deep", "topic": '
-        + json.dumps("code.error-request")
-        + ', "data": '
-        + data
-        + "}"
-    )
+    body = '{"id": "event-deep", "topic": ' + json.dumps(FIRST_TOPIC) + ', "data": ' + data + "}"
     response = app_client.post(
-        "/events/pubsub/code.error-request",
-        content=body,
-        headers={"content-type": "application/cloudevents+json"},
+        FIRST_ROUTE, content=body, headers={"content-type": "application/cloudevents+json"}
     )
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
 def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
-    operation = app_client.get("/openapi.json").json()["paths"][
-        "/events/pubsub/code.error-request"
-    ]["post"]
+    operation = app_client.get("/openapi.json").json()["paths"][FIRST_ROUTE]["post"]
     schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
     assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
-    data, expected = schema["properties"]["data"], CodeErrorRequest.model_json_schema()
+    data, expected = schema["properties"]["data"], FIRST_MODEL.model_json_schema()
     assert (data["title"], set(data["properties"]), data.get("required")) == (
         expected["title"],
         set(expected["properties"]),
@@ -154,12 +151,8 @@ def test_a_request_too_large_for_dapr_is_dropped_not_retried(
         cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
         raise DaprInternalError(details) from cause
 
-    monkeypatch.setattr(subscribers, "on_code_error_request", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/code.error-request",
-        cloud_event("code.error-request", CODE_ERROR_REQUEST_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, FIRST_HANDLER, handle)
+    response = post_cloud_event(app_client, FIRST_ROUTE, cloud_event(FIRST_TOPIC, FIRST_PAYLOAD))
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
@@ -169,12 +162,8 @@ def test_a_handler_that_fails_for_good_dead_letters_the_event(
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         raise ValueError("a bug, not a transient failure")
 
-    monkeypatch.setattr(subscribers, "on_code_error_request", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/code.error-request",
-        cloud_event("code.error-request", CODE_ERROR_REQUEST_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, FIRST_HANDLER, handle)
+    response = post_cloud_event(app_client, FIRST_ROUTE, cloud_event(FIRST_TOPIC, FIRST_PAYLOAD))
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
@@ -186,18 +175,16 @@ def test_a_payload_published_as_json_text_is_accepted(
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append(context.id)
 
-    monkeypatch.setattr(subscribers, "on_code_error_request", handle)
-    event = cloud_event("code.error-request", json.dumps(CODE_ERROR_REQUEST_PAYLOAD))
-    response = post_cloud_event(app_client, "/events/pubsub/code.error-request", event)
+    monkeypatch.setattr(subscribers, FIRST_HANDLER, handle)
+    event = cloud_event(FIRST_TOPIC, json.dumps(FIRST_PAYLOAD))
+    response = post_cloud_event(app_client, FIRST_ROUTE, event)
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
     assert seen == ["event-1"]
 
 
 def delivery_context(event_id: str) -> EventContext:
     """The context of a delivery of the first subscribed topic."""
-    return EventContext(
-        id=event_id, source="tests", type="com.dapr.event.sent", topic="code.error-request"
-    )
+    return EventContext(id=event_id, source="tests", type="com.dapr.event.sent", topic=FIRST_TOPIC)
 
 
 def test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once(
@@ -205,11 +192,11 @@ def test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once(
 ) -> None:
     runs: list[str] = []
 
-    async def handle(event: CodeErrorRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         runs.append(context.id)
         await asyncio.sleep(0.05)
 
-    event = CodeErrorRequest.model_validate(CODE_ERROR_REQUEST_PAYLOAD)
+    event = FIRST_MODEL.model_validate(FIRST_PAYLOAD)
     context = delivery_context("event-at-once")
 
     async def both() -> list[str]:
@@ -228,10 +215,10 @@ def test_a_long_handler_renews_its_claim_until_it_is_done(
 ) -> None:
     monkeypatch.setattr(subscribers, "CLAIM_RENEWAL_SECONDS", 0.01)
 
-    async def handle(event: CodeErrorRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         await asyncio.sleep(0.1)
 
-    event = CodeErrorRequest.model_validate(CODE_ERROR_REQUEST_PAYLOAD)
+    event = FIRST_MODEL.model_validate(FIRST_PAYLOAD)
     context = delivery_context("event-long")
     assert asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr)) == "SUCCESS"
     saves = [c for n, c in fake_dapr.calls if n == "save_state"]
@@ -246,12 +233,12 @@ def test_a_failed_handler_releases_its_claim_for_the_redelivery(
 ) -> None:
     runs: list[str] = []
 
-    async def handle(event: CodeErrorRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         runs.append(context.id)
         if len(runs) == 1:
             raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
 
-    event = CodeErrorRequest.model_validate(CODE_ERROR_REQUEST_PAYLOAD)
+    event = FIRST_MODEL.model_validate(FIRST_PAYLOAD)
     context = delivery_context("event-retried")
     first = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
     second = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
@@ -263,7 +250,7 @@ def test_a_delivery_while_the_store_is_down_is_retried_without_running(
 ) -> None:
     runs: list[str] = []
 
-    async def handle(event: CodeErrorRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         runs.append(context.id)
 
     async def store_down(*args: object, **kwargs: object) -> None:
@@ -272,7 +259,7 @@ def test_a_delivery_while_the_store_is_down_is_retried_without_running(
 
     monkeypatch.setattr(fake_dapr, "save_state", store_down)
     monkeypatch.setattr(fake_dapr, "get_state", store_down)
-    event = CodeErrorRequest.model_validate(CODE_ERROR_REQUEST_PAYLOAD)
+    event = FIRST_MODEL.model_validate(FIRST_PAYLOAD)
     status = asyncio.run(
         subscribers.run_handler(handle, event, delivery_context("event-down"), fake_dapr)
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 __all__ = [
     "TESTS",
     "TESTS_EVENT_IDS",
-    "TESTS_FIRST_TOPIC",
     "TESTS_PUBLISHER",
     "TESTS_REPUBLISH",
     "TESTS_SUBSCRIBER",
@@ -57,102 +56,6 @@ def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -
 def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
     assert app_client.get("/dapr/subscribe").json() == {expected}
 '''
-TESTS_FIRST_TOPIC = """
-import json
-
-import grpc
-import pytest
-from dapr.aio.clients import DaprClient
-from dapr.clients.exceptions import DaprInternalError
-from fastapi.testclient import TestClient
-from grpc.aio import AioRpcError, Metadata
-
-from {package} import subscribers
-from {package}.events import EventContext
-from {package}.main import app
-
-
-def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
-    app.state.dapr = NeverConnects()
-    try:
-        with TestClient(app) as client:
-            response = post_cloud_event(client, {route}, cloud_event({topic}, {payload}))
-    finally:
-        app.state.dapr = None
-    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
-
-
-def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
-    response = app_client.post(
-        {route}, content=b"not json", headers={"content-type": "application/cloudevents+json"}
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
-
-
-@pytest.mark.parametrize("as_text", [False, True])
-@pytest.mark.parametrize("depth", [1_000, 10_000])
-def test_a_body_nested_too_deep_is_dropped(
-    app_client: TestClient, depth: int, as_text: bool
-) -> None:
-    nested = "[" * depth + "]" * depth
-    data = json.dumps(nested) if as_text else nested
-    body = '{"id": "event-deep", "topic": ' + json.dumps({topic}) + ', "data": ' + data + "}"
-    response = app_client.post(
-        {route}, content=body, headers={"content-type": "application/cloudevents+json"}
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
-
-
-def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
-    operation = app_client.get("/openapi.json").json()["paths"][{route}]["post"]
-    schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
-    assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
-    data, expected = schema["properties"]["data"], {model}.model_json_schema()
-    assert (data["title"], set(data["properties"]), data.get("required")) == (
-        expected["title"],
-        set(expected["properties"]),
-        expected.get("required"),
-    )
-
-
-def test_a_request_too_large_for_dapr_is_dropped_not_retried(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
-        details = "grpc: received message larger than max (5242880 vs. 4194304)"
-        cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
-        raise DaprInternalError(details) from cause
-
-    monkeypatch.setattr(subscribers, {handler}, handle)
-    response = post_cloud_event(app_client, {route}, cloud_event({topic}, {payload}))
-    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
-
-
-def test_a_handler_that_fails_for_good_dead_letters_the_event(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
-        raise ValueError("a bug, not a transient failure")
-
-    monkeypatch.setattr(subscribers, {handler}, handle)
-    response = post_cloud_event(app_client, {route}, cloud_event({topic}, {payload}))
-    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
-
-
-def test_a_payload_published_as_json_text_is_accepted(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[str] = []
-
-    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
-        seen.append(context.id)
-
-    monkeypatch.setattr(subscribers, {handler}, handle)
-    event = cloud_event({topic}, json.dumps({payload}))
-    response = post_cloud_event(app_client, {route}, event)
-    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
-    assert seen == ["event-1"]
-"""
 TESTS_SUBSCRIBER = """
 import grpc
 import pytest

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from synth.codegen import (
@@ -21,14 +23,15 @@ from synth.features.pubsub.hooks import Dedupe
 from synth.features.pubsub.test_templates import (
     TESTS,
     TESTS_EVENT_IDS,
-    TESTS_FIRST_TOPIC,
     TESTS_PUBLISHER,
     TESTS_REPUBLISH,
     TESTS_SUBSCRIBER,
 )
 from synth.spec import FieldSpec, FieldType, ServiceSpec, TopicSpec
 
-__all__ = ["tests_units"]
+__all__ = ["own_file_units", "tests_units"]
+
+_OWN_MODULE = "tests.test_pubsub"
 
 _SAMPLES: dict[FieldType, cst.BaseExpression] = {
     FieldType.INT: build_int(3),
@@ -104,23 +107,35 @@ def _model(spec: ServiceSpec, topic: TopicSpec) -> ImportRequest:
 
 
 def _first_topic_tests(spec: ServiceSpec, first: TopicSpec, dedupe: Dedupe | None) -> list[Unit]:
-    """Tests of what every route shares, run on the first subscribed topic."""
+    """Tests of what every route shares, run on the first subscribed topic.
+
+    They are `synth/runtime/pubsub/test_pubsub.py`'s; the `FIRST_*` constants they read are
+    generated here, from the spec.
+    """
     model = _model(spec, first)
-    units = [*_helpers(spec, "NeverConnects")]
-    units += [
-        Unit(u.node, (*u.imports, model))
-        for u in _units(
-            TESTS_FIRST_TOPIC,
-            package=build_name(spec.package),
-            route=build_str(first.route(spec.pubsub)),
-            topic=build_str(first.topic),
-            payload=build_name(first.payload_name),
-            handler=build_str(first.handler_name),
-            model=build_name(first.model_name),
-        )
+    constants: list[tuple[str, cst.BaseExpression]] = [
+        ("FIRST_TOPIC", build_str(first.topic)),
+        ("FIRST_ROUTE", build_str(first.route(spec.pubsub))),
+        ("FIRST_HANDLER", build_str(first.handler_name)),
+        ("FIRST_MODEL", build_name(first.model_name)),
+        ("FIRST_PAYLOAD", build_name(first.payload_name)),
     ]
+    comment = cst.EmptyLine(
+        comment=cst.Comment("# The first subscribed topic: the tests every route shares run on it.")
+    )
+    units = [
+        Unit(
+            cst.SimpleStatementLine(
+                [cst.Assign([cst.AssignTarget(build_name(name))], value)],
+                leading_lines=[comment] if index == 0 else [],
+            ),
+            (model,) if name == "FIRST_MODEL" else (),
+        )
+        for index, (name, value) in enumerate(constants)
+    ]
+    units += _runtime_span(spec, "NeverConnects", "published_ids")
     if dedupe is not None:
-        units.extend(dedupe.dedupe_first_topic_tests(spec, first, model))
+        units.extend(own_file_units(dedupe.dedupe_first_topic_tests(spec, first, model)))
     return units
 
 
@@ -211,11 +226,34 @@ def _event_id_tests(
     return [*_helpers(spec, "published_ids"), *(Unit(u.node, (*u.imports, *own)) for u in units)]
 
 
+def _runtime(spec: ServiceSpec) -> tuple[Unit, ...]:
+    """synth/runtime/pubsub/test_pubsub.py's units; its names from the file itself not imported."""
+    units = runtime_units("pubsub/test_pubsub.py", spec.package, docstring=False).units
+    return tuple(own_file_units(units))
+
+
+def own_file_units(units: tuple[Unit, ...]) -> list[Unit]:
+    """`units` placed into `tests/test_pubsub.py`: the imports of its own names dropped.
+
+    A runtime test module imports them from `synth.runtime.standin.test_pubsub` (the spec-shaped
+    constants and helpers) or `synth.runtime.pubsub.test_pubsub`; both land as this file.
+    """
+    return [
+        replace(u, imports=tuple(i for i in u.imports if i.module != _OWN_MODULE)) for u in units
+    ]
+
+
 def _helpers(spec: ServiceSpec, *names: str) -> tuple[Unit, ...]:
     """The fixed helpers `names` of synth/runtime/pubsub/test_pubsub.py, in that order."""
-    units = runtime_units("pubsub/test_pubsub.py", spec.package, docstring=False).units
-    by_name = {u.identity[-1]: u for u in units}
+    by_name = {u.identity[-1]: u for u in _runtime(spec)}
     return tuple(by_name[name] for name in names)
+
+
+def _runtime_span(spec: ServiceSpec, start: str, stop: str) -> list[Unit]:
+    """The units of synth/runtime/pubsub/test_pubsub.py from `start` up to (not with) `stop`."""
+    units = _runtime(spec)
+    names = [u.identity[-1] for u in units]
+    return list(units[names.index(start) : names.index(stop)])
 
 
 def _units(template: str, **nodes: cst.CSTNode) -> tuple[Unit, ...]:

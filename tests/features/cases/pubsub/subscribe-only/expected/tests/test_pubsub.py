@@ -65,6 +65,17 @@ SHOP_ORDER_PLACED_PAYLOAD: dict[str, object] = {
     "placed_at": "2026-01-02T03:04:05Z",
 }
 
+# The first subscribed topic: the tests every route shares run on it.
+FIRST_TOPIC = "shop.order-placed"
+
+FIRST_ROUTE = "/events/pubsub/shop.order-placed"
+
+FIRST_HANDLER = "on_shop_order_placed"
+
+FIRST_MODEL = ShopOrderPlaced
+
+FIRST_PAYLOAD = SHOP_ORDER_PLACED_PAYLOAD
+
 
 class NeverConnects(DaprConnection):
     """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
@@ -78,9 +89,7 @@ def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
     try:
         with TestClient(app) as client:
             response = post_cloud_event(
-                client,
-                "/events/pubsub/shop.order-placed",
-                cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
+                client, FIRST_ROUTE, cloud_event(FIRST_TOPIC, FIRST_PAYLOAD)
             )
     finally:
         app.state.dapr = None
@@ -89,9 +98,7 @@ def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
 
 def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
     response = app_client.post(
-        "/events/pubsub/shop.order-placed",
-        content=b"not json",
-        headers={"content-type": "application/cloudevents+json"},
+        FIRST_ROUTE, content=b"not json", headers={"content-type": "application/cloudevents+json"}
     )
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
@@ -103,28 +110,18 @@ def test_a_body_nested_too_deep_is_dropped(
 ) -> None:
     nested = "[" * depth + "]" * depth
     data = json.dumps(nested) if as_text else nested
-    body = (
-        '{"id": "event-deep", "topic": '
-        + json.dumps("shop.order-placed")
-        + ', "data": '
-        + data
-        + "}"
-    )
+    body = '{"id": "event-deep", "topic": ' + json.dumps(FIRST_TOPIC) + ', "data": ' + data + "}"
     response = app_client.post(
-        "/events/pubsub/shop.order-placed",
-        content=body,
-        headers={"content-type": "application/cloudevents+json"},
+        FIRST_ROUTE, content=body, headers={"content-type": "application/cloudevents+json"}
     )
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
 def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
-    operation = app_client.get("/openapi.json").json()["paths"]["/events/pubsub/shop.order-placed"][
-        "post"
-    ]
+    operation = app_client.get("/openapi.json").json()["paths"][FIRST_ROUTE]["post"]
     schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
     assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
-    data, expected = schema["properties"]["data"], ShopOrderPlaced.model_json_schema()
+    data, expected = schema["properties"]["data"], FIRST_MODEL.model_json_schema()
     assert (data["title"], set(data["properties"]), data.get("required")) == (
         expected["title"],
         set(expected["properties"]),
@@ -140,12 +137,8 @@ def test_a_request_too_large_for_dapr_is_dropped_not_retried(
         cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
         raise DaprInternalError(details) from cause
 
-    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/shop.order-placed",
-        cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, FIRST_HANDLER, handle)
+    response = post_cloud_event(app_client, FIRST_ROUTE, cloud_event(FIRST_TOPIC, FIRST_PAYLOAD))
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
@@ -155,12 +148,8 @@ def test_a_handler_that_fails_for_good_dead_letters_the_event(
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         raise ValueError("a bug, not a transient failure")
 
-    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/shop.order-placed",
-        cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, FIRST_HANDLER, handle)
+    response = post_cloud_event(app_client, FIRST_ROUTE, cloud_event(FIRST_TOPIC, FIRST_PAYLOAD))
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
@@ -172,9 +161,9 @@ def test_a_payload_published_as_json_text_is_accepted(
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append(context.id)
 
-    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
-    event = cloud_event("shop.order-placed", json.dumps(SHOP_ORDER_PLACED_PAYLOAD))
-    response = post_cloud_event(app_client, "/events/pubsub/shop.order-placed", event)
+    monkeypatch.setattr(subscribers, FIRST_HANDLER, handle)
+    event = cloud_event(FIRST_TOPIC, json.dumps(FIRST_PAYLOAD))
+    response = post_cloud_event(app_client, FIRST_ROUTE, event)
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
     assert seen == ["event-1"]
 
