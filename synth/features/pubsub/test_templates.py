@@ -16,7 +16,6 @@ __all__ = [
     "TESTS_EVENT_IDS",
     "TESTS_PUBLISHER",
     "TESTS_REPUBLISH",
-    "TESTS_SUBSCRIBER",
 ]
 
 TESTS = '''
@@ -56,58 +55,6 @@ def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -
 def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
     assert app_client.get("/dapr/subscribe").json() == {expected}
 '''
-TESTS_SUBSCRIBER = """
-import grpc
-import pytest
-from dapr.aio.clients import DaprClient
-from fastapi.testclient import TestClient
-from grpc.aio import AioRpcError, Metadata
-
-from {package} import subscribers
-from {package}.events import EventContext
-
-
-def {valid}(app_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[tuple[{model}, EventContext]] = []
-
-    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
-        seen.append((event, context))
-
-    monkeypatch.setattr(subscribers, {handler}, handle)
-    data = {**{payload}, "added_by_a_newer_producer": "ignored"}
-    response = post_cloud_event(app_client, {route}, cloud_event({topic}, data, "event-7"))
-    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
-    context = EventContext(
-        id="event-7",
-        source="tests",
-        type="com.dapr.event.sent",
-        topic={topic},
-        traceparent=TRACEPARENT,
-    )
-    assert seen == [({model}.model_validate({payload}), context)]
-
-
-def {malformed}(app_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[{model}] = []
-
-    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
-        seen.append(event)
-
-    monkeypatch.setattr(subscribers, {handler}, handle)
-    event = cloud_event({topic}, ["not", "an", "object"])
-    response = post_cloud_event(app_client, {route}, event)
-    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
-    assert seen == []
-
-
-def {transient}(app_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
-        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
-
-    monkeypatch.setattr(subscribers, {handler}, handle)
-    response = post_cloud_event(app_client, {route}, cloud_event({topic}, {payload}))
-    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
-"""
 TESTS_PUBLISHER = """
 import asyncio
 import uuid

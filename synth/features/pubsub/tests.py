@@ -25,7 +25,6 @@ from synth.features.pubsub.test_templates import (
     TESTS_EVENT_IDS,
     TESTS_PUBLISHER,
     TESTS_REPUBLISH,
-    TESTS_SUBSCRIBER,
 )
 from synth.spec import FieldSpec, FieldType, ServiceSpec, TopicSpec
 
@@ -74,8 +73,7 @@ def tests_units(
                 "publishers hand to the Dapr client."
             )
         ),
-        *_helpers(spec, "TRACEPARENT"),
-        *_units(TESTS, pubsub=build_str(spec.pubsub), expected=expected),
+        *_helpers(spec, "TRACEPARENT", *(["Topic"] if subscribed else [])),
     ]
     units.extend(
         Unit(
@@ -92,9 +90,10 @@ def tests_units(
         for t in topics
     )
     if subscribed:
-        units.extend(_first_topic_tests(spec, subscribed[0], dedupe))
-    for topic in subscribed:
-        units.extend(_subscriber_tests(spec, topic, dedupe))
+        units += [_subscribed(spec, subscribed), *_helpers(spec, "EACH_TOPIC", "FIRST")]
+    units.extend(_units(TESTS, pubsub=build_str(spec.pubsub), expected=expected))
+    if subscribed:
+        units.extend(_route_tests(spec, dedupe))
     for topic in published:
         units.extend(_publisher_test(spec, topic))
     if published:
@@ -106,59 +105,43 @@ def _model(spec: ServiceSpec, topic: TopicSpec) -> ImportRequest:
     return ImportRequest(f"{spec.package}.events", topic.model_name)
 
 
-def _first_topic_tests(spec: ServiceSpec, first: TopicSpec, dedupe: Dedupe | None) -> list[Unit]:
-    """Tests of what every route shares, run on the first subscribed topic.
-
-    They are `synth/runtime/pubsub/test_pubsub.py`'s; the `FIRST_*` constants they read are
-    generated here, from the spec.
-    """
-    model = _model(spec, first)
-    constants: list[tuple[str, cst.BaseExpression]] = [
-        ("FIRST_TOPIC", build_str(first.topic)),
-        ("FIRST_ROUTE", build_str(first.route(spec.pubsub))),
-        ("FIRST_HANDLER", build_str(first.handler_name)),
-        ("FIRST_MODEL", build_name(first.model_name)),
-        ("FIRST_PAYLOAD", build_name(first.payload_name)),
+def _subscribed(spec: ServiceSpec, subscribed: list[TopicSpec]) -> Unit:
+    """`SUBSCRIBED`: a `Topic` per subscribed topic, what the runtime tests of routes run on."""
+    topics = [
+        cst.Call(
+            build_name("Topic"),
+            [
+                cst.Arg(value, keyword=build_name(keyword))
+                for keyword, value in (
+                    ("name", build_str(t.topic)),
+                    ("route", build_str(t.route(spec.pubsub))),
+                    ("handler", build_str(t.handler_name)),
+                    ("model", build_name(t.model_name)),
+                    ("payload", build_name(t.payload_name)),
+                )
+            ],
+        )
+        for t in subscribed
     ]
-    comment = cst.EmptyLine(
-        comment=cst.Comment("# The first subscribed topic: the tests every route shares run on it.")
+    value = cst.Tuple([cst.Element(t) for t in topics])
+    node = cst.SimpleStatementLine(
+        [cst.Assign([cst.AssignTarget(build_name("SUBSCRIBED"))], value)]
     )
-    units = [
-        Unit(
-            cst.SimpleStatementLine(
-                [cst.Assign([cst.AssignTarget(build_name(name))], value)],
-                leading_lines=[comment] if index == 0 else [],
-            ),
-            (model,) if name == "FIRST_MODEL" else (),
-        )
-        for index, (name, value) in enumerate(constants)
-    ]
-    units += _runtime_span(spec, "NeverConnects", "published_ids")
-    if dedupe is not None:
-        units.extend(own_file_units(dedupe.dedupe_first_topic_tests(spec, first, model)))
-    return units
+    return Unit(node, tuple(_model(spec, t) for t in subscribed))
 
 
-def _subscriber_tests(spec: ServiceSpec, topic: TopicSpec, dedupe: Dedupe | None) -> list[Unit]:
-    model = _model(spec, topic)
-    stem = f"test_{topic.snake}"
-    units = [
-        Unit(u.node, (*u.imports, model))
-        for u in _units(
-            TESTS_SUBSCRIBER,
-            valid=build_name(f"{stem}_valid_event_reaches_its_handler"),
-            malformed=build_name(f"{stem}_malformed_event_is_dropped"),
-            transient=build_name(f"{stem}_transient_failure_is_retried"),
-            package=build_name(spec.package),
-            model=build_name(topic.model_name),
-            handler=build_str(topic.handler_name),
-            route=build_str(topic.route(spec.pubsub)),
-            topic=build_str(topic.topic),
-            payload=build_name(topic.payload_name),
-        )
-    ]
+def _route_tests(spec: ServiceSpec, dedupe: Dedupe | None) -> list[Unit]:
+    """The tests of the delivery routes (synth/runtime/pubsub/test_pubsub.py's), on `SUBSCRIBED`.
+
+    What every route shares runs on the first topic; the rest once per topic.
+    """
+    each = "test_a_valid_event_reaches_its_handler"
+    units = _runtime_span(spec, "NeverConnects", each)
     if dedupe is not None:
-        units.extend(dedupe.dedupe_topic_tests(spec, topic, model))
+        units.extend(own_file_units(dedupe.dedupe_first_topic_tests(spec)))
+    units += _runtime_span(spec, each, "published_ids")
+    if dedupe is not None:
+        units.extend(own_file_units(dedupe.dedupe_topic_tests(spec)))
     return units
 
 

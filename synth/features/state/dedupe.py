@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from synth.codegen import ImportRequest, Unit, build_name, build_str, expand_template
+from synth.codegen import Unit, build_name, build_str
 from synth.codegen.runtime import runtime_units
-from synth.spec import ServiceSpec, TopicSpec
+from synth.spec import ServiceSpec
 
 __all__ = [
     "claim_lease_seconds",
@@ -25,44 +25,8 @@ __all__ = [
 
 _CLAIMS = "state/claims.py"
 
-_TESTS_ONCE = """
-import json
-
-import pytest
-from dapr.aio.clients import DaprClient
-from fastapi.testclient import TestClient
-
-from {package} import subscribers
-from {package}.events import EventContext
-from tests.conftest import FakeDaprClient
-
-
-def {duplicate}(
-    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[str] = []
-
-    async def handle(event: {model}, context: EventContext, client: DaprClient) -> None:
-        seen.append(context.id)
-
-    monkeypatch.setattr(subscribers, {handler}, handle)
-    event = cloud_event({topic}, {payload}, "event-twice")
-    first = post_cloud_event(app_client, {route}, event)
-    second = post_cloud_event(app_client, {route}, event)
-    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
-    assert seen == ["event-twice"]
-    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
-    assert {(call["store_name"], call["key"]) for call in saved} == {({store}, {key})}
-    claim = {"contentType": "application/json", "ttlInSeconds": {lease}}
-    done = {"contentType": "application/json", "ttlInSeconds": {ttl}}
-    assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
-        (False, claim),  # the first delivery claims the id for the lease
-        (True, done),  # and marks it done when its handler returned
-        (False, claim),  # the redelivery's claim is refused: the record exists
-    ]
-    assert json.loads(fake_dapr.state[({store}, {key})][0])["done"] is True
-"""
 _CLAIM_TESTS = "state/test_claims.py"
+_EACH_TOPIC_TEST = "test_a_redelivered_event_is_handled_once"
 
 
 def dedupe_runner(spec: ServiceSpec) -> tuple[Unit, ...]:
@@ -91,36 +55,26 @@ def claim_lease_seconds() -> int:
     return _constant("CLAIM_LEASE_SECONDS")
 
 
-def dedupe_first_topic_tests(
-    spec: ServiceSpec, topic: TopicSpec, model: ImportRequest
-) -> tuple[Unit, ...]:
+def dedupe_first_topic_tests(spec: ServiceSpec) -> tuple[Unit, ...]:
     """The claims' own tests (concurrent deliveries, renewal, release, store down).
 
     They are `synth/runtime/state/test_claims.py`'s, run on the first subscribed topic through
-    the `FIRST_*` constants pubsub generates in `tests/test_pubsub.py`.
+    the `FIRST` pubsub generates in `tests/test_pubsub.py`.
     """
-    return runtime_units(_CLAIM_TESTS, spec.package, docstring=False).units
+    return tuple(u for u in _claim_tests(spec) if u.identity[-1] != _EACH_TOPIC_TEST)
 
 
-def dedupe_topic_tests(
-    spec: ServiceSpec, topic: TopicSpec, model: ImportRequest
-) -> tuple[Unit, ...]:
-    """A redelivery of one topic's event through its route is handled once."""
-    units = _units(
-        _TESTS_ONCE,
-        duplicate=build_name(f"test_{topic.snake}_redelivered_event_is_handled_once"),
-        store=build_str(spec.state_store),
-        key=build_str(f"processed:{topic.topic}:event-twice"),
-        ttl=build_str(str(processed_ttl_seconds())),
-        lease=build_str(str(claim_lease_seconds())),
-        package=build_name(spec.package),
-        model=build_name(topic.model_name),
-        handler=build_str(topic.handler_name),
-        route=build_str(topic.route(spec.pubsub)),
-        topic=build_str(topic.topic),
-        payload=build_name(topic.payload_name),
+def dedupe_topic_tests(spec: ServiceSpec) -> tuple[Unit, ...]:
+    """A redelivery of each topic's event through its route is handled once (on `STORE`)."""
+    store = cst.SimpleStatementLine(
+        [cst.Assign([cst.AssignTarget(build_name("STORE"))], build_str(spec.state_store))]
     )
-    return tuple(Unit(u.node, (*u.imports, model)) for u in units)
+    tests = tuple(u for u in _claim_tests(spec) if u.identity[-1] == _EACH_TOPIC_TEST)
+    return (Unit(store), *tests)
+
+
+def _claim_tests(spec: ServiceSpec) -> tuple[Unit, ...]:
+    return runtime_units(_CLAIM_TESTS, spec.package, docstring=False).units
 
 
 def dedupe_readme() -> str:
@@ -135,7 +89,3 @@ def dedupe_readme() -> str:
         "running; one that arrives while another holds the claim answers `RETRY`; a failed "
         "handler releases its claim for the redelivery."
     )
-
-
-def _units(template: str, **nodes: cst.CSTNode) -> tuple[Unit, ...]:
-    return expand_template(template, nodes).units

@@ -4,15 +4,16 @@ The runtime test modules that land in that file import these names from here; in
 they are the file's own (generated from the spec at its top), so those imports are dropped.
 """
 
+from typing import TYPE_CHECKING
+
 import httpx
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
 
-FIRST_HANDLER = "on_example"
-FIRST_MODEL: type[BaseModel] = BaseModel
-FIRST_PAYLOAD: dict[str, object] = {}
-FIRST_ROUTE = "/events/pubsub/example"
-FIRST_TOPIC = "example"
+if TYPE_CHECKING:  # the runtime test module imports this one
+    from synth.runtime.pubsub.test_pubsub import Topic
+
+STORE = "statestore"
+SUBSCRIBED: "tuple[Topic, ...]" = ()
 
 
 def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:

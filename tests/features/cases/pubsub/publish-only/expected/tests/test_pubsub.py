@@ -15,6 +15,8 @@ from tests.conftest import FakeDaprClient
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
+SHOP_PRICE_CHANGED_PAYLOAD: dict[str, object] = {"item_id": 3, "price": 0.5}
+
 
 def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
     """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
@@ -45,9 +47,6 @@ def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -
 
 def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
     assert app_client.get("/dapr/subscribe").json() == []
-
-
-SHOP_PRICE_CHANGED_PAYLOAD: dict[str, object] = {"item_id": 3, "price": 0.5}
 
 
 def test_publish_shop_price_changed_sends_json_keyed_and_traced(fake_dapr: FakeDaprClient) -> None:
