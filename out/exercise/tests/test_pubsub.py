@@ -5,7 +5,8 @@ to the Dapr client.
 import asyncio
 import json
 import uuid
-from typing import NamedTuple
+from collections.abc import Callable, Coroutine
+from typing import Any, NamedTuple
 
 import grpc
 import httpx
@@ -31,6 +32,8 @@ from tests.conftest import FakeDaprClient
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
+PUBSUB = "pubsub"
+
 
 class Topic(NamedTuple):
     """A subscribed topic as its tests see it: its route, handler and model, a sample event."""
@@ -40,6 +43,34 @@ class Topic(NamedTuple):
     handler: str
     model: type[BaseModel]
     payload: dict[str, object]
+
+
+class Published(NamedTuple):
+    """A published topic as its tests see it: its publisher and model, a sample event."""
+
+    name: str
+    publish: Callable[..., Coroutine[Any, Any, None]]
+    model: type[BaseModel]
+    payload: dict[str, object]
+    partition_key: str | None
+
+
+def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
+    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
+    return {
+        "data": data,
+        "datacontenttype": "application/json",
+        "id": event_id,
+        "pubsubname": PUBSUB,
+        "source": "tests",
+        "specversion": "1.0",
+        "time": "2026-01-02T03:04:05Z",
+        "topic": topic,
+        "traceid": TRACEPARENT,
+        "traceparent": TRACEPARENT,
+        "tracestate": "",
+        "type": "com.dapr.event.sent",
+    }
 
 
 EXERCISE_REQUEST_PAYLOAD: dict[str, object] = {
@@ -77,23 +108,20 @@ EACH_TOPIC = pytest.mark.parametrize("topic", SUBSCRIBED, ids=[t.name for t in S
 
 FIRST = SUBSCRIBED[0]
 
+PUBLISHED = (
+    Published(
+        name="exercise.response",
+        publish=publish_exercise_response,
+        model=ExerciseResponse,
+        payload=EXERCISE_RESPONSE_PAYLOAD,
+        partition_key="user_id",
+    ),
+)
 
-def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
-    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
-    return {
-        "data": data,
-        "datacontenttype": "application/json",
-        "id": event_id,
-        "pubsubname": "pubsub",
-        "source": "tests",
-        "specversion": "1.0",
-        "time": "2026-01-02T03:04:05Z",
-        "topic": topic,
-        "traceid": TRACEPARENT,
-        "traceparent": TRACEPARENT,
-        "tracestate": "",
-        "type": "com.dapr.event.sent",
-    }
+# A test of each published topic: it runs once per topic (its `topic`), named by the topic.
+EACH_PUBLISHED = pytest.mark.parametrize("topic", PUBLISHED, ids=[t.name for t in PUBLISHED])
+
+FIRST_PUBLISHED = PUBLISHED[0]
 
 
 def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
@@ -379,8 +407,11 @@ def test_a_redelivered_event_is_handled_once(
     assert json.loads(fake_dapr.state[(STORE, key)][0])["done"] is True
 
 
-def test_publish_exercise_response_sends_json_keyed_and_traced(fake_dapr: FakeDaprClient) -> None:
-    event = ExerciseResponse.model_validate(EXERCISE_RESPONSE_PAYLOAD)
+@EACH_PUBLISHED
+def test_a_publisher_sends_json_keyed_and_traced(
+    fake_dapr: FakeDaprClient, topic: Published
+) -> None:
+    event = topic.model.model_validate(topic.payload)
     trace = EventContext(
         id="event-1",
         source="tests",
@@ -389,19 +420,21 @@ def test_publish_exercise_response_sends_json_keyed_and_traced(fake_dapr: FakeDa
         traceparent=TRACEPARENT,
         tracestate="vendor=1",
     )
-    asyncio.run(publish_exercise_response(fake_dapr, event, trace=trace))
+    asyncio.run(topic.publish(fake_dapr, event, trace=trace))
     sent = fake_dapr.calls[0][1]["publish_metadata"]
     assert uuid.UUID(sent.pop("cloudevent.id")).version == 4
+    key = topic.partition_key
+    keyed = {} if key is None else {"partitionKey": str(getattr(event, key))}
     assert fake_dapr.calls == [
         (
             "publish_event",
             {
-                "pubsub_name": "pubsub",
-                "topic_name": "exercise.response",
+                "pubsub_name": PUBSUB,
+                "topic_name": topic.name,
                 "data": event.model_dump_json(),
                 "data_content_type": "application/json",
                 "publish_metadata": {
-                    "partitionKey": "user_id-1",
+                    **keyed,
                     "cloudevent.traceparent": TRACEPARENT,
                     "cloudevent.tracestate": "vendor=1",
                 },
@@ -416,7 +449,7 @@ def published_ids(dapr: FakeDaprClient) -> list[str]:
 
 
 def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprClient) -> None:
-    event = ExerciseResponse.model_validate(EXERCISE_RESPONSE_PAYLOAD)
+    event = FIRST_PUBLISHED.model.model_validate(FIRST_PUBLISHED.payload)
 
     async def handle(event_id: str) -> None:
         context = EventContext(
@@ -424,8 +457,8 @@ def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprC
         )
         token = CURRENT_DELIVERY.set(Delivery(context))
         try:
-            await publish_exercise_response(fake_dapr, event)
-            await publish_exercise_response(fake_dapr, event)
+            await FIRST_PUBLISHED.publish(fake_dapr, event)
+            await FIRST_PUBLISHED.publish(fake_dapr, event)
         finally:
             CURRENT_DELIVERY.reset(token)
 
@@ -438,9 +471,9 @@ def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprC
 
 
 def test_outside_a_delivery_every_event_gets_a_fresh_id(fake_dapr: FakeDaprClient) -> None:
-    event = ExerciseResponse.model_validate(EXERCISE_RESPONSE_PAYLOAD)
-    asyncio.run(publish_exercise_response(fake_dapr, event))
-    asyncio.run(publish_exercise_response(fake_dapr, event))
+    event = FIRST_PUBLISHED.model.model_validate(FIRST_PUBLISHED.payload)
+    asyncio.run(FIRST_PUBLISHED.publish(fake_dapr, event))
+    asyncio.run(FIRST_PUBLISHED.publish(fake_dapr, event))
     first, second = published_ids(fake_dapr)
     assert first != second
 
@@ -449,19 +482,18 @@ def test_a_handler_that_published_then_failed_republishes_the_same_event_id(
     app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     attempts: list[str] = []
+    published = FIRST_PUBLISHED
 
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         attempts.append(context.id)
-        await publish_exercise_response(
-            client, ExerciseResponse.model_validate(EXERCISE_RESPONSE_PAYLOAD)
-        )
+        await published.publish(client, published.model.model_validate(published.payload))
         if len(attempts) == 1:
             raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
 
-    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
-    event = cloud_event("exercise.request", EXERCISE_REQUEST_PAYLOAD, "event-published-then-failed")
-    first = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
-    second = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    event = cloud_event(FIRST.name, FIRST.payload, "event-published-then-failed")
+    first = post_cloud_event(app_client, FIRST.route, event)
+    second = post_cloud_event(app_client, FIRST.route, event)
     assert [first.json(), second.json()] == [{"status": "RETRY"}, {"status": "SUCCESS"}]
     ids = published_ids(fake_dapr)
     assert len(ids) == 2 and ids[0] == ids[1]

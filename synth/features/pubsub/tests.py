@@ -1,4 +1,9 @@
-"""`tests/test_pubsub.py`: deliveries as daprd makes them, `/dapr/subscribe`, the publishers."""
+"""`tests/test_pubsub.py`: deliveries as daprd makes them, `/dapr/subscribe`, the publishers.
+
+The tests are `synth/runtime/pubsub/test_pubsub.py`'s (and the dedupe feature's); what they
+read of the spec is generated here as constants at the top of the file: `PUBSUB`, a sample
+payload per topic, `SUBSCRIBED` (a `Topic` each) and `PUBLISHED` (a `Published` each).
+"""
 
 from __future__ import annotations
 
@@ -20,12 +25,7 @@ from synth.codegen import (
 )
 from synth.codegen.runtime import runtime_units
 from synth.features.pubsub.hooks import Dedupe
-from synth.features.pubsub.test_templates import (
-    TESTS,
-    TESTS_EVENT_IDS,
-    TESTS_PUBLISHER,
-    TESTS_REPUBLISH,
-)
+from synth.features.pubsub.test_templates import TESTS
 from synth.spec import FieldSpec, FieldType, ServiceSpec, TopicSpec
 
 __all__ = ["own_file_units", "tests_units"]
@@ -51,7 +51,7 @@ def tests_units(
     topics: list[TopicSpec],
     dedupe: Dedupe | None,
 ) -> tuple[Unit, ...]:
-    """The module: helpers, a sample payload per topic, then the tests of each topic."""
+    """The module: the spec's constants, helpers, then the tests of the routes and publishers."""
     expected = build_list(
         [
             build_dict(
@@ -73,31 +73,36 @@ def tests_units(
                 "publishers hand to the Dapr client."
             )
         ),
-        *_helpers(spec, "TRACEPARENT", *(["Topic"] if subscribed else [])),
+        *_helpers(spec, "TRACEPARENT"),
+        _constant("PUBSUB", build_str(spec.pubsub)),
+        *_helpers(
+            spec,
+            *(["Topic"] if subscribed else []),
+            *(["Published"] if published else []),
+            *(["cloud_event"] if subscribed else []),
+        ),
     ]
     units.extend(
-        Unit(
-            cst.SimpleStatementLine(
-                [
-                    cst.AnnAssign(
-                        build_name(t.payload_name),
-                        build_annotation("dict[str, object]"),
-                        value=_payload(t.fields),
-                    )
-                ]
-            )
-        )
+        _constant(t.payload_name, _payload(t.fields), build_annotation("dict[str, object]"))
         for t in topics
     )
     if subscribed:
-        units += [_subscribed(spec, subscribed), *_helpers(spec, "EACH_TOPIC", "FIRST")]
-    units.extend(_units(TESTS, pubsub=build_str(spec.pubsub), expected=expected))
+        topic_entries = [_topic(spec, t) for t in subscribed]
+        units += [_tuple("SUBSCRIBED", topic_entries), *_helpers(spec, "EACH_TOPIC", "FIRST")]
+    if published:
+        entries = [_published(spec, t) for t in published]
+        units += [
+            _tuple("PUBLISHED", entries),
+            *_helpers(spec, "EACH_PUBLISHED", "FIRST_PUBLISHED"),
+        ]
+    units.extend(expand_template(TESTS, {"expected": expected}).units)
     if subscribed:
         units.extend(_route_tests(spec, dedupe))
-    for topic in published:
-        units.extend(_publisher_test(spec, topic))
     if published:
-        units.extend(_event_id_tests(spec, subscribed, published[0]))
+        republish = "test_a_handler_that_published_then_failed_republishes_the_same_event_id"
+        units += _runtime_span(spec, "test_a_publisher_sends_json_keyed_and_traced", republish)
+        if subscribed:
+            units += _helpers(spec, republish)
     return tuple(units)
 
 
@@ -105,29 +110,61 @@ def _model(spec: ServiceSpec, topic: TopicSpec) -> ImportRequest:
     return ImportRequest(f"{spec.package}.events", topic.model_name)
 
 
-def _subscribed(spec: ServiceSpec, subscribed: list[TopicSpec]) -> Unit:
-    """`SUBSCRIBED`: a `Topic` per subscribed topic, what the runtime tests of routes run on."""
-    topics = [
-        cst.Call(
-            build_name("Topic"),
-            [
-                cst.Arg(value, keyword=build_name(keyword))
-                for keyword, value in (
-                    ("name", build_str(t.topic)),
-                    ("route", build_str(t.route(spec.pubsub))),
-                    ("handler", build_str(t.handler_name)),
-                    ("model", build_name(t.model_name)),
-                    ("payload", build_name(t.payload_name)),
-                )
-            ],
-        )
-        for t in subscribed
-    ]
-    value = cst.Tuple([cst.Element(t) for t in topics])
-    node = cst.SimpleStatementLine(
-        [cst.Assign([cst.AssignTarget(build_name("SUBSCRIBED"))], value)]
+def _constant(
+    name: str, value: cst.BaseExpression, annotation: cst.Annotation | None = None
+) -> Unit:
+    target = build_name(name)
+    statement: cst.BaseSmallStatement = (
+        cst.Assign([cst.AssignTarget(target)], value)
+        if annotation is None
+        else cst.AnnAssign(target, annotation, value=value)
     )
-    return Unit(node, tuple(_model(spec, t) for t in subscribed))
+    return Unit(cst.SimpleStatementLine([statement]))
+
+
+def _call(name: str, fields: list[tuple[str, cst.BaseExpression]]) -> cst.Call:
+    return cst.Call(
+        build_name(name), [cst.Arg(value, keyword=build_name(key)) for key, value in fields]
+    )
+
+
+def _tuple(name: str, entries: list[tuple[cst.Call, tuple[ImportRequest, ...]]]) -> Unit:
+    """`name = (entry, ...)`, with the imports its entries use."""
+    value = cst.Tuple([cst.Element(call) for call, _ in entries])
+    unit = _constant(name, value)
+    return replace(unit, imports=tuple(i for _, imports in entries for i in imports))
+
+
+def _topic(spec: ServiceSpec, topic: TopicSpec) -> tuple[cst.Call, tuple[ImportRequest, ...]]:
+    """The `Topic` of a subscribed topic, what the runtime tests of its route run on."""
+    call = _call(
+        "Topic",
+        [
+            ("name", build_str(topic.topic)),
+            ("route", build_str(topic.route(spec.pubsub))),
+            ("handler", build_str(topic.handler_name)),
+            ("model", build_name(topic.model_name)),
+            ("payload", build_name(topic.payload_name)),
+        ],
+    )
+    return call, (_model(spec, topic),)
+
+
+def _published(spec: ServiceSpec, topic: TopicSpec) -> tuple[cst.Call, tuple[ImportRequest, ...]]:
+    """The `Published` of a published topic, what the runtime tests of its publisher run on."""
+    key = topic.partition_key
+    call = _call(
+        "Published",
+        [
+            ("name", build_str(topic.topic)),
+            ("publish", build_name(topic.publisher_name)),
+            ("model", build_name(topic.model_name)),
+            ("payload", build_name(topic.payload_name)),
+            ("partition_key", build_str(key) if key else cst.Name("None")),
+        ],
+    )
+    publisher = ImportRequest(f"{spec.package}.publishers", topic.publisher_name)
+    return call, (_model(spec, topic), publisher)
 
 
 def _route_tests(spec: ServiceSpec, dedupe: Dedupe | None) -> list[Unit]:
@@ -139,74 +176,10 @@ def _route_tests(spec: ServiceSpec, dedupe: Dedupe | None) -> list[Unit]:
     units = _runtime_span(spec, "NeverConnects", each)
     if dedupe is not None:
         units.extend(own_file_units(dedupe.dedupe_first_topic_tests(spec)))
-    units += _runtime_span(spec, each, "published_ids")
+    units += _runtime_span(spec, each, "test_a_publisher_sends_json_keyed_and_traced")
     if dedupe is not None:
         units.extend(own_file_units(dedupe.dedupe_topic_tests(spec)))
     return units
-
-
-def _publisher_test(spec: ServiceSpec, topic: TopicSpec) -> list[Unit]:
-    metadata: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
-    key = topic.partition_key
-    if key:
-        field = next(f for f in topic.fields if f.name == key)
-        value: cst.BaseExpression = (
-            _sample(field)
-            if field.type is FieldType.STR
-            else cst.parse_expression(f"str(event.{key})")
-        )
-        metadata.append((build_str("partitionKey"), value))
-    metadata.append((build_str("cloudevent.traceparent"), cst.Name("TRACEPARENT")))
-    metadata.append((build_str("cloudevent.tracestate"), build_str("vendor=1")))
-    units = _units(
-        TESTS_PUBLISHER,
-        package=build_name(spec.package),
-        test=build_name(f"test_{topic.publisher_name}_sends_json_keyed_and_traced"),
-        model=build_name(topic.model_name),
-        payload=build_name(topic.payload_name),
-        publisher=build_name(topic.publisher_name),
-        pubsub=build_str(spec.pubsub),
-        topic=build_str(topic.topic),
-        metadata=build_dict(metadata),
-    )
-    own = (
-        _model(spec, topic),
-        ImportRequest(f"{spec.package}.publishers", topic.publisher_name),
-    )
-    return [Unit(u.node, (*u.imports, *own)) for u in units]
-
-
-def _event_id_tests(
-    spec: ServiceSpec, subscribed: list[TopicSpec], published: TopicSpec
-) -> list[Unit]:
-    """Outgoing CloudEvent ids: derived inside a delivery, fresh outside one."""
-    nodes: dict[str, cst.CSTNode] = {
-        "package": build_name(spec.package),
-        "publisher": build_name(published.publisher_name),
-    }
-    units = _units(
-        TESTS_EVENT_IDS,
-        model=build_name(published.model_name),
-        payload=build_name(published.payload_name),
-        **nodes,
-    )
-    if subscribed:
-        first = subscribed[0]
-        units += _units(
-            TESTS_REPUBLISH,
-            published=build_name(published.model_name),
-            published_payload=build_name(published.payload_name),
-            handler=build_str(first.handler_name),
-            topic=build_str(first.topic),
-            route=build_str(first.route(spec.pubsub)),
-            payload=build_name(first.payload_name),
-            **nodes,
-        )
-    own = (
-        _model(spec, published),
-        ImportRequest(f"{spec.package}.publishers", published.publisher_name),
-    )
-    return [*_helpers(spec, "published_ids"), *(Unit(u.node, (*u.imports, *own)) for u in units)]
 
 
 def _runtime(spec: ServiceSpec) -> tuple[Unit, ...]:
@@ -237,10 +210,6 @@ def _runtime_span(spec: ServiceSpec, start: str, stop: str) -> list[Unit]:
     units = _runtime(spec)
     names = [u.identity[-1] for u in units]
     return list(units[names.index(start) : names.index(stop)])
-
-
-def _units(template: str, **nodes: cst.CSTNode) -> tuple[Unit, ...]:
-    return expand_template(template, nodes).units
 
 
 def _sample(field: FieldSpec) -> cst.BaseExpression:

@@ -10,15 +10,12 @@ import httpx
 from fastapi.testclient import TestClient
 
 if TYPE_CHECKING:  # the runtime test module imports this one
-    from synth.runtime.pubsub.test_pubsub import Topic
+    from synth.runtime.pubsub.test_pubsub import Published, Topic
 
+PUBLISHED: "tuple[Published, ...]" = ()
+PUBSUB = "pubsub"
 STORE = "statestore"
 SUBSCRIBED: "tuple[Topic, ...]" = ()
-
-
-def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
-    """A CloudEvent as daprd delivers it, its envelope around `data`."""
-    raise NotImplementedError
 
 
 def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:

@@ -21,6 +21,8 @@ from listener.main import app
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
+PUBSUB = "pubsub"
+
 
 class Topic(NamedTuple):
     """A subscribed topic as its tests see it: its route, handler and model, a sample event."""
@@ -30,6 +32,24 @@ class Topic(NamedTuple):
     handler: str
     model: type[BaseModel]
     payload: dict[str, object]
+
+
+def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
+    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
+    return {
+        "data": data,
+        "datacontenttype": "application/json",
+        "id": event_id,
+        "pubsubname": PUBSUB,
+        "source": "tests",
+        "specversion": "1.0",
+        "time": "2026-01-02T03:04:05Z",
+        "topic": topic,
+        "traceid": TRACEPARENT,
+        "traceparent": TRACEPARENT,
+        "tracestate": "",
+        "type": "com.dapr.event.sent",
+    }
 
 
 SHOP_ORDER_PLACED_PAYLOAD: dict[str, object] = {
@@ -52,24 +72,6 @@ SUBSCRIBED = (
 EACH_TOPIC = pytest.mark.parametrize("topic", SUBSCRIBED, ids=[t.name for t in SUBSCRIBED])
 
 FIRST = SUBSCRIBED[0]
-
-
-def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
-    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
-    return {
-        "data": data,
-        "datacontenttype": "application/json",
-        "id": event_id,
-        "pubsubname": "pubsub",
-        "source": "tests",
-        "specversion": "1.0",
-        "time": "2026-01-02T03:04:05Z",
-        "topic": topic,
-        "traceid": TRACEPARENT,
-        "traceparent": TRACEPARENT,
-        "tracestate": "",
-        "type": "com.dapr.event.sent",
-    }
 
 
 def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
