@@ -68,7 +68,7 @@ def test_generated_service_with_state_passes_its_own_suite(
     assert result.returncode == 0, result.stdout + result.stderr
     suite = (target / "tests" / "test_pubsub.py").read_text()
     for test in (
-        "test_code_error_request_redelivered_event_is_handled_once",
+        "test_a_redelivered_event_is_handled_once",
         "test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once",
         "test_a_failed_handler_releases_its_claim_for_the_redelivery",
         "test_a_long_handler_renews_its_claim_until_it_is_done",

@@ -1,9 +1,12 @@
-"""Before/after tests of the state helpers."""
+"""Before/after tests of the state helpers, once per state key (`KEYS`, generated from the spec)."""
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, NamedTuple
 
 import pytest
 from dapr.clients.exceptions import DaprInternalError
+from pydantic import BaseModel
 
 from code_review.settings import get_settings
 from code_review.state import (
@@ -21,140 +24,111 @@ from code_review.state import (
 )
 from tests.conftest import FakeDaprClient
 
+Helper = Callable[..., Coroutine[Any, Any, Any]]
 
-def test_review_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = ReviewState(user_id="sample", code="sample", feedback="sample")
-    asyncio.run(save_review(fake_dapr, "id-1", value))
-    stored = asyncio.run(get_review(fake_dapr, "id-1"))
+
+class StateKey(NamedTuple):
+    """A state key as its tests see it: its helpers, their key arguments, what they store."""
+
+    name: str
+    save: Helper
+    get: Helper
+    update: Helper
+    delete: Helper
+    args: tuple[str, ...]
+    sample: BaseModel
+    key: str
+    metadata: dict[str, str]
+
+
+KEYS = (
+    StateKey(
+        name="review",
+        save=save_review,
+        get=get_review,
+        update=update_review,
+        delete=delete_review,
+        args=("id-1",),
+        sample=ReviewState(user_id="sample", code="sample", feedback="sample"),
+        key="review:id-1",
+        metadata={"contentType": "application/json"},
+    ),
+    StateKey(
+        name="patterns",
+        save=save_patterns,
+        get=get_patterns,
+        update=update_patterns,
+        delete=delete_patterns,
+        args=("user_id-1",),
+        sample=PatternsState(counts={"k": 1}),
+        key="patterns:user_id-1",
+        metadata={"contentType": "application/json"},
+    ),
+)
+
+# A test of each state key: it runs once per key (its `key`), named by the key's helpers.
+EACH_KEY = pytest.mark.parametrize("key", KEYS, ids=[k.name for k in KEYS])
+
+
+@EACH_KEY
+def test_a_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "review:id-1"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {"contentType": "application/json"}
+    assert stored.value == key.sample
+    assert fake_dapr.calls[0][1]["key"] == key.key
+    assert fake_dapr.calls[0][1]["state_metadata"] == key.metadata
 
 
-def test_review_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_review(fake_dapr, "id-1")) is None
+@EACH_KEY
+def test_a_missing_value_reads_as_none(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None
 
 
-def test_review_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_review(
-            fake_dapr, "id-1", ReviewState(user_id="sample", code="sample", feedback="sample")
-        )
-    )
-    stored = asyncio.run(get_review(fake_dapr, "id-1"))
+@EACH_KEY
+def test_a_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    asyncio.run(save_review(fake_dapr, "id-1", stored.value, etag=stored.etag))
+    asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_review(fake_dapr, "id-1", stored.value, etag=stored.etag))
+        asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     assert is_etag_conflict(caught.value)
 
 
-def test_review_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_review(
-            fake_dapr, "id-1", ReviewState(user_id="sample", code="sample", feedback="sample")
-        )
-    )
-    seen: list[ReviewState | None] = []
+@EACH_KEY
+def test_an_update_retries_after_a_conflict(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    seen: list[BaseModel | None] = []
 
-    def change(current: ReviewState | None) -> ReviewState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.touch("review:id-1")
-        return ReviewState(user_id="sample", code="sample", feedback="sample")
+            fake_dapr.touch(key.key)
+        return key.sample
 
-    asyncio.run(update_review(fake_dapr, "id-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert len(seen) == 2
-    assert seen[1] == ReviewState(user_id="sample", code="sample", feedback="sample")
+    assert seen[1] == key.sample
 
 
-def test_review_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[ReviewState | None] = []
+@EACH_KEY
+def test_a_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    seen: list[BaseModel | None] = []
 
-    def change(current: ReviewState | None) -> ReviewState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "review:id-1",
-                ReviewState(user_id="sample", code="sample", feedback="sample").model_dump_json(),
-            )
-        return ReviewState(user_id="sample", code="sample", feedback="sample")
+            fake_dapr.seed(get_settings().state_store, key.key, key.sample.model_dump_json())
+        return key.sample
 
-    asyncio.run(update_review(fake_dapr, "id-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert seen[0] is None
-    assert seen[1] == ReviewState(user_id="sample", code="sample", feedback="sample")
+    assert seen[1] == key.sample
 
 
-def test_review_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_review(
-            fake_dapr, "id-1", ReviewState(user_id="sample", code="sample", feedback="sample")
-        )
-    )
-    asyncio.run(delete_review(fake_dapr, "id-1"))
-    assert asyncio.run(get_review(fake_dapr, "id-1")) is None
-
-
-def test_patterns_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = PatternsState(counts={"k": 1})
-    asyncio.run(save_patterns(fake_dapr, "user_id-1", value))
-    stored = asyncio.run(get_patterns(fake_dapr, "user_id-1"))
-    assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "patterns:user_id-1"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {"contentType": "application/json"}
-
-
-def test_patterns_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_patterns(fake_dapr, "user_id-1")) is None
-
-
-def test_patterns_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_patterns(fake_dapr, "user_id-1", PatternsState(counts={"k": 1})))
-    stored = asyncio.run(get_patterns(fake_dapr, "user_id-1"))
-    assert stored is not None
-    asyncio.run(save_patterns(fake_dapr, "user_id-1", stored.value, etag=stored.etag))
-    with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_patterns(fake_dapr, "user_id-1", stored.value, etag=stored.etag))
-    assert is_etag_conflict(caught.value)
-
-
-def test_patterns_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_patterns(fake_dapr, "user_id-1", PatternsState(counts={"k": 1})))
-    seen: list[PatternsState | None] = []
-
-    def change(current: PatternsState | None) -> PatternsState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.touch("patterns:user_id-1")
-        return PatternsState(counts={"k": 1})
-
-    asyncio.run(update_patterns(fake_dapr, "user_id-1", change))
-    assert len(seen) == 2
-    assert seen[1] == PatternsState(counts={"k": 1})
-
-
-def test_patterns_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[PatternsState | None] = []
-
-    def change(current: PatternsState | None) -> PatternsState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "patterns:user_id-1",
-                PatternsState(counts={"k": 1}).model_dump_json(),
-            )
-        return PatternsState(counts={"k": 1})
-
-    asyncio.run(update_patterns(fake_dapr, "user_id-1", change))
-    assert seen[0] is None
-    assert seen[1] == PatternsState(counts={"k": 1})
-
-
-def test_patterns_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_patterns(fake_dapr, "user_id-1", PatternsState(counts={"k": 1})))
-    asyncio.run(delete_patterns(fake_dapr, "user_id-1"))
-    assert asyncio.run(get_patterns(fake_dapr, "user_id-1")) is None
+@EACH_KEY
+def test_a_delete_removes_the_value(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    asyncio.run(key.delete(fake_dapr, *key.args))
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None

@@ -1,9 +1,12 @@
-"""Before/after tests of the state helpers."""
+"""Before/after tests of the state helpers, once per state key (`KEYS`, generated from the spec)."""
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, NamedTuple
 
 import pytest
 from dapr.clients.exceptions import DaprInternalError
+from pydantic import BaseModel
 
 from concepts.settings import get_settings
 from concepts.state import (
@@ -21,143 +24,111 @@ from concepts.state import (
 )
 from tests.conftest import FakeDaprClient
 
+Helper = Callable[..., Coroutine[Any, Any, Any]]
 
-def test_cache_concept_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = CacheConceptState(explanation="sample", level="sample")
-    asyncio.run(save_cache_concept(fake_dapr, "name-1", value))
-    stored = asyncio.run(get_cache_concept(fake_dapr, "name-1"))
+
+class StateKey(NamedTuple):
+    """A state key as its tests see it: its helpers, their key arguments, what they store."""
+
+    name: str
+    save: Helper
+    get: Helper
+    update: Helper
+    delete: Helper
+    args: tuple[str, ...]
+    sample: BaseModel
+    key: str
+    metadata: dict[str, str]
+
+
+KEYS = (
+    StateKey(
+        name="cache_concept",
+        save=save_cache_concept,
+        get=get_cache_concept,
+        update=update_cache_concept,
+        delete=delete_cache_concept,
+        args=("name-1",),
+        sample=CacheConceptState(explanation="sample", level="sample"),
+        key="cache:concept:name-1",
+        metadata={"contentType": "application/json", "ttlInSeconds": "604800"},
+    ),
+    StateKey(
+        name="mastery",
+        save=save_mastery,
+        get=get_mastery,
+        update=update_mastery,
+        delete=delete_mastery,
+        args=("user_id-1",),
+        sample=MasteryState(scores={"k": 0.25}),
+        key="mastery:user_id-1",
+        metadata={"contentType": "application/json"},
+    ),
+)
+
+# A test of each state key: it runs once per key (its `key`), named by the key's helpers.
+EACH_KEY = pytest.mark.parametrize("key", KEYS, ids=[k.name for k in KEYS])
+
+
+@EACH_KEY
+def test_a_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "cache:concept:name-1"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {
-        "contentType": "application/json",
-        "ttlInSeconds": "604800",
-    }
+    assert stored.value == key.sample
+    assert fake_dapr.calls[0][1]["key"] == key.key
+    assert fake_dapr.calls[0][1]["state_metadata"] == key.metadata
 
 
-def test_cache_concept_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_cache_concept(fake_dapr, "name-1")) is None
+@EACH_KEY
+def test_a_missing_value_reads_as_none(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None
 
 
-def test_cache_concept_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_cache_concept(
-            fake_dapr, "name-1", CacheConceptState(explanation="sample", level="sample")
-        )
-    )
-    stored = asyncio.run(get_cache_concept(fake_dapr, "name-1"))
+@EACH_KEY
+def test_a_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    asyncio.run(save_cache_concept(fake_dapr, "name-1", stored.value, etag=stored.etag))
+    asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_cache_concept(fake_dapr, "name-1", stored.value, etag=stored.etag))
+        asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     assert is_etag_conflict(caught.value)
 
 
-def test_cache_concept_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_cache_concept(
-            fake_dapr, "name-1", CacheConceptState(explanation="sample", level="sample")
-        )
-    )
-    seen: list[CacheConceptState | None] = []
+@EACH_KEY
+def test_an_update_retries_after_a_conflict(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    seen: list[BaseModel | None] = []
 
-    def change(current: CacheConceptState | None) -> CacheConceptState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.touch("cache:concept:name-1")
-        return CacheConceptState(explanation="sample", level="sample")
+            fake_dapr.touch(key.key)
+        return key.sample
 
-    asyncio.run(update_cache_concept(fake_dapr, "name-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert len(seen) == 2
-    assert seen[1] == CacheConceptState(explanation="sample", level="sample")
+    assert seen[1] == key.sample
 
 
-def test_cache_concept_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[CacheConceptState | None] = []
+@EACH_KEY
+def test_a_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    seen: list[BaseModel | None] = []
 
-    def change(current: CacheConceptState | None) -> CacheConceptState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "cache:concept:name-1",
-                CacheConceptState(explanation="sample", level="sample").model_dump_json(),
-            )
-        return CacheConceptState(explanation="sample", level="sample")
+            fake_dapr.seed(get_settings().state_store, key.key, key.sample.model_dump_json())
+        return key.sample
 
-    asyncio.run(update_cache_concept(fake_dapr, "name-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert seen[0] is None
-    assert seen[1] == CacheConceptState(explanation="sample", level="sample")
+    assert seen[1] == key.sample
 
 
-def test_cache_concept_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_cache_concept(
-            fake_dapr, "name-1", CacheConceptState(explanation="sample", level="sample")
-        )
-    )
-    asyncio.run(delete_cache_concept(fake_dapr, "name-1"))
-    assert asyncio.run(get_cache_concept(fake_dapr, "name-1")) is None
-
-
-def test_mastery_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = MasteryState(scores={"k": 0.25})
-    asyncio.run(save_mastery(fake_dapr, "user_id-1", value))
-    stored = asyncio.run(get_mastery(fake_dapr, "user_id-1"))
-    assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "mastery:user_id-1"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {"contentType": "application/json"}
-
-
-def test_mastery_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_mastery(fake_dapr, "user_id-1")) is None
-
-
-def test_mastery_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_mastery(fake_dapr, "user_id-1", MasteryState(scores={"k": 0.25})))
-    stored = asyncio.run(get_mastery(fake_dapr, "user_id-1"))
-    assert stored is not None
-    asyncio.run(save_mastery(fake_dapr, "user_id-1", stored.value, etag=stored.etag))
-    with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_mastery(fake_dapr, "user_id-1", stored.value, etag=stored.etag))
-    assert is_etag_conflict(caught.value)
-
-
-def test_mastery_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_mastery(fake_dapr, "user_id-1", MasteryState(scores={"k": 0.25})))
-    seen: list[MasteryState | None] = []
-
-    def change(current: MasteryState | None) -> MasteryState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.touch("mastery:user_id-1")
-        return MasteryState(scores={"k": 0.25})
-
-    asyncio.run(update_mastery(fake_dapr, "user_id-1", change))
-    assert len(seen) == 2
-    assert seen[1] == MasteryState(scores={"k": 0.25})
-
-
-def test_mastery_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[MasteryState | None] = []
-
-    def change(current: MasteryState | None) -> MasteryState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "mastery:user_id-1",
-                MasteryState(scores={"k": 0.25}).model_dump_json(),
-            )
-        return MasteryState(scores={"k": 0.25})
-
-    asyncio.run(update_mastery(fake_dapr, "user_id-1", change))
-    assert seen[0] is None
-    assert seen[1] == MasteryState(scores={"k": 0.25})
-
-
-def test_mastery_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_mastery(fake_dapr, "user_id-1", MasteryState(scores={"k": 0.25})))
-    asyncio.run(delete_mastery(fake_dapr, "user_id-1"))
-    assert asyncio.run(get_mastery(fake_dapr, "user_id-1")) is None
+@EACH_KEY
+def test_a_delete_removes_the_value(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    asyncio.run(key.delete(fake_dapr, *key.args))
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None

@@ -5,6 +5,8 @@ to the Dapr client.
 import asyncio
 import json
 import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any, NamedTuple
 
 import grpc
 import httpx
@@ -13,6 +15,7 @@ from dapr.aio.clients import DaprClient
 from dapr.clients.exceptions import DaprInternalError
 from fastapi.testclient import TestClient
 from grpc.aio import AioRpcError, Metadata
+from pydantic import BaseModel
 
 from exercise import subscribers
 from exercise.dapr_client import DaprConnection
@@ -29,6 +32,28 @@ from tests.conftest import FakeDaprClient
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
+PUBSUB = "pubsub"
+
+
+class Topic(NamedTuple):
+    """A subscribed topic as its tests see it: its route, handler and model, a sample event."""
+
+    name: str
+    route: str
+    handler: str
+    model: type[BaseModel]
+    payload: dict[str, object]
+
+
+class Published(NamedTuple):
+    """A published topic as its tests see it: its publisher and model, a sample event."""
+
+    name: str
+    publish: Callable[..., Coroutine[Any, Any, None]]
+    model: type[BaseModel]
+    payload: dict[str, object]
+    partition_key: str | None
+
 
 def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
     """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
@@ -36,7 +61,7 @@ def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str
         "data": data,
         "datacontenttype": "application/json",
         "id": event_id,
-        "pubsubname": "pubsub",
+        "pubsubname": PUBSUB,
         "source": "tests",
         "specversion": "1.0",
         "time": "2026-01-02T03:04:05Z",
@@ -46,6 +71,57 @@ def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str
         "tracestate": "",
         "type": "com.dapr.event.sent",
     }
+
+
+EXERCISE_REQUEST_PAYLOAD: dict[str, object] = {
+    "request_id": "request_id-1",
+    "user_id": "user_id-1",
+    "session_id": "session_id-1",
+    "concept": "concept-1",
+    "exercise_id": "exercise_id-1",
+    "submission": "submission-1",
+}
+
+EXERCISE_RESPONSE_PAYLOAD: dict[str, object] = {
+    "request_id": "request_id-1",
+    "user_id": "user_id-1",
+    "session_id": "session_id-1",
+    "exercise_id": "exercise_id-1",
+    "concept": "concept-1",
+    "prompt": "prompt-1",
+    "passed": True,
+    "feedback": "feedback-1",
+}
+
+SUBSCRIBED = (
+    Topic(
+        name="exercise.request",
+        route="/events/pubsub/exercise.request",
+        handler="on_exercise_request",
+        model=ExerciseRequest,
+        payload=EXERCISE_REQUEST_PAYLOAD,
+    ),
+)
+
+# A test of each subscribed topic: it runs once per topic (its `topic`), named by the topic.
+EACH_TOPIC = pytest.mark.parametrize("topic", SUBSCRIBED, ids=[t.name for t in SUBSCRIBED])
+
+FIRST = SUBSCRIBED[0]
+
+PUBLISHED = (
+    Published(
+        name="exercise.response",
+        publish=publish_exercise_response,
+        model=ExerciseResponse,
+        payload=EXERCISE_RESPONSE_PAYLOAD,
+        partition_key="user_id",
+    ),
+)
+
+# A test of each published topic: it runs once per topic (its `topic`), named by the topic.
+EACH_PUBLISHED = pytest.mark.parametrize("topic", PUBLISHED, ids=[t.name for t in PUBLISHED])
+
+FIRST_PUBLISHED = PUBLISHED[0]
 
 
 def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
@@ -69,27 +145,6 @@ def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> Non
     ]
 
 
-EXERCISE_REQUEST_PAYLOAD: dict[str, object] = {
-    "request_id": "request_id-1",
-    "user_id": "user_id-1",
-    "session_id": "session_id-1",
-    "concept": "concept-1",
-    "exercise_id": "exercise_id-1",
-    "submission": "submission-1",
-}
-
-EXERCISE_RESPONSE_PAYLOAD: dict[str, object] = {
-    "request_id": "request_id-1",
-    "user_id": "user_id-1",
-    "session_id": "session_id-1",
-    "exercise_id": "exercise_id-1",
-    "concept": "concept-1",
-    "prompt": "prompt-1",
-    "passed": True,
-    "feedback": "feedback-1",
-}
-
-
 class NeverConnects(DaprConnection):
     """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
 
@@ -101,11 +156,7 @@ def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
     app.state.dapr = NeverConnects()
     try:
         with TestClient(app) as client:
-            response = post_cloud_event(
-                client,
-                "/events/pubsub/exercise.request",
-                cloud_event("exercise.request", EXERCISE_REQUEST_PAYLOAD),
-            )
+            response = post_cloud_event(client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
     finally:
         app.state.dapr = None
     assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
@@ -113,9 +164,7 @@ def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
 
 def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
     response = app_client.post(
-        "/events/pubsub/exercise.request",
-        content=b"not json",
-        headers={"content-type": "application/cloudevents+json"},
+        FIRST.route, content=b"not json", headers={"content-type": "application/cloudevents+json"}
     )
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
@@ -127,28 +176,18 @@ def test_a_body_nested_too_deep_is_dropped(
 ) -> None:
     nested = "[" * depth + "]" * depth
     data = json.dumps(nested) if as_text else nested
-    body = (
-        '{"id": "event-deep", "topic": '
-        + json.dumps("exercise.request")
-        + ', "data": '
-        + data
-        + "}"
-    )
+    body = '{"id": "event-deep", "topic": ' + json.dumps(FIRST.name) + ', "data": ' + data + "}"
     response = app_client.post(
-        "/events/pubsub/exercise.request",
-        content=body,
-        headers={"content-type": "application/cloudevents+json"},
+        FIRST.route, content=body, headers={"content-type": "application/cloudevents+json"}
     )
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
 def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
-    operation = app_client.get("/openapi.json").json()["paths"]["/events/pubsub/exercise.request"][
-        "post"
-    ]
+    operation = app_client.get("/openapi.json").json()["paths"][FIRST.route]["post"]
     schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
     assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
-    data, expected = schema["properties"]["data"], ExerciseRequest.model_json_schema()
+    data, expected = schema["properties"]["data"], FIRST.model.model_json_schema()
     assert (data["title"], set(data["properties"]), data.get("required")) == (
         expected["title"],
         set(expected["properties"]),
@@ -164,12 +203,8 @@ def test_a_request_too_large_for_dapr_is_dropped_not_retried(
         cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
         raise DaprInternalError(details) from cause
 
-    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/exercise.request",
-        cloud_event("exercise.request", EXERCISE_REQUEST_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    response = post_cloud_event(app_client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
@@ -179,12 +214,8 @@ def test_a_handler_that_fails_for_good_dead_letters_the_event(
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         raise ValueError("a bug, not a transient failure")
 
-    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/exercise.request",
-        cloud_event("exercise.request", EXERCISE_REQUEST_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    response = post_cloud_event(app_client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
@@ -196,18 +227,16 @@ def test_a_payload_published_as_json_text_is_accepted(
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append(context.id)
 
-    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
-    event = cloud_event("exercise.request", json.dumps(EXERCISE_REQUEST_PAYLOAD))
-    response = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    event = cloud_event(FIRST.name, json.dumps(FIRST.payload))
+    response = post_cloud_event(app_client, FIRST.route, event)
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
     assert seen == ["event-1"]
 
 
 def delivery_context(event_id: str) -> EventContext:
     """The context of a delivery of the first subscribed topic."""
-    return EventContext(
-        id=event_id, source="tests", type="com.dapr.event.sent", topic="exercise.request"
-    )
+    return EventContext(id=event_id, source="tests", type="com.dapr.event.sent", topic=FIRST.name)
 
 
 def test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once(
@@ -215,11 +244,11 @@ def test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once(
 ) -> None:
     runs: list[str] = []
 
-    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         runs.append(context.id)
         await asyncio.sleep(0.05)
 
-    event = ExerciseRequest.model_validate(EXERCISE_REQUEST_PAYLOAD)
+    event = FIRST.model.model_validate(FIRST.payload)
     context = delivery_context("event-at-once")
 
     async def both() -> list[str]:
@@ -238,10 +267,10 @@ def test_a_long_handler_renews_its_claim_until_it_is_done(
 ) -> None:
     monkeypatch.setattr(subscribers, "CLAIM_RENEWAL_SECONDS", 0.01)
 
-    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         await asyncio.sleep(0.1)
 
-    event = ExerciseRequest.model_validate(EXERCISE_REQUEST_PAYLOAD)
+    event = FIRST.model.model_validate(FIRST.payload)
     context = delivery_context("event-long")
     assert asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr)) == "SUCCESS"
     saves = [c for n, c in fake_dapr.calls if n == "save_state"]
@@ -256,12 +285,12 @@ def test_a_failed_handler_releases_its_claim_for_the_redelivery(
 ) -> None:
     runs: list[str] = []
 
-    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         runs.append(context.id)
         if len(runs) == 1:
             raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
 
-    event = ExerciseRequest.model_validate(EXERCISE_REQUEST_PAYLOAD)
+    event = FIRST.model.model_validate(FIRST.payload)
     context = delivery_context("event-retried")
     first = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
     second = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
@@ -273,7 +302,7 @@ def test_a_delivery_while_the_store_is_down_is_retried_without_running(
 ) -> None:
     runs: list[str] = []
 
-    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         runs.append(context.id)
 
     async def store_down(*args: object, **kwargs: object) -> None:
@@ -282,104 +311,107 @@ def test_a_delivery_while_the_store_is_down_is_retried_without_running(
 
     monkeypatch.setattr(fake_dapr, "save_state", store_down)
     monkeypatch.setattr(fake_dapr, "get_state", store_down)
-    event = ExerciseRequest.model_validate(EXERCISE_REQUEST_PAYLOAD)
+    event = FIRST.model.model_validate(FIRST.payload)
     status = asyncio.run(
         subscribers.run_handler(handle, event, delivery_context("event-down"), fake_dapr)
     )
     assert (status, runs) == ("RETRY", [])
 
 
-def test_exercise_request_valid_event_reaches_its_handler(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+@EACH_TOPIC
+def test_a_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
 ) -> None:
-    seen: list[tuple[ExerciseRequest, EventContext]] = []
+    seen: list[tuple[object, EventContext]] = []
 
-    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append((event, context))
 
-    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
-    data = {**EXERCISE_REQUEST_PAYLOAD, "added_by_a_newer_producer": "ignored"}
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/exercise.request",
-        cloud_event("exercise.request", data, "event-7"),
-    )
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    data = {**topic.payload, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(app_client, topic.route, cloud_event(topic.name, data, "event-7"))
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
     context = EventContext(
         id="event-7",
         source="tests",
         type="com.dapr.event.sent",
-        topic="exercise.request",
+        topic=topic.name,
         traceparent=TRACEPARENT,
     )
-    assert seen == [(ExerciseRequest.model_validate(EXERCISE_REQUEST_PAYLOAD), context)]
+    assert seen == [(topic.model.model_validate(topic.payload), context)]
 
 
-def test_exercise_request_malformed_event_is_dropped(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+@EACH_TOPIC
+def test_a_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
 ) -> None:
-    seen: list[ExerciseRequest] = []
+    seen: list[object] = []
 
-    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append(event)
 
-    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
-    event = cloud_event("exercise.request", ["not", "an", "object"])
-    response = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    event = cloud_event(topic.name, ["not", "an", "object"])
+    response = post_cloud_event(app_client, topic.route, event)
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
     assert seen == []
 
 
-def test_exercise_request_transient_failure_is_retried(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+@EACH_TOPIC
+def test_a_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
 ) -> None:
-    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
 
-    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/exercise.request",
-        cloud_event("exercise.request", EXERCISE_REQUEST_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    response = post_cloud_event(app_client, topic.route, cloud_event(topic.name, topic.payload))
     assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
 
 
-def test_exercise_request_redelivered_event_is_handled_once(
-    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+STORE = "statestore"
+
+
+@EACH_TOPIC
+def test_a_redelivered_event_is_handled_once(
+    app_client: TestClient,
+    fake_dapr: FakeDaprClient,
+    monkeypatch: pytest.MonkeyPatch,
+    topic: Topic,
 ) -> None:
     seen: list[str] = []
 
-    async def handle(event: ExerciseRequest, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append(context.id)
 
-    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
-    event = cloud_event("exercise.request", EXERCISE_REQUEST_PAYLOAD, "event-twice")
-    first = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
-    second = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    event = cloud_event(topic.name, topic.payload, "event-twice")
+    first = post_cloud_event(app_client, topic.route, event)
+    second = post_cloud_event(app_client, topic.route, event)
     assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
     assert seen == ["event-twice"]
+    key = f"processed:{topic.name}:event-twice"
     saved = [call for name, call in fake_dapr.calls if name == "save_state"]
-    assert {(call["store_name"], call["key"]) for call in saved} == {
-        ("statestore", "processed:exercise.request:event-twice")
+    assert {(call["store_name"], call["key"]) for call in saved} == {(STORE, key)}
+    lease = str(subscribers.CLAIM_LEASE_SECONDS)
+    claim = {"contentType": "application/json", "ttlInSeconds": lease}
+    done = {
+        "contentType": "application/json",
+        "ttlInSeconds": str(subscribers.PROCESSED_TTL_SECONDS),
     }
-    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
-    done = {"contentType": "application/json", "ttlInSeconds": "86400"}
     assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
         (False, claim),  # the first delivery claims the id for the lease
         (True, done),  # and marks it done when its handler returned
         (False, claim),  # the redelivery's claim is refused: the record exists
     ]
-    assert (
-        json.loads(fake_dapr.state[("statestore", "processed:exercise.request:event-twice")][0])[
-            "done"
-        ]
-        is True
-    )
+    assert json.loads(fake_dapr.state[(STORE, key)][0])["done"] is True
 
 
-def test_publish_exercise_response_sends_json_keyed_and_traced(fake_dapr: FakeDaprClient) -> None:
-    event = ExerciseResponse.model_validate(EXERCISE_RESPONSE_PAYLOAD)
+@EACH_PUBLISHED
+def test_a_publisher_sends_json_keyed_and_traced(
+    fake_dapr: FakeDaprClient, topic: Published
+) -> None:
+    event = topic.model.model_validate(topic.payload)
     trace = EventContext(
         id="event-1",
         source="tests",
@@ -388,19 +420,21 @@ def test_publish_exercise_response_sends_json_keyed_and_traced(fake_dapr: FakeDa
         traceparent=TRACEPARENT,
         tracestate="vendor=1",
     )
-    asyncio.run(publish_exercise_response(fake_dapr, event, trace=trace))
+    asyncio.run(topic.publish(fake_dapr, event, trace=trace))
     sent = fake_dapr.calls[0][1]["publish_metadata"]
     assert uuid.UUID(sent.pop("cloudevent.id")).version == 4
+    key = topic.partition_key
+    keyed = {} if key is None else {"partitionKey": str(getattr(event, key))}
     assert fake_dapr.calls == [
         (
             "publish_event",
             {
-                "pubsub_name": "pubsub",
-                "topic_name": "exercise.response",
+                "pubsub_name": PUBSUB,
+                "topic_name": topic.name,
                 "data": event.model_dump_json(),
                 "data_content_type": "application/json",
                 "publish_metadata": {
-                    "partitionKey": "user_id-1",
+                    **keyed,
                     "cloudevent.traceparent": TRACEPARENT,
                     "cloudevent.tracestate": "vendor=1",
                 },
@@ -415,7 +449,7 @@ def published_ids(dapr: FakeDaprClient) -> list[str]:
 
 
 def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprClient) -> None:
-    event = ExerciseResponse.model_validate(EXERCISE_RESPONSE_PAYLOAD)
+    event = FIRST_PUBLISHED.model.model_validate(FIRST_PUBLISHED.payload)
 
     async def handle(event_id: str) -> None:
         context = EventContext(
@@ -423,8 +457,8 @@ def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprC
         )
         token = CURRENT_DELIVERY.set(Delivery(context))
         try:
-            await publish_exercise_response(fake_dapr, event)
-            await publish_exercise_response(fake_dapr, event)
+            await FIRST_PUBLISHED.publish(fake_dapr, event)
+            await FIRST_PUBLISHED.publish(fake_dapr, event)
         finally:
             CURRENT_DELIVERY.reset(token)
 
@@ -437,9 +471,9 @@ def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprC
 
 
 def test_outside_a_delivery_every_event_gets_a_fresh_id(fake_dapr: FakeDaprClient) -> None:
-    event = ExerciseResponse.model_validate(EXERCISE_RESPONSE_PAYLOAD)
-    asyncio.run(publish_exercise_response(fake_dapr, event))
-    asyncio.run(publish_exercise_response(fake_dapr, event))
+    event = FIRST_PUBLISHED.model.model_validate(FIRST_PUBLISHED.payload)
+    asyncio.run(FIRST_PUBLISHED.publish(fake_dapr, event))
+    asyncio.run(FIRST_PUBLISHED.publish(fake_dapr, event))
     first, second = published_ids(fake_dapr)
     assert first != second
 
@@ -448,19 +482,18 @@ def test_a_handler_that_published_then_failed_republishes_the_same_event_id(
     app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     attempts: list[str] = []
+    published = FIRST_PUBLISHED
 
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         attempts.append(context.id)
-        await publish_exercise_response(
-            client, ExerciseResponse.model_validate(EXERCISE_RESPONSE_PAYLOAD)
-        )
+        await published.publish(client, published.model.model_validate(published.payload))
         if len(attempts) == 1:
             raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
 
-    monkeypatch.setattr(subscribers, "on_exercise_request", handle)
-    event = cloud_event("exercise.request", EXERCISE_REQUEST_PAYLOAD, "event-published-then-failed")
-    first = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
-    second = post_cloud_event(app_client, "/events/pubsub/exercise.request", event)
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    event = cloud_event(FIRST.name, FIRST.payload, "event-published-then-failed")
+    first = post_cloud_event(app_client, FIRST.route, event)
+    second = post_cloud_event(app_client, FIRST.route, event)
     assert [first.json(), second.json()] == [{"status": "RETRY"}, {"status": "SUCCESS"}]
     ids = published_ids(fake_dapr)
     assert len(ids) == 2 and ids[0] == ids[1]

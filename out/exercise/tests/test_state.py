@@ -1,9 +1,12 @@
-"""Before/after tests of the state helpers."""
+"""Before/after tests of the state helpers, once per state key (`KEYS`, generated from the spec)."""
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, NamedTuple
 
 import pytest
 from dapr.clients.exceptions import DaprInternalError
+from pydantic import BaseModel
 
 from exercise.settings import get_settings
 from exercise.state import (
@@ -21,142 +24,111 @@ from exercise.state import (
 )
 from tests.conftest import FakeDaprClient
 
+Helper = Callable[..., Coroutine[Any, Any, Any]]
 
-def test_exercise_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = ExerciseState(user_id="sample", concept="sample", prompt="sample")
-    asyncio.run(save_exercise(fake_dapr, "id-1", value))
-    stored = asyncio.run(get_exercise(fake_dapr, "id-1"))
+
+class StateKey(NamedTuple):
+    """A state key as its tests see it: its helpers, their key arguments, what they store."""
+
+    name: str
+    save: Helper
+    get: Helper
+    update: Helper
+    delete: Helper
+    args: tuple[str, ...]
+    sample: BaseModel
+    key: str
+    metadata: dict[str, str]
+
+
+KEYS = (
+    StateKey(
+        name="exercise",
+        save=save_exercise,
+        get=get_exercise,
+        update=update_exercise,
+        delete=delete_exercise,
+        args=("id-1",),
+        sample=ExerciseState(user_id="sample", concept="sample", prompt="sample"),
+        key="exercise:id-1",
+        metadata={"contentType": "application/json"},
+    ),
+    StateKey(
+        name="attempts",
+        save=save_attempts,
+        get=get_attempts,
+        update=update_attempts,
+        delete=delete_attempts,
+        args=("user_id-1",),
+        sample=AttemptsState(total=3, failed=3),
+        key="attempts:user_id-1",
+        metadata={"contentType": "application/json"},
+    ),
+)
+
+# A test of each state key: it runs once per key (its `key`), named by the key's helpers.
+EACH_KEY = pytest.mark.parametrize("key", KEYS, ids=[k.name for k in KEYS])
+
+
+@EACH_KEY
+def test_a_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "exercise:id-1"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {"contentType": "application/json"}
+    assert stored.value == key.sample
+    assert fake_dapr.calls[0][1]["key"] == key.key
+    assert fake_dapr.calls[0][1]["state_metadata"] == key.metadata
 
 
-def test_exercise_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_exercise(fake_dapr, "id-1")) is None
+@EACH_KEY
+def test_a_missing_value_reads_as_none(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None
 
 
-def test_exercise_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_exercise(
-            fake_dapr, "id-1", ExerciseState(user_id="sample", concept="sample", prompt="sample")
-        )
-    )
-    stored = asyncio.run(get_exercise(fake_dapr, "id-1"))
+@EACH_KEY
+def test_a_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    asyncio.run(save_exercise(fake_dapr, "id-1", stored.value, etag=stored.etag))
+    asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_exercise(fake_dapr, "id-1", stored.value, etag=stored.etag))
+        asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     assert is_etag_conflict(caught.value)
 
 
-def test_exercise_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_exercise(
-            fake_dapr, "id-1", ExerciseState(user_id="sample", concept="sample", prompt="sample")
-        )
-    )
-    seen: list[ExerciseState | None] = []
+@EACH_KEY
+def test_an_update_retries_after_a_conflict(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    seen: list[BaseModel | None] = []
 
-    def change(current: ExerciseState | None) -> ExerciseState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.touch("exercise:id-1")
-        return ExerciseState(user_id="sample", concept="sample", prompt="sample")
+            fake_dapr.touch(key.key)
+        return key.sample
 
-    asyncio.run(update_exercise(fake_dapr, "id-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert len(seen) == 2
-    assert seen[1] == ExerciseState(user_id="sample", concept="sample", prompt="sample")
+    assert seen[1] == key.sample
 
 
-def test_exercise_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[ExerciseState | None] = []
+@EACH_KEY
+def test_a_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    seen: list[BaseModel | None] = []
 
-    def change(current: ExerciseState | None) -> ExerciseState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "exercise:id-1",
-                ExerciseState(
-                    user_id="sample", concept="sample", prompt="sample"
-                ).model_dump_json(),
-            )
-        return ExerciseState(user_id="sample", concept="sample", prompt="sample")
+            fake_dapr.seed(get_settings().state_store, key.key, key.sample.model_dump_json())
+        return key.sample
 
-    asyncio.run(update_exercise(fake_dapr, "id-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert seen[0] is None
-    assert seen[1] == ExerciseState(user_id="sample", concept="sample", prompt="sample")
+    assert seen[1] == key.sample
 
 
-def test_exercise_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_exercise(
-            fake_dapr, "id-1", ExerciseState(user_id="sample", concept="sample", prompt="sample")
-        )
-    )
-    asyncio.run(delete_exercise(fake_dapr, "id-1"))
-    assert asyncio.run(get_exercise(fake_dapr, "id-1")) is None
-
-
-def test_attempts_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = AttemptsState(total=3, failed=3)
-    asyncio.run(save_attempts(fake_dapr, "user_id-1", value))
-    stored = asyncio.run(get_attempts(fake_dapr, "user_id-1"))
-    assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "attempts:user_id-1"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {"contentType": "application/json"}
-
-
-def test_attempts_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_attempts(fake_dapr, "user_id-1")) is None
-
-
-def test_attempts_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_attempts(fake_dapr, "user_id-1", AttemptsState(total=3, failed=3)))
-    stored = asyncio.run(get_attempts(fake_dapr, "user_id-1"))
-    assert stored is not None
-    asyncio.run(save_attempts(fake_dapr, "user_id-1", stored.value, etag=stored.etag))
-    with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_attempts(fake_dapr, "user_id-1", stored.value, etag=stored.etag))
-    assert is_etag_conflict(caught.value)
-
-
-def test_attempts_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_attempts(fake_dapr, "user_id-1", AttemptsState(total=3, failed=3)))
-    seen: list[AttemptsState | None] = []
-
-    def change(current: AttemptsState | None) -> AttemptsState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.touch("attempts:user_id-1")
-        return AttemptsState(total=3, failed=3)
-
-    asyncio.run(update_attempts(fake_dapr, "user_id-1", change))
-    assert len(seen) == 2
-    assert seen[1] == AttemptsState(total=3, failed=3)
-
-
-def test_attempts_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[AttemptsState | None] = []
-
-    def change(current: AttemptsState | None) -> AttemptsState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "attempts:user_id-1",
-                AttemptsState(total=3, failed=3).model_dump_json(),
-            )
-        return AttemptsState(total=3, failed=3)
-
-    asyncio.run(update_attempts(fake_dapr, "user_id-1", change))
-    assert seen[0] is None
-    assert seen[1] == AttemptsState(total=3, failed=3)
-
-
-def test_attempts_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_attempts(fake_dapr, "user_id-1", AttemptsState(total=3, failed=3)))
-    asyncio.run(delete_attempts(fake_dapr, "user_id-1"))
-    assert asyncio.run(get_attempts(fake_dapr, "user_id-1")) is None
+@EACH_KEY
+def test_a_delete_removes_the_value(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    asyncio.run(key.delete(fake_dapr, *key.args))
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None

@@ -5,6 +5,8 @@ to the Dapr client.
 import asyncio
 import json
 import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any, NamedTuple
 
 import grpc
 import httpx
@@ -13,6 +15,7 @@ from dapr.aio.clients import DaprClient
 from dapr.clients.exceptions import DaprInternalError
 from fastapi.testclient import TestClient
 from grpc.aio import AioRpcError, Metadata
+from pydantic import BaseModel
 
 from progress import subscribers
 from progress.dapr_client import DaprConnection
@@ -34,6 +37,28 @@ from tests.conftest import FakeDaprClient
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
+PUBSUB = "pubsub"
+
+
+class Topic(NamedTuple):
+    """A subscribed topic as its tests see it: its route, handler and model, a sample event."""
+
+    name: str
+    route: str
+    handler: str
+    model: type[BaseModel]
+    payload: dict[str, object]
+
+
+class Published(NamedTuple):
+    """A published topic as its tests see it: its publisher and model, a sample event."""
+
+    name: str
+    publish: Callable[..., Coroutine[Any, Any, None]]
+    model: type[BaseModel]
+    payload: dict[str, object]
+    partition_key: str | None
+
 
 def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
     """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
@@ -41,7 +66,7 @@ def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str
         "data": data,
         "datacontenttype": "application/json",
         "id": event_id,
-        "pubsubname": "pubsub",
+        "pubsubname": PUBSUB,
         "source": "tests",
         "specversion": "1.0",
         "time": "2026-01-02T03:04:05Z",
@@ -51,62 +76,6 @@ def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str
         "tracestate": "",
         "type": "com.dapr.event.sent",
     }
-
-
-def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
-    """POST `event` the way daprd does: as `application/cloudevents+json` (contract U-6)."""
-    return client.post(
-        route,
-        content=json.dumps(event),
-        headers={"content-type": "application/cloudevents+json"},
-    )
-
-
-def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
-    assert app_client.get("/dapr/subscribe").json() == [
-        {
-            "pubsubname": "pubsub",
-            "topic": "learning.query",
-            "route": "/events/pubsub/learning.query",
-            "metadata": {},
-            "deadLetterTopic": "learning.query.dlq",
-        },
-        {
-            "pubsubname": "pubsub",
-            "topic": "learning.routed",
-            "route": "/events/pubsub/learning.routed",
-            "metadata": {},
-            "deadLetterTopic": "learning.routed.dlq",
-        },
-        {
-            "pubsubname": "pubsub",
-            "topic": "learning.concept-response",
-            "route": "/events/pubsub/learning.concept-response",
-            "metadata": {},
-            "deadLetterTopic": "learning.concept-response.dlq",
-        },
-        {
-            "pubsubname": "pubsub",
-            "topic": "code.review-feedback",
-            "route": "/events/pubsub/code.review-feedback",
-            "metadata": {},
-            "deadLetterTopic": "code.review-feedback.dlq",
-        },
-        {
-            "pubsubname": "pubsub",
-            "topic": "code.error-hint",
-            "route": "/events/pubsub/code.error-hint",
-            "metadata": {},
-            "deadLetterTopic": "code.error-hint.dlq",
-        },
-        {
-            "pubsubname": "pubsub",
-            "topic": "exercise.response",
-            "route": "/events/pubsub/exercise.response",
-            "metadata": {},
-            "deadLetterTopic": "exercise.response.dlq",
-        },
-    ]
 
 
 LEARNING_QUERY_PAYLOAD: dict[str, object] = {
@@ -166,6 +135,127 @@ STRUGGLE_ALERT_PAYLOAD: dict[str, object] = {
     "reason": "reason-1",
 }
 
+SUBSCRIBED = (
+    Topic(
+        name="learning.query",
+        route="/events/pubsub/learning.query",
+        handler="on_learning_query",
+        model=LearningQuery,
+        payload=LEARNING_QUERY_PAYLOAD,
+    ),
+    Topic(
+        name="learning.routed",
+        route="/events/pubsub/learning.routed",
+        handler="on_learning_routed",
+        model=LearningRouted,
+        payload=LEARNING_ROUTED_PAYLOAD,
+    ),
+    Topic(
+        name="learning.concept-response",
+        route="/events/pubsub/learning.concept-response",
+        handler="on_learning_concept_response",
+        model=LearningConceptResponse,
+        payload=LEARNING_CONCEPT_RESPONSE_PAYLOAD,
+    ),
+    Topic(
+        name="code.review-feedback",
+        route="/events/pubsub/code.review-feedback",
+        handler="on_code_review_feedback",
+        model=CodeReviewFeedback,
+        payload=CODE_REVIEW_FEEDBACK_PAYLOAD,
+    ),
+    Topic(
+        name="code.error-hint",
+        route="/events/pubsub/code.error-hint",
+        handler="on_code_error_hint",
+        model=CodeErrorHint,
+        payload=CODE_ERROR_HINT_PAYLOAD,
+    ),
+    Topic(
+        name="exercise.response",
+        route="/events/pubsub/exercise.response",
+        handler="on_exercise_response",
+        model=ExerciseResponse,
+        payload=EXERCISE_RESPONSE_PAYLOAD,
+    ),
+)
+
+# A test of each subscribed topic: it runs once per topic (its `topic`), named by the topic.
+EACH_TOPIC = pytest.mark.parametrize("topic", SUBSCRIBED, ids=[t.name for t in SUBSCRIBED])
+
+FIRST = SUBSCRIBED[0]
+
+PUBLISHED = (
+    Published(
+        name="struggle.alert",
+        publish=publish_struggle_alert,
+        model=StruggleAlert,
+        payload=STRUGGLE_ALERT_PAYLOAD,
+        partition_key="user_id",
+    ),
+)
+
+# A test of each published topic: it runs once per topic (its `topic`), named by the topic.
+EACH_PUBLISHED = pytest.mark.parametrize("topic", PUBLISHED, ids=[t.name for t in PUBLISHED])
+
+FIRST_PUBLISHED = PUBLISHED[0]
+
+
+def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
+    """POST `event` the way daprd does: as `application/cloudevents+json` (contract U-6)."""
+    return client.post(
+        route,
+        content=json.dumps(event),
+        headers={"content-type": "application/cloudevents+json"},
+    )
+
+
+def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> None:
+    assert app_client.get("/dapr/subscribe").json() == [
+        {
+            "pubsubname": "pubsub",
+            "topic": "learning.query",
+            "route": "/events/pubsub/learning.query",
+            "metadata": {},
+            "deadLetterTopic": "learning.query.dlq",
+        },
+        {
+            "pubsubname": "pubsub",
+            "topic": "learning.routed",
+            "route": "/events/pubsub/learning.routed",
+            "metadata": {},
+            "deadLetterTopic": "learning.routed.dlq",
+        },
+        {
+            "pubsubname": "pubsub",
+            "topic": "learning.concept-response",
+            "route": "/events/pubsub/learning.concept-response",
+            "metadata": {},
+            "deadLetterTopic": "learning.concept-response.dlq",
+        },
+        {
+            "pubsubname": "pubsub",
+            "topic": "code.review-feedback",
+            "route": "/events/pubsub/code.review-feedback",
+            "metadata": {},
+            "deadLetterTopic": "code.review-feedback.dlq",
+        },
+        {
+            "pubsubname": "pubsub",
+            "topic": "code.error-hint",
+            "route": "/events/pubsub/code.error-hint",
+            "metadata": {},
+            "deadLetterTopic": "code.error-hint.dlq",
+        },
+        {
+            "pubsubname": "pubsub",
+            "topic": "exercise.response",
+            "route": "/events/pubsub/exercise.response",
+            "metadata": {},
+            "deadLetterTopic": "exercise.response.dlq",
+        },
+    ]
+
 
 class NeverConnects(DaprConnection):
     """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
@@ -178,11 +268,7 @@ def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
     app.state.dapr = NeverConnects()
     try:
         with TestClient(app) as client:
-            response = post_cloud_event(
-                client,
-                "/events/pubsub/learning.query",
-                cloud_event("learning.query", LEARNING_QUERY_PAYLOAD),
-            )
+            response = post_cloud_event(client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
     finally:
         app.state.dapr = None
     assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
@@ -190,9 +276,7 @@ def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
 
 def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
     response = app_client.post(
-        "/events/pubsub/learning.query",
-        content=b"not json",
-        headers={"content-type": "application/cloudevents+json"},
+        FIRST.route, content=b"not json", headers={"content-type": "application/cloudevents+json"}
     )
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
@@ -204,24 +288,18 @@ def test_a_body_nested_too_deep_is_dropped(
 ) -> None:
     nested = "[" * depth + "]" * depth
     data = json.dumps(nested) if as_text else nested
-    body = (
-        '{"id": "event-deep", "topic": ' + json.dumps("learning.query") + ', "data": ' + data + "}"
-    )
+    body = '{"id": "event-deep", "topic": ' + json.dumps(FIRST.name) + ', "data": ' + data + "}"
     response = app_client.post(
-        "/events/pubsub/learning.query",
-        content=body,
-        headers={"content-type": "application/cloudevents+json"},
+        FIRST.route, content=body, headers={"content-type": "application/cloudevents+json"}
     )
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
 def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
-    operation = app_client.get("/openapi.json").json()["paths"]["/events/pubsub/learning.query"][
-        "post"
-    ]
+    operation = app_client.get("/openapi.json").json()["paths"][FIRST.route]["post"]
     schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
     assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
-    data, expected = schema["properties"]["data"], LearningQuery.model_json_schema()
+    data, expected = schema["properties"]["data"], FIRST.model.model_json_schema()
     assert (data["title"], set(data["properties"]), data.get("required")) == (
         expected["title"],
         set(expected["properties"]),
@@ -237,12 +315,8 @@ def test_a_request_too_large_for_dapr_is_dropped_not_retried(
         cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
         raise DaprInternalError(details) from cause
 
-    monkeypatch.setattr(subscribers, "on_learning_query", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/learning.query",
-        cloud_event("learning.query", LEARNING_QUERY_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    response = post_cloud_event(app_client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
@@ -252,12 +326,8 @@ def test_a_handler_that_fails_for_good_dead_letters_the_event(
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         raise ValueError("a bug, not a transient failure")
 
-    monkeypatch.setattr(subscribers, "on_learning_query", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/learning.query",
-        cloud_event("learning.query", LEARNING_QUERY_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    response = post_cloud_event(app_client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
@@ -269,18 +339,16 @@ def test_a_payload_published_as_json_text_is_accepted(
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append(context.id)
 
-    monkeypatch.setattr(subscribers, "on_learning_query", handle)
-    event = cloud_event("learning.query", json.dumps(LEARNING_QUERY_PAYLOAD))
-    response = post_cloud_event(app_client, "/events/pubsub/learning.query", event)
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    event = cloud_event(FIRST.name, json.dumps(FIRST.payload))
+    response = post_cloud_event(app_client, FIRST.route, event)
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
     assert seen == ["event-1"]
 
 
 def delivery_context(event_id: str) -> EventContext:
     """The context of a delivery of the first subscribed topic."""
-    return EventContext(
-        id=event_id, source="tests", type="com.dapr.event.sent", topic="learning.query"
-    )
+    return EventContext(id=event_id, source="tests", type="com.dapr.event.sent", topic=FIRST.name)
 
 
 def test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once(
@@ -288,11 +356,11 @@ def test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once(
 ) -> None:
     runs: list[str] = []
 
-    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         runs.append(context.id)
         await asyncio.sleep(0.05)
 
-    event = LearningQuery.model_validate(LEARNING_QUERY_PAYLOAD)
+    event = FIRST.model.model_validate(FIRST.payload)
     context = delivery_context("event-at-once")
 
     async def both() -> list[str]:
@@ -311,10 +379,10 @@ def test_a_long_handler_renews_its_claim_until_it_is_done(
 ) -> None:
     monkeypatch.setattr(subscribers, "CLAIM_RENEWAL_SECONDS", 0.01)
 
-    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         await asyncio.sleep(0.1)
 
-    event = LearningQuery.model_validate(LEARNING_QUERY_PAYLOAD)
+    event = FIRST.model.model_validate(FIRST.payload)
     context = delivery_context("event-long")
     assert asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr)) == "SUCCESS"
     saves = [c for n, c in fake_dapr.calls if n == "save_state"]
@@ -329,12 +397,12 @@ def test_a_failed_handler_releases_its_claim_for_the_redelivery(
 ) -> None:
     runs: list[str] = []
 
-    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         runs.append(context.id)
         if len(runs) == 1:
             raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
 
-    event = LearningQuery.model_validate(LEARNING_QUERY_PAYLOAD)
+    event = FIRST.model.model_validate(FIRST.payload)
     context = delivery_context("event-retried")
     first = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
     second = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
@@ -346,7 +414,7 @@ def test_a_delivery_while_the_store_is_down_is_retried_without_running(
 ) -> None:
     runs: list[str] = []
 
-    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         runs.append(context.id)
 
     async def store_down(*args: object, **kwargs: object) -> None:
@@ -355,559 +423,107 @@ def test_a_delivery_while_the_store_is_down_is_retried_without_running(
 
     monkeypatch.setattr(fake_dapr, "save_state", store_down)
     monkeypatch.setattr(fake_dapr, "get_state", store_down)
-    event = LearningQuery.model_validate(LEARNING_QUERY_PAYLOAD)
+    event = FIRST.model.model_validate(FIRST.payload)
     status = asyncio.run(
         subscribers.run_handler(handle, event, delivery_context("event-down"), fake_dapr)
     )
     assert (status, runs) == ("RETRY", [])
 
 
-def test_learning_query_valid_event_reaches_its_handler(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+@EACH_TOPIC
+def test_a_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
 ) -> None:
-    seen: list[tuple[LearningQuery, EventContext]] = []
+    seen: list[tuple[object, EventContext]] = []
 
-    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append((event, context))
 
-    monkeypatch.setattr(subscribers, "on_learning_query", handle)
-    data = {**LEARNING_QUERY_PAYLOAD, "added_by_a_newer_producer": "ignored"}
-    response = post_cloud_event(
-        app_client, "/events/pubsub/learning.query", cloud_event("learning.query", data, "event-7")
-    )
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    data = {**topic.payload, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(app_client, topic.route, cloud_event(topic.name, data, "event-7"))
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
     context = EventContext(
         id="event-7",
         source="tests",
         type="com.dapr.event.sent",
-        topic="learning.query",
+        topic=topic.name,
         traceparent=TRACEPARENT,
     )
-    assert seen == [(LearningQuery.model_validate(LEARNING_QUERY_PAYLOAD), context)]
+    assert seen == [(topic.model.model_validate(topic.payload), context)]
 
 
-def test_learning_query_malformed_event_is_dropped(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+@EACH_TOPIC
+def test_a_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
 ) -> None:
-    seen: list[LearningQuery] = []
+    seen: list[object] = []
 
-    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append(event)
 
-    monkeypatch.setattr(subscribers, "on_learning_query", handle)
-    event = cloud_event("learning.query", ["not", "an", "object"])
-    response = post_cloud_event(app_client, "/events/pubsub/learning.query", event)
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    event = cloud_event(topic.name, ["not", "an", "object"])
+    response = post_cloud_event(app_client, topic.route, event)
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
     assert seen == []
 
 
-def test_learning_query_transient_failure_is_retried(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+@EACH_TOPIC
+def test_a_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
 ) -> None:
-    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
 
-    monkeypatch.setattr(subscribers, "on_learning_query", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/learning.query",
-        cloud_event("learning.query", LEARNING_QUERY_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    response = post_cloud_event(app_client, topic.route, cloud_event(topic.name, topic.payload))
     assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
 
 
-def test_learning_query_redelivered_event_is_handled_once(
-    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+STORE = "statestore"
+
+
+@EACH_TOPIC
+def test_a_redelivered_event_is_handled_once(
+    app_client: TestClient,
+    fake_dapr: FakeDaprClient,
+    monkeypatch: pytest.MonkeyPatch,
+    topic: Topic,
 ) -> None:
     seen: list[str] = []
 
-    async def handle(event: LearningQuery, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append(context.id)
 
-    monkeypatch.setattr(subscribers, "on_learning_query", handle)
-    event = cloud_event("learning.query", LEARNING_QUERY_PAYLOAD, "event-twice")
-    first = post_cloud_event(app_client, "/events/pubsub/learning.query", event)
-    second = post_cloud_event(app_client, "/events/pubsub/learning.query", event)
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    event = cloud_event(topic.name, topic.payload, "event-twice")
+    first = post_cloud_event(app_client, topic.route, event)
+    second = post_cloud_event(app_client, topic.route, event)
     assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
     assert seen == ["event-twice"]
+    key = f"processed:{topic.name}:event-twice"
     saved = [call for name, call in fake_dapr.calls if name == "save_state"]
-    assert {(call["store_name"], call["key"]) for call in saved} == {
-        ("statestore", "processed:learning.query:event-twice")
+    assert {(call["store_name"], call["key"]) for call in saved} == {(STORE, key)}
+    lease = str(subscribers.CLAIM_LEASE_SECONDS)
+    claim = {"contentType": "application/json", "ttlInSeconds": lease}
+    done = {
+        "contentType": "application/json",
+        "ttlInSeconds": str(subscribers.PROCESSED_TTL_SECONDS),
     }
-    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
-    done = {"contentType": "application/json", "ttlInSeconds": "86400"}
     assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
         (False, claim),  # the first delivery claims the id for the lease
         (True, done),  # and marks it done when its handler returned
         (False, claim),  # the redelivery's claim is refused: the record exists
     ]
-    assert (
-        json.loads(fake_dapr.state[("statestore", "processed:learning.query:event-twice")][0])[
-            "done"
-        ]
-        is True
-    )
+    assert json.loads(fake_dapr.state[(STORE, key)][0])["done"] is True
 
 
-def test_learning_routed_valid_event_reaches_its_handler(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+@EACH_PUBLISHED
+def test_a_publisher_sends_json_keyed_and_traced(
+    fake_dapr: FakeDaprClient, topic: Published
 ) -> None:
-    seen: list[tuple[LearningRouted, EventContext]] = []
-
-    async def handle(event: LearningRouted, context: EventContext, client: DaprClient) -> None:
-        seen.append((event, context))
-
-    monkeypatch.setattr(subscribers, "on_learning_routed", handle)
-    data = {**LEARNING_ROUTED_PAYLOAD, "added_by_a_newer_producer": "ignored"}
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/learning.routed",
-        cloud_event("learning.routed", data, "event-7"),
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
-    context = EventContext(
-        id="event-7",
-        source="tests",
-        type="com.dapr.event.sent",
-        topic="learning.routed",
-        traceparent=TRACEPARENT,
-    )
-    assert seen == [(LearningRouted.model_validate(LEARNING_ROUTED_PAYLOAD), context)]
-
-
-def test_learning_routed_malformed_event_is_dropped(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[LearningRouted] = []
-
-    async def handle(event: LearningRouted, context: EventContext, client: DaprClient) -> None:
-        seen.append(event)
-
-    monkeypatch.setattr(subscribers, "on_learning_routed", handle)
-    event = cloud_event("learning.routed", ["not", "an", "object"])
-    response = post_cloud_event(app_client, "/events/pubsub/learning.routed", event)
-    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
-    assert seen == []
-
-
-def test_learning_routed_transient_failure_is_retried(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def handle(event: LearningRouted, context: EventContext, client: DaprClient) -> None:
-        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
-
-    monkeypatch.setattr(subscribers, "on_learning_routed", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/learning.routed",
-        cloud_event("learning.routed", LEARNING_ROUTED_PAYLOAD),
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
-
-
-def test_learning_routed_redelivered_event_is_handled_once(
-    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[str] = []
-
-    async def handle(event: LearningRouted, context: EventContext, client: DaprClient) -> None:
-        seen.append(context.id)
-
-    monkeypatch.setattr(subscribers, "on_learning_routed", handle)
-    event = cloud_event("learning.routed", LEARNING_ROUTED_PAYLOAD, "event-twice")
-    first = post_cloud_event(app_client, "/events/pubsub/learning.routed", event)
-    second = post_cloud_event(app_client, "/events/pubsub/learning.routed", event)
-    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
-    assert seen == ["event-twice"]
-    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
-    assert {(call["store_name"], call["key"]) for call in saved} == {
-        ("statestore", "processed:learning.routed:event-twice")
-    }
-    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
-    done = {"contentType": "application/json", "ttlInSeconds": "86400"}
-    assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
-        (False, claim),  # the first delivery claims the id for the lease
-        (True, done),  # and marks it done when its handler returned
-        (False, claim),  # the redelivery's claim is refused: the record exists
-    ]
-    assert (
-        json.loads(fake_dapr.state[("statestore", "processed:learning.routed:event-twice")][0])[
-            "done"
-        ]
-        is True
-    )
-
-
-def test_learning_concept_response_valid_event_reaches_its_handler(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[tuple[LearningConceptResponse, EventContext]] = []
-
-    async def handle(
-        event: LearningConceptResponse, context: EventContext, client: DaprClient
-    ) -> None:
-        seen.append((event, context))
-
-    monkeypatch.setattr(subscribers, "on_learning_concept_response", handle)
-    data = {**LEARNING_CONCEPT_RESPONSE_PAYLOAD, "added_by_a_newer_producer": "ignored"}
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/learning.concept-response",
-        cloud_event("learning.concept-response", data, "event-7"),
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
-    context = EventContext(
-        id="event-7",
-        source="tests",
-        type="com.dapr.event.sent",
-        topic="learning.concept-response",
-        traceparent=TRACEPARENT,
-    )
-    assert seen == [
-        (LearningConceptResponse.model_validate(LEARNING_CONCEPT_RESPONSE_PAYLOAD), context)
-    ]
-
-
-def test_learning_concept_response_malformed_event_is_dropped(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[LearningConceptResponse] = []
-
-    async def handle(
-        event: LearningConceptResponse, context: EventContext, client: DaprClient
-    ) -> None:
-        seen.append(event)
-
-    monkeypatch.setattr(subscribers, "on_learning_concept_response", handle)
-    event = cloud_event("learning.concept-response", ["not", "an", "object"])
-    response = post_cloud_event(app_client, "/events/pubsub/learning.concept-response", event)
-    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
-    assert seen == []
-
-
-def test_learning_concept_response_transient_failure_is_retried(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def handle(
-        event: LearningConceptResponse, context: EventContext, client: DaprClient
-    ) -> None:
-        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
-
-    monkeypatch.setattr(subscribers, "on_learning_concept_response", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/learning.concept-response",
-        cloud_event("learning.concept-response", LEARNING_CONCEPT_RESPONSE_PAYLOAD),
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
-
-
-def test_learning_concept_response_redelivered_event_is_handled_once(
-    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[str] = []
-
-    async def handle(
-        event: LearningConceptResponse, context: EventContext, client: DaprClient
-    ) -> None:
-        seen.append(context.id)
-
-    monkeypatch.setattr(subscribers, "on_learning_concept_response", handle)
-    event = cloud_event(
-        "learning.concept-response", LEARNING_CONCEPT_RESPONSE_PAYLOAD, "event-twice"
-    )
-    first = post_cloud_event(app_client, "/events/pubsub/learning.concept-response", event)
-    second = post_cloud_event(app_client, "/events/pubsub/learning.concept-response", event)
-    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
-    assert seen == ["event-twice"]
-    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
-    assert {(call["store_name"], call["key"]) for call in saved} == {
-        ("statestore", "processed:learning.concept-response:event-twice")
-    }
-    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
-    done = {"contentType": "application/json", "ttlInSeconds": "86400"}
-    assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
-        (False, claim),  # the first delivery claims the id for the lease
-        (True, done),  # and marks it done when its handler returned
-        (False, claim),  # the redelivery's claim is refused: the record exists
-    ]
-    assert (
-        json.loads(
-            fake_dapr.state[("statestore", "processed:learning.concept-response:event-twice")][0]
-        )["done"]
-        is True
-    )
-
-
-def test_code_review_feedback_valid_event_reaches_its_handler(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[tuple[CodeReviewFeedback, EventContext]] = []
-
-    async def handle(event: CodeReviewFeedback, context: EventContext, client: DaprClient) -> None:
-        seen.append((event, context))
-
-    monkeypatch.setattr(subscribers, "on_code_review_feedback", handle)
-    data = {**CODE_REVIEW_FEEDBACK_PAYLOAD, "added_by_a_newer_producer": "ignored"}
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/code.review-feedback",
-        cloud_event("code.review-feedback", data, "event-7"),
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
-    context = EventContext(
-        id="event-7",
-        source="tests",
-        type="com.dapr.event.sent",
-        topic="code.review-feedback",
-        traceparent=TRACEPARENT,
-    )
-    assert seen == [(CodeReviewFeedback.model_validate(CODE_REVIEW_FEEDBACK_PAYLOAD), context)]
-
-
-def test_code_review_feedback_malformed_event_is_dropped(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[CodeReviewFeedback] = []
-
-    async def handle(event: CodeReviewFeedback, context: EventContext, client: DaprClient) -> None:
-        seen.append(event)
-
-    monkeypatch.setattr(subscribers, "on_code_review_feedback", handle)
-    event = cloud_event("code.review-feedback", ["not", "an", "object"])
-    response = post_cloud_event(app_client, "/events/pubsub/code.review-feedback", event)
-    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
-    assert seen == []
-
-
-def test_code_review_feedback_transient_failure_is_retried(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def handle(event: CodeReviewFeedback, context: EventContext, client: DaprClient) -> None:
-        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
-
-    monkeypatch.setattr(subscribers, "on_code_review_feedback", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/code.review-feedback",
-        cloud_event("code.review-feedback", CODE_REVIEW_FEEDBACK_PAYLOAD),
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
-
-
-def test_code_review_feedback_redelivered_event_is_handled_once(
-    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[str] = []
-
-    async def handle(event: CodeReviewFeedback, context: EventContext, client: DaprClient) -> None:
-        seen.append(context.id)
-
-    monkeypatch.setattr(subscribers, "on_code_review_feedback", handle)
-    event = cloud_event("code.review-feedback", CODE_REVIEW_FEEDBACK_PAYLOAD, "event-twice")
-    first = post_cloud_event(app_client, "/events/pubsub/code.review-feedback", event)
-    second = post_cloud_event(app_client, "/events/pubsub/code.review-feedback", event)
-    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
-    assert seen == ["event-twice"]
-    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
-    assert {(call["store_name"], call["key"]) for call in saved} == {
-        ("statestore", "processed:code.review-feedback:event-twice")
-    }
-    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
-    done = {"contentType": "application/json", "ttlInSeconds": "86400"}
-    assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
-        (False, claim),  # the first delivery claims the id for the lease
-        (True, done),  # and marks it done when its handler returned
-        (False, claim),  # the redelivery's claim is refused: the record exists
-    ]
-    assert (
-        json.loads(
-            fake_dapr.state[("statestore", "processed:code.review-feedback:event-twice")][0]
-        )["done"]
-        is True
-    )
-
-
-def test_code_error_hint_valid_event_reaches_its_handler(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[tuple[CodeErrorHint, EventContext]] = []
-
-    async def handle(event: CodeErrorHint, context: EventContext, client: DaprClient) -> None:
-        seen.append((event, context))
-
-    monkeypatch.setattr(subscribers, "on_code_error_hint", handle)
-    data = {**CODE_ERROR_HINT_PAYLOAD, "added_by_a_newer_producer": "ignored"}
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/code.error-hint",
-        cloud_event("code.error-hint", data, "event-7"),
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
-    context = EventContext(
-        id="event-7",
-        source="tests",
-        type="com.dapr.event.sent",
-        topic="code.error-hint",
-        traceparent=TRACEPARENT,
-    )
-    assert seen == [(CodeErrorHint.model_validate(CODE_ERROR_HINT_PAYLOAD), context)]
-
-
-def test_code_error_hint_malformed_event_is_dropped(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[CodeErrorHint] = []
-
-    async def handle(event: CodeErrorHint, context: EventContext, client: DaprClient) -> None:
-        seen.append(event)
-
-    monkeypatch.setattr(subscribers, "on_code_error_hint", handle)
-    event = cloud_event("code.error-hint", ["not", "an", "object"])
-    response = post_cloud_event(app_client, "/events/pubsub/code.error-hint", event)
-    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
-    assert seen == []
-
-
-def test_code_error_hint_transient_failure_is_retried(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def handle(event: CodeErrorHint, context: EventContext, client: DaprClient) -> None:
-        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
-
-    monkeypatch.setattr(subscribers, "on_code_error_hint", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/code.error-hint",
-        cloud_event("code.error-hint", CODE_ERROR_HINT_PAYLOAD),
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
-
-
-def test_code_error_hint_redelivered_event_is_handled_once(
-    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[str] = []
-
-    async def handle(event: CodeErrorHint, context: EventContext, client: DaprClient) -> None:
-        seen.append(context.id)
-
-    monkeypatch.setattr(subscribers, "on_code_error_hint", handle)
-    event = cloud_event("code.error-hint", CODE_ERROR_HINT_PAYLOAD, "event-twice")
-    first = post_cloud_event(app_client, "/events/pubsub/code.error-hint", event)
-    second = post_cloud_event(app_client, "/events/pubsub/code.error-hint", event)
-    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
-    assert seen == ["event-twice"]
-    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
-    assert {(call["store_name"], call["key"]) for call in saved} == {
-        ("statestore", "processed:code.error-hint:event-twice")
-    }
-    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
-    done = {"contentType": "application/json", "ttlInSeconds": "86400"}
-    assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
-        (False, claim),  # the first delivery claims the id for the lease
-        (True, done),  # and marks it done when its handler returned
-        (False, claim),  # the redelivery's claim is refused: the record exists
-    ]
-    assert (
-        json.loads(fake_dapr.state[("statestore", "processed:code.error-hint:event-twice")][0])[
-            "done"
-        ]
-        is True
-    )
-
-
-def test_exercise_response_valid_event_reaches_its_handler(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[tuple[ExerciseResponse, EventContext]] = []
-
-    async def handle(event: ExerciseResponse, context: EventContext, client: DaprClient) -> None:
-        seen.append((event, context))
-
-    monkeypatch.setattr(subscribers, "on_exercise_response", handle)
-    data = {**EXERCISE_RESPONSE_PAYLOAD, "added_by_a_newer_producer": "ignored"}
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/exercise.response",
-        cloud_event("exercise.response", data, "event-7"),
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
-    context = EventContext(
-        id="event-7",
-        source="tests",
-        type="com.dapr.event.sent",
-        topic="exercise.response",
-        traceparent=TRACEPARENT,
-    )
-    assert seen == [(ExerciseResponse.model_validate(EXERCISE_RESPONSE_PAYLOAD), context)]
-
-
-def test_exercise_response_malformed_event_is_dropped(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[ExerciseResponse] = []
-
-    async def handle(event: ExerciseResponse, context: EventContext, client: DaprClient) -> None:
-        seen.append(event)
-
-    monkeypatch.setattr(subscribers, "on_exercise_response", handle)
-    event = cloud_event("exercise.response", ["not", "an", "object"])
-    response = post_cloud_event(app_client, "/events/pubsub/exercise.response", event)
-    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
-    assert seen == []
-
-
-def test_exercise_response_transient_failure_is_retried(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def handle(event: ExerciseResponse, context: EventContext, client: DaprClient) -> None:
-        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
-
-    monkeypatch.setattr(subscribers, "on_exercise_response", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/exercise.response",
-        cloud_event("exercise.response", EXERCISE_RESPONSE_PAYLOAD),
-    )
-    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
-
-
-def test_exercise_response_redelivered_event_is_handled_once(
-    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[str] = []
-
-    async def handle(event: ExerciseResponse, context: EventContext, client: DaprClient) -> None:
-        seen.append(context.id)
-
-    monkeypatch.setattr(subscribers, "on_exercise_response", handle)
-    event = cloud_event("exercise.response", EXERCISE_RESPONSE_PAYLOAD, "event-twice")
-    first = post_cloud_event(app_client, "/events/pubsub/exercise.response", event)
-    second = post_cloud_event(app_client, "/events/pubsub/exercise.response", event)
-    assert [first.json(), second.json()] == [{"status": "SUCCESS"}, {"status": "SUCCESS"}]
-    assert seen == ["event-twice"]
-    saved = [call for name, call in fake_dapr.calls if name == "save_state"]
-    assert {(call["store_name"], call["key"]) for call in saved} == {
-        ("statestore", "processed:exercise.response:event-twice")
-    }
-    claim = {"contentType": "application/json", "ttlInSeconds": "5"}
-    done = {"contentType": "application/json", "ttlInSeconds": "86400"}
-    assert [(json.loads(call["value"])["done"], call["state_metadata"]) for call in saved] == [
-        (False, claim),  # the first delivery claims the id for the lease
-        (True, done),  # and marks it done when its handler returned
-        (False, claim),  # the redelivery's claim is refused: the record exists
-    ]
-    assert (
-        json.loads(fake_dapr.state[("statestore", "processed:exercise.response:event-twice")][0])[
-            "done"
-        ]
-        is True
-    )
-
-
-def test_publish_struggle_alert_sends_json_keyed_and_traced(fake_dapr: FakeDaprClient) -> None:
-    event = StruggleAlert.model_validate(STRUGGLE_ALERT_PAYLOAD)
+    event = topic.model.model_validate(topic.payload)
     trace = EventContext(
         id="event-1",
         source="tests",
@@ -916,19 +532,21 @@ def test_publish_struggle_alert_sends_json_keyed_and_traced(fake_dapr: FakeDaprC
         traceparent=TRACEPARENT,
         tracestate="vendor=1",
     )
-    asyncio.run(publish_struggle_alert(fake_dapr, event, trace=trace))
+    asyncio.run(topic.publish(fake_dapr, event, trace=trace))
     sent = fake_dapr.calls[0][1]["publish_metadata"]
     assert uuid.UUID(sent.pop("cloudevent.id")).version == 4
+    key = topic.partition_key
+    keyed = {} if key is None else {"partitionKey": str(getattr(event, key))}
     assert fake_dapr.calls == [
         (
             "publish_event",
             {
-                "pubsub_name": "pubsub",
-                "topic_name": "struggle.alert",
+                "pubsub_name": PUBSUB,
+                "topic_name": topic.name,
                 "data": event.model_dump_json(),
                 "data_content_type": "application/json",
                 "publish_metadata": {
-                    "partitionKey": "user_id-1",
+                    **keyed,
                     "cloudevent.traceparent": TRACEPARENT,
                     "cloudevent.tracestate": "vendor=1",
                 },
@@ -943,7 +561,7 @@ def published_ids(dapr: FakeDaprClient) -> list[str]:
 
 
 def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprClient) -> None:
-    event = StruggleAlert.model_validate(STRUGGLE_ALERT_PAYLOAD)
+    event = FIRST_PUBLISHED.model.model_validate(FIRST_PUBLISHED.payload)
 
     async def handle(event_id: str) -> None:
         context = EventContext(
@@ -951,8 +569,8 @@ def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprC
         )
         token = CURRENT_DELIVERY.set(Delivery(context))
         try:
-            await publish_struggle_alert(fake_dapr, event)
-            await publish_struggle_alert(fake_dapr, event)
+            await FIRST_PUBLISHED.publish(fake_dapr, event)
+            await FIRST_PUBLISHED.publish(fake_dapr, event)
         finally:
             CURRENT_DELIVERY.reset(token)
 
@@ -965,9 +583,9 @@ def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprC
 
 
 def test_outside_a_delivery_every_event_gets_a_fresh_id(fake_dapr: FakeDaprClient) -> None:
-    event = StruggleAlert.model_validate(STRUGGLE_ALERT_PAYLOAD)
-    asyncio.run(publish_struggle_alert(fake_dapr, event))
-    asyncio.run(publish_struggle_alert(fake_dapr, event))
+    event = FIRST_PUBLISHED.model.model_validate(FIRST_PUBLISHED.payload)
+    asyncio.run(FIRST_PUBLISHED.publish(fake_dapr, event))
+    asyncio.run(FIRST_PUBLISHED.publish(fake_dapr, event))
     first, second = published_ids(fake_dapr)
     assert first != second
 
@@ -976,17 +594,18 @@ def test_a_handler_that_published_then_failed_republishes_the_same_event_id(
     app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     attempts: list[str] = []
+    published = FIRST_PUBLISHED
 
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         attempts.append(context.id)
-        await publish_struggle_alert(client, StruggleAlert.model_validate(STRUGGLE_ALERT_PAYLOAD))
+        await published.publish(client, published.model.model_validate(published.payload))
         if len(attempts) == 1:
             raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
 
-    monkeypatch.setattr(subscribers, "on_learning_query", handle)
-    event = cloud_event("learning.query", LEARNING_QUERY_PAYLOAD, "event-published-then-failed")
-    first = post_cloud_event(app_client, "/events/pubsub/learning.query", event)
-    second = post_cloud_event(app_client, "/events/pubsub/learning.query", event)
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    event = cloud_event(FIRST.name, FIRST.payload, "event-published-then-failed")
+    first = post_cloud_event(app_client, FIRST.route, event)
+    second = post_cloud_event(app_client, FIRST.route, event)
     assert [first.json(), second.json()] == [{"status": "RETRY"}, {"status": "SUCCESS"}]
     ids = published_ids(fake_dapr)
     assert len(ids) == 2 and ids[0] == ids[1]

@@ -1,10 +1,13 @@
-"""Before/after tests of the state helpers."""
+"""Before/after tests of the state helpers, once per state key (`KEYS`, generated from the spec)."""
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 import pytest
 from dapr.clients.exceptions import DaprInternalError
+from pydantic import BaseModel
 
 from progress.settings import get_settings
 from progress.state import (
@@ -22,160 +25,111 @@ from progress.state import (
 )
 from tests.conftest import FakeDaprClient
 
+Helper = Callable[..., Coroutine[Any, Any, Any]]
 
-def test_progress_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = ProgressState(events=3, topics={"k": 1}, failed={"k": 1})
-    asyncio.run(save_progress(fake_dapr, "user_id-1", value))
-    stored = asyncio.run(get_progress(fake_dapr, "user_id-1"))
+
+class StateKey(NamedTuple):
+    """A state key as its tests see it: its helpers, their key arguments, what they store."""
+
+    name: str
+    save: Helper
+    get: Helper
+    update: Helper
+    delete: Helper
+    args: tuple[str, ...]
+    sample: BaseModel
+    key: str
+    metadata: dict[str, str]
+
+
+KEYS = (
+    StateKey(
+        name="progress",
+        save=save_progress,
+        get=get_progress,
+        update=update_progress,
+        delete=delete_progress,
+        args=("user_id-1",),
+        sample=ProgressState(events=3, topics={"k": 1}, failed={"k": 1}),
+        key="progress:user_id-1",
+        metadata={"contentType": "application/json"},
+    ),
+    StateKey(
+        name="streak",
+        save=save_streak,
+        get=get_streak,
+        update=update_streak,
+        delete=delete_streak,
+        args=("user_id-1",),
+        sample=StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        key="streak:user_id-1",
+        metadata={"contentType": "application/json"},
+    ),
+)
+
+# A test of each state key: it runs once per key (its `key`), named by the key's helpers.
+EACH_KEY = pytest.mark.parametrize("key", KEYS, ids=[k.name for k in KEYS])
+
+
+@EACH_KEY
+def test_a_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "progress:user_id-1"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {"contentType": "application/json"}
+    assert stored.value == key.sample
+    assert fake_dapr.calls[0][1]["key"] == key.key
+    assert fake_dapr.calls[0][1]["state_metadata"] == key.metadata
 
 
-def test_progress_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_progress(fake_dapr, "user_id-1")) is None
+@EACH_KEY
+def test_a_missing_value_reads_as_none(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None
 
 
-def test_progress_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_progress(
-            fake_dapr, "user_id-1", ProgressState(events=3, topics={"k": 1}, failed={"k": 1})
-        )
-    )
-    stored = asyncio.run(get_progress(fake_dapr, "user_id-1"))
+@EACH_KEY
+def test_a_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    asyncio.run(save_progress(fake_dapr, "user_id-1", stored.value, etag=stored.etag))
+    asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_progress(fake_dapr, "user_id-1", stored.value, etag=stored.etag))
+        asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     assert is_etag_conflict(caught.value)
 
 
-def test_progress_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_progress(
-            fake_dapr, "user_id-1", ProgressState(events=3, topics={"k": 1}, failed={"k": 1})
-        )
-    )
-    seen: list[ProgressState | None] = []
+@EACH_KEY
+def test_an_update_retries_after_a_conflict(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    seen: list[BaseModel | None] = []
 
-    def change(current: ProgressState | None) -> ProgressState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.touch("progress:user_id-1")
-        return ProgressState(events=3, topics={"k": 1}, failed={"k": 1})
+            fake_dapr.touch(key.key)
+        return key.sample
 
-    asyncio.run(update_progress(fake_dapr, "user_id-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert len(seen) == 2
-    assert seen[1] == ProgressState(events=3, topics={"k": 1}, failed={"k": 1})
+    assert seen[1] == key.sample
 
 
-def test_progress_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[ProgressState | None] = []
+@EACH_KEY
+def test_a_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    seen: list[BaseModel | None] = []
 
-    def change(current: ProgressState | None) -> ProgressState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "progress:user_id-1",
-                ProgressState(events=3, topics={"k": 1}, failed={"k": 1}).model_dump_json(),
-            )
-        return ProgressState(events=3, topics={"k": 1}, failed={"k": 1})
+            fake_dapr.seed(get_settings().state_store, key.key, key.sample.model_dump_json())
+        return key.sample
 
-    asyncio.run(update_progress(fake_dapr, "user_id-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert seen[0] is None
-    assert seen[1] == ProgressState(events=3, topics={"k": 1}, failed={"k": 1})
+    assert seen[1] == key.sample
 
 
-def test_progress_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_progress(
-            fake_dapr, "user_id-1", ProgressState(events=3, topics={"k": 1}, failed={"k": 1})
-        )
-    )
-    asyncio.run(delete_progress(fake_dapr, "user_id-1"))
-    assert asyncio.run(get_progress(fake_dapr, "user_id-1")) is None
-
-
-def test_streak_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-    asyncio.run(save_streak(fake_dapr, "user_id-1", value))
-    stored = asyncio.run(get_streak(fake_dapr, "user_id-1"))
-    assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "streak:user_id-1"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {"contentType": "application/json"}
-
-
-def test_streak_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_streak(fake_dapr, "user_id-1")) is None
-
-
-def test_streak_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_streak(
-            fake_dapr,
-            "user_id-1",
-            StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
-        )
-    )
-    stored = asyncio.run(get_streak(fake_dapr, "user_id-1"))
-    assert stored is not None
-    asyncio.run(save_streak(fake_dapr, "user_id-1", stored.value, etag=stored.etag))
-    with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_streak(fake_dapr, "user_id-1", stored.value, etag=stored.etag))
-    assert is_etag_conflict(caught.value)
-
-
-def test_streak_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_streak(
-            fake_dapr,
-            "user_id-1",
-            StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
-        )
-    )
-    seen: list[StreakState | None] = []
-
-    def change(current: StreakState | None) -> StreakState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.touch("streak:user_id-1")
-        return StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-
-    asyncio.run(update_streak(fake_dapr, "user_id-1", change))
-    assert len(seen) == 2
-    assert seen[1] == StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-
-
-def test_streak_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[StreakState | None] = []
-
-    def change(current: StreakState | None) -> StreakState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "streak:user_id-1",
-                StreakState(
-                    days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-                ).model_dump_json(),
-            )
-        return StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-
-    asyncio.run(update_streak(fake_dapr, "user_id-1", change))
-    assert seen[0] is None
-    assert seen[1] == StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-
-
-def test_streak_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_streak(
-            fake_dapr,
-            "user_id-1",
-            StreakState(days=3, last_active=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
-        )
-    )
-    asyncio.run(delete_streak(fake_dapr, "user_id-1"))
-    assert asyncio.run(get_streak(fake_dapr, "user_id-1")) is None
+@EACH_KEY
+def test_a_delete_removes_the_value(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    asyncio.run(key.delete(fake_dapr, *key.args))
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None

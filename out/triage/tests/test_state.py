@@ -1,9 +1,12 @@
-"""Before/after tests of the state helpers."""
+"""Before/after tests of the state helpers, once per state key (`KEYS`, generated from the spec)."""
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, NamedTuple
 
 import pytest
 from dapr.clients.exceptions import DaprInternalError
+from pydantic import BaseModel
 
 from tests.conftest import FakeDaprClient
 from triage.settings import get_settings
@@ -21,143 +24,111 @@ from triage.state import (
     update_session,
 )
 
+Helper = Callable[..., Coroutine[Any, Any, Any]]
 
-def test_session_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = SessionState(user_id="sample", last_target="sample", turns=3)
-    asyncio.run(save_session(fake_dapr, "id-1", value))
-    stored = asyncio.run(get_session(fake_dapr, "id-1"))
+
+class StateKey(NamedTuple):
+    """A state key as its tests see it: its helpers, their key arguments, what they store."""
+
+    name: str
+    save: Helper
+    get: Helper
+    update: Helper
+    delete: Helper
+    args: tuple[str, ...]
+    sample: BaseModel
+    key: str
+    metadata: dict[str, str]
+
+
+KEYS = (
+    StateKey(
+        name="session",
+        save=save_session,
+        get=get_session,
+        update=update_session,
+        delete=delete_session,
+        args=("id-1",),
+        sample=SessionState(user_id="sample", last_target="sample", turns=3),
+        key="session:id-1",
+        metadata={"contentType": "application/json", "ttlInSeconds": "86400"},
+    ),
+    StateKey(
+        name="routing_rules",
+        save=save_routing_rules,
+        get=get_routing_rules,
+        update=update_routing_rules,
+        delete=delete_routing_rules,
+        args=(),
+        sample=RoutingRulesState(keywords={"k": "v"}),
+        key="routing:rules",
+        metadata={"contentType": "application/json"},
+    ),
+)
+
+# A test of each state key: it runs once per key (its `key`), named by the key's helpers.
+EACH_KEY = pytest.mark.parametrize("key", KEYS, ids=[k.name for k in KEYS])
+
+
+@EACH_KEY
+def test_a_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "session:id-1"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {
-        "contentType": "application/json",
-        "ttlInSeconds": "86400",
-    }
+    assert stored.value == key.sample
+    assert fake_dapr.calls[0][1]["key"] == key.key
+    assert fake_dapr.calls[0][1]["state_metadata"] == key.metadata
 
 
-def test_session_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_session(fake_dapr, "id-1")) is None
+@EACH_KEY
+def test_a_missing_value_reads_as_none(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None
 
 
-def test_session_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_session(
-            fake_dapr, "id-1", SessionState(user_id="sample", last_target="sample", turns=3)
-        )
-    )
-    stored = asyncio.run(get_session(fake_dapr, "id-1"))
+@EACH_KEY
+def test_a_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    asyncio.run(save_session(fake_dapr, "id-1", stored.value, etag=stored.etag))
+    asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_session(fake_dapr, "id-1", stored.value, etag=stored.etag))
+        asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     assert is_etag_conflict(caught.value)
 
 
-def test_session_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_session(
-            fake_dapr, "id-1", SessionState(user_id="sample", last_target="sample", turns=3)
-        )
-    )
-    seen: list[SessionState | None] = []
+@EACH_KEY
+def test_an_update_retries_after_a_conflict(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    seen: list[BaseModel | None] = []
 
-    def change(current: SessionState | None) -> SessionState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.touch("session:id-1")
-        return SessionState(user_id="sample", last_target="sample", turns=3)
+            fake_dapr.touch(key.key)
+        return key.sample
 
-    asyncio.run(update_session(fake_dapr, "id-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert len(seen) == 2
-    assert seen[1] == SessionState(user_id="sample", last_target="sample", turns=3)
+    assert seen[1] == key.sample
 
 
-def test_session_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[SessionState | None] = []
+@EACH_KEY
+def test_a_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    seen: list[BaseModel | None] = []
 
-    def change(current: SessionState | None) -> SessionState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "session:id-1",
-                SessionState(user_id="sample", last_target="sample", turns=3).model_dump_json(),
-            )
-        return SessionState(user_id="sample", last_target="sample", turns=3)
+            fake_dapr.seed(get_settings().state_store, key.key, key.sample.model_dump_json())
+        return key.sample
 
-    asyncio.run(update_session(fake_dapr, "id-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert seen[0] is None
-    assert seen[1] == SessionState(user_id="sample", last_target="sample", turns=3)
+    assert seen[1] == key.sample
 
 
-def test_session_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_session(
-            fake_dapr, "id-1", SessionState(user_id="sample", last_target="sample", turns=3)
-        )
-    )
-    asyncio.run(delete_session(fake_dapr, "id-1"))
-    assert asyncio.run(get_session(fake_dapr, "id-1")) is None
-
-
-def test_routing_rules_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = RoutingRulesState(keywords={"k": "v"})
-    asyncio.run(save_routing_rules(fake_dapr, value))
-    stored = asyncio.run(get_routing_rules(fake_dapr))
-    assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "routing:rules"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {"contentType": "application/json"}
-
-
-def test_routing_rules_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_routing_rules(fake_dapr)) is None
-
-
-def test_routing_rules_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_routing_rules(fake_dapr, RoutingRulesState(keywords={"k": "v"})))
-    stored = asyncio.run(get_routing_rules(fake_dapr))
-    assert stored is not None
-    asyncio.run(save_routing_rules(fake_dapr, stored.value, etag=stored.etag))
-    with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_routing_rules(fake_dapr, stored.value, etag=stored.etag))
-    assert is_etag_conflict(caught.value)
-
-
-def test_routing_rules_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_routing_rules(fake_dapr, RoutingRulesState(keywords={"k": "v"})))
-    seen: list[RoutingRulesState | None] = []
-
-    def change(current: RoutingRulesState | None) -> RoutingRulesState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.touch("routing:rules")
-        return RoutingRulesState(keywords={"k": "v"})
-
-    asyncio.run(update_routing_rules(fake_dapr, change))
-    assert len(seen) == 2
-    assert seen[1] == RoutingRulesState(keywords={"k": "v"})
-
-
-def test_routing_rules_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[RoutingRulesState | None] = []
-
-    def change(current: RoutingRulesState | None) -> RoutingRulesState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "routing:rules",
-                RoutingRulesState(keywords={"k": "v"}).model_dump_json(),
-            )
-        return RoutingRulesState(keywords={"k": "v"})
-
-    asyncio.run(update_routing_rules(fake_dapr, change))
-    assert seen[0] is None
-    assert seen[1] == RoutingRulesState(keywords={"k": "v"})
-
-
-def test_routing_rules_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_routing_rules(fake_dapr, RoutingRulesState(keywords={"k": "v"})))
-    asyncio.run(delete_routing_rules(fake_dapr))
-    assert asyncio.run(get_routing_rules(fake_dapr)) is None
+@EACH_KEY
+def test_a_delete_removes_the_value(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    asyncio.run(key.delete(fake_dapr, *key.args))
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from synth.codegen import ImportRequest, Unit
-from synth.spec import FeatureName, ServiceSpec, TopicSpec
+from synth.codegen import Unit
+from synth.spec import FeatureName, ServiceSpec
 
 __all__ = ["Dedupe", "find_dedupe"]
 
@@ -26,16 +26,16 @@ class Dedupe(Protocol):
         """
         ...
 
-    def dedupe_first_topic_tests(
-        self, spec: ServiceSpec, topic: TopicSpec, model: ImportRequest
-    ) -> tuple[Unit, ...]:
-        """Tests of the runner itself, run on the first subscribed `topic` (`model` its import)."""
+    def dedupe_first_topic_tests(self, spec: ServiceSpec) -> tuple[Unit, ...]:
+        """Tests of the runner itself, run on the first subscribed topic (`FIRST`).
+
+        Units of `tests/test_pubsub.py`: they may import its own names (`SUBSCRIBED`,
+        `cloud_event` ...) from `tests.test_pubsub`: pubsub drops those imports.
+        """
         ...
 
-    def dedupe_topic_tests(
-        self, spec: ServiceSpec, topic: TopicSpec, model: ImportRequest
-    ) -> tuple[Unit, ...]:
-        """Tests of one subscribed topic's route under the runner."""
+    def dedupe_topic_tests(self, spec: ServiceSpec) -> tuple[Unit, ...]:
+        """Tests of each subscribed topic's route under the runner (over `SUBSCRIBED`)."""
         ...
 
     def dedupe_readme(self) -> str:

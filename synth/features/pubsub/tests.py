@@ -1,6 +1,13 @@
-"""`tests/test_pubsub.py`: deliveries as daprd makes them, `/dapr/subscribe`, the publishers."""
+"""`tests/test_pubsub.py`: deliveries as daprd makes them, `/dapr/subscribe`, the publishers.
+
+The tests are `synth/runtime/pubsub/test_pubsub.py`'s (and the dedupe feature's); what they
+read of the spec is generated here as constants at the top of the file: `PUBSUB`, a sample
+payload per topic, `SUBSCRIBED` (a `Topic` each) and `PUBLISHED` (a `Published` each).
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import libcst as cst
 
@@ -18,17 +25,12 @@ from synth.codegen import (
 )
 from synth.codegen.runtime import runtime_units
 from synth.features.pubsub.hooks import Dedupe
-from synth.features.pubsub.test_templates import (
-    TESTS,
-    TESTS_EVENT_IDS,
-    TESTS_FIRST_TOPIC,
-    TESTS_PUBLISHER,
-    TESTS_REPUBLISH,
-    TESTS_SUBSCRIBER,
-)
+from synth.features.pubsub.test_templates import TESTS
 from synth.spec import FieldSpec, FieldType, ServiceSpec, TopicSpec
 
-__all__ = ["tests_units"]
+__all__ = ["own_file_units", "tests_units"]
+
+_OWN_MODULE = "tests.test_pubsub"
 
 _SAMPLES: dict[FieldType, cst.BaseExpression] = {
     FieldType.INT: build_int(3),
@@ -49,7 +51,7 @@ def tests_units(
     topics: list[TopicSpec],
     dedupe: Dedupe | None,
 ) -> tuple[Unit, ...]:
-    """The module: helpers, a sample payload per topic, then the tests of each topic."""
+    """The module: the spec's constants, helpers, then the tests of the routes and publishers."""
     expected = build_list(
         [
             build_dict(
@@ -72,30 +74,35 @@ def tests_units(
             )
         ),
         *_helpers(spec, "TRACEPARENT"),
-        *_units(TESTS, pubsub=build_str(spec.pubsub), expected=expected),
+        _constant("PUBSUB", build_str(spec.pubsub)),
+        *_helpers(
+            spec,
+            *(["Topic"] if subscribed else []),
+            *(["Published"] if published else []),
+            *(["cloud_event"] if subscribed else []),
+        ),
     ]
     units.extend(
-        Unit(
-            cst.SimpleStatementLine(
-                [
-                    cst.AnnAssign(
-                        build_name(t.payload_name),
-                        build_annotation("dict[str, object]"),
-                        value=_payload(t.fields),
-                    )
-                ]
-            )
-        )
+        _constant(t.payload_name, _payload(t.fields), build_annotation("dict[str, object]"))
         for t in topics
     )
     if subscribed:
-        units.extend(_first_topic_tests(spec, subscribed[0], dedupe))
-    for topic in subscribed:
-        units.extend(_subscriber_tests(spec, topic, dedupe))
-    for topic in published:
-        units.extend(_publisher_test(spec, topic))
+        topic_entries = [_topic(spec, t) for t in subscribed]
+        units += [_tuple("SUBSCRIBED", topic_entries), *_helpers(spec, "EACH_TOPIC", "FIRST")]
     if published:
-        units.extend(_event_id_tests(spec, subscribed, published[0]))
+        entries = [_published(spec, t) for t in published]
+        units += [
+            _tuple("PUBLISHED", entries),
+            *_helpers(spec, "EACH_PUBLISHED", "FIRST_PUBLISHED"),
+        ]
+    units.extend(expand_template(TESTS, {"expected": expected}).units)
+    if subscribed:
+        units.extend(_route_tests(spec, dedupe))
+    if published:
+        republish = "test_a_handler_that_published_then_failed_republishes_the_same_event_id"
+        units += _runtime_span(spec, "test_a_publisher_sends_json_keyed_and_traced", republish)
+        if subscribed:
+            units += _helpers(spec, republish)
     return tuple(units)
 
 
@@ -103,123 +110,106 @@ def _model(spec: ServiceSpec, topic: TopicSpec) -> ImportRequest:
     return ImportRequest(f"{spec.package}.events", topic.model_name)
 
 
-def _first_topic_tests(spec: ServiceSpec, first: TopicSpec, dedupe: Dedupe | None) -> list[Unit]:
-    """Tests of what every route shares, run on the first subscribed topic."""
-    model = _model(spec, first)
-    units = [*_helpers(spec, "NeverConnects")]
-    units += [
-        Unit(u.node, (*u.imports, model))
-        for u in _units(
-            TESTS_FIRST_TOPIC,
-            package=build_name(spec.package),
-            route=build_str(first.route(spec.pubsub)),
-            topic=build_str(first.topic),
-            payload=build_name(first.payload_name),
-            handler=build_str(first.handler_name),
-            model=build_name(first.model_name),
-        )
-    ]
-    if dedupe is not None:
-        units.extend(dedupe.dedupe_first_topic_tests(spec, first, model))
-    return units
+def _constant(
+    name: str, value: cst.BaseExpression, annotation: cst.Annotation | None = None
+) -> Unit:
+    target = build_name(name)
+    statement: cst.BaseSmallStatement = (
+        cst.Assign([cst.AssignTarget(target)], value)
+        if annotation is None
+        else cst.AnnAssign(target, annotation, value=value)
+    )
+    return Unit(cst.SimpleStatementLine([statement]))
 
 
-def _subscriber_tests(spec: ServiceSpec, topic: TopicSpec, dedupe: Dedupe | None) -> list[Unit]:
-    model = _model(spec, topic)
-    stem = f"test_{topic.snake}"
-    units = [
-        Unit(u.node, (*u.imports, model))
-        for u in _units(
-            TESTS_SUBSCRIBER,
-            valid=build_name(f"{stem}_valid_event_reaches_its_handler"),
-            malformed=build_name(f"{stem}_malformed_event_is_dropped"),
-            transient=build_name(f"{stem}_transient_failure_is_retried"),
-            package=build_name(spec.package),
-            model=build_name(topic.model_name),
-            handler=build_str(topic.handler_name),
-            route=build_str(topic.route(spec.pubsub)),
-            topic=build_str(topic.topic),
-            payload=build_name(topic.payload_name),
-        )
-    ]
-    if dedupe is not None:
-        units.extend(dedupe.dedupe_topic_tests(spec, topic, model))
-    return units
+def _call(name: str, fields: list[tuple[str, cst.BaseExpression]]) -> cst.Call:
+    return cst.Call(
+        build_name(name), [cst.Arg(value, keyword=build_name(key)) for key, value in fields]
+    )
 
 
-def _publisher_test(spec: ServiceSpec, topic: TopicSpec) -> list[Unit]:
-    metadata: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+def _tuple(name: str, entries: list[tuple[cst.Call, tuple[ImportRequest, ...]]]) -> Unit:
+    """`name = (entry, ...)`, with the imports its entries use."""
+    value = cst.Tuple([cst.Element(call) for call, _ in entries])
+    unit = _constant(name, value)
+    return replace(unit, imports=tuple(i for _, imports in entries for i in imports))
+
+
+def _topic(spec: ServiceSpec, topic: TopicSpec) -> tuple[cst.Call, tuple[ImportRequest, ...]]:
+    """The `Topic` of a subscribed topic, what the runtime tests of its route run on."""
+    call = _call(
+        "Topic",
+        [
+            ("name", build_str(topic.topic)),
+            ("route", build_str(topic.route(spec.pubsub))),
+            ("handler", build_str(topic.handler_name)),
+            ("model", build_name(topic.model_name)),
+            ("payload", build_name(topic.payload_name)),
+        ],
+    )
+    return call, (_model(spec, topic),)
+
+
+def _published(spec: ServiceSpec, topic: TopicSpec) -> tuple[cst.Call, tuple[ImportRequest, ...]]:
+    """The `Published` of a published topic, what the runtime tests of its publisher run on."""
     key = topic.partition_key
-    if key:
-        field = next(f for f in topic.fields if f.name == key)
-        value: cst.BaseExpression = (
-            _sample(field)
-            if field.type is FieldType.STR
-            else cst.parse_expression(f"str(event.{key})")
-        )
-        metadata.append((build_str("partitionKey"), value))
-    metadata.append((build_str("cloudevent.traceparent"), cst.Name("TRACEPARENT")))
-    metadata.append((build_str("cloudevent.tracestate"), build_str("vendor=1")))
-    units = _units(
-        TESTS_PUBLISHER,
-        package=build_name(spec.package),
-        test=build_name(f"test_{topic.publisher_name}_sends_json_keyed_and_traced"),
-        model=build_name(topic.model_name),
-        payload=build_name(topic.payload_name),
-        publisher=build_name(topic.publisher_name),
-        pubsub=build_str(spec.pubsub),
-        topic=build_str(topic.topic),
-        metadata=build_dict(metadata),
+    call = _call(
+        "Published",
+        [
+            ("name", build_str(topic.topic)),
+            ("publish", build_name(topic.publisher_name)),
+            ("model", build_name(topic.model_name)),
+            ("payload", build_name(topic.payload_name)),
+            ("partition_key", build_str(key) if key else cst.Name("None")),
+        ],
     )
-    own = (
-        _model(spec, topic),
-        ImportRequest(f"{spec.package}.publishers", topic.publisher_name),
-    )
-    return [Unit(u.node, (*u.imports, *own)) for u in units]
+    publisher = ImportRequest(f"{spec.package}.publishers", topic.publisher_name)
+    return call, (_model(spec, topic), publisher)
 
 
-def _event_id_tests(
-    spec: ServiceSpec, subscribed: list[TopicSpec], published: TopicSpec
-) -> list[Unit]:
-    """Outgoing CloudEvent ids: derived inside a delivery, fresh outside one."""
-    nodes: dict[str, cst.CSTNode] = {
-        "package": build_name(spec.package),
-        "publisher": build_name(published.publisher_name),
-    }
-    units = _units(
-        TESTS_EVENT_IDS,
-        model=build_name(published.model_name),
-        payload=build_name(published.payload_name),
-        **nodes,
-    )
-    if subscribed:
-        first = subscribed[0]
-        units += _units(
-            TESTS_REPUBLISH,
-            published=build_name(published.model_name),
-            published_payload=build_name(published.payload_name),
-            handler=build_str(first.handler_name),
-            topic=build_str(first.topic),
-            route=build_str(first.route(spec.pubsub)),
-            payload=build_name(first.payload_name),
-            **nodes,
-        )
-    own = (
-        _model(spec, published),
-        ImportRequest(f"{spec.package}.publishers", published.publisher_name),
-    )
-    return [*_helpers(spec, "published_ids"), *(Unit(u.node, (*u.imports, *own)) for u in units)]
+def _route_tests(spec: ServiceSpec, dedupe: Dedupe | None) -> list[Unit]:
+    """The tests of the delivery routes (synth/runtime/pubsub/test_pubsub.py's), on `SUBSCRIBED`.
+
+    What every route shares runs on the first topic; the rest once per topic.
+    """
+    each = "test_a_valid_event_reaches_its_handler"
+    units = _runtime_span(spec, "NeverConnects", each)
+    if dedupe is not None:
+        units.extend(own_file_units(dedupe.dedupe_first_topic_tests(spec)))
+    units += _runtime_span(spec, each, "test_a_publisher_sends_json_keyed_and_traced")
+    if dedupe is not None:
+        units.extend(own_file_units(dedupe.dedupe_topic_tests(spec)))
+    return units
+
+
+def _runtime(spec: ServiceSpec) -> tuple[Unit, ...]:
+    """synth/runtime/pubsub/test_pubsub.py's units; its names from the file itself not imported."""
+    units = runtime_units("pubsub/test_pubsub.py", spec.package, docstring=False).units
+    return tuple(own_file_units(units))
+
+
+def own_file_units(units: tuple[Unit, ...]) -> list[Unit]:
+    """`units` placed into `tests/test_pubsub.py`: the imports of its own names dropped.
+
+    A runtime test module imports them from `synth.runtime.standin.test_pubsub` (the spec-shaped
+    constants and helpers) or `synth.runtime.pubsub.test_pubsub`; both land as this file.
+    """
+    return [
+        replace(u, imports=tuple(i for i in u.imports if i.module != _OWN_MODULE)) for u in units
+    ]
 
 
 def _helpers(spec: ServiceSpec, *names: str) -> tuple[Unit, ...]:
     """The fixed helpers `names` of synth/runtime/pubsub/test_pubsub.py, in that order."""
-    units = runtime_units("pubsub/test_pubsub.py", spec.package, docstring=False).units
-    by_name = {u.identity[-1]: u for u in units}
+    by_name = {u.identity[-1]: u for u in _runtime(spec)}
     return tuple(by_name[name] for name in names)
 
 
-def _units(template: str, **nodes: cst.CSTNode) -> tuple[Unit, ...]:
-    return expand_template(template, nodes).units
+def _runtime_span(spec: ServiceSpec, start: str, stop: str) -> list[Unit]:
+    """The units of synth/runtime/pubsub/test_pubsub.py from `start` up to (not with) `stop`."""
+    units = _runtime(spec)
+    names = [u.identity[-1] for u in units]
+    return list(units[names.index(start) : names.index(stop)])
 
 
 def _sample(field: FieldSpec) -> cst.BaseExpression:

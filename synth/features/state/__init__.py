@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from synth.codegen import ImportRequest, Unit
+from synth.codegen import Unit
 from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
 from synth.features.state import dedupe
 from synth.features.state.deploy import deployment
 from synth.features.state.keys import state_units
 from synth.features.state.tests import state_tests_units
-from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, StateKeySpec, TopicSpec
+from synth.spec import FeatureName, FieldSpec, FieldType, ServiceSpec, StateKeySpec
 
 __all__ = ["StateFeature"]
 
@@ -74,15 +74,11 @@ class StateFeature(Feature):
     def dedupe_runner(self, spec: ServiceSpec) -> tuple[Unit, ...]:
         return dedupe.dedupe_runner(spec)
 
-    def dedupe_first_topic_tests(
-        self, spec: ServiceSpec, topic: TopicSpec, model: ImportRequest
-    ) -> tuple[Unit, ...]:
-        return dedupe.dedupe_first_topic_tests(spec, topic, model)
+    def dedupe_first_topic_tests(self, spec: ServiceSpec) -> tuple[Unit, ...]:
+        return dedupe.dedupe_first_topic_tests(spec)
 
-    def dedupe_topic_tests(
-        self, spec: ServiceSpec, topic: TopicSpec, model: ImportRequest
-    ) -> tuple[Unit, ...]:
-        return dedupe.dedupe_topic_tests(spec, topic, model)
+    def dedupe_topic_tests(self, spec: ServiceSpec) -> tuple[Unit, ...]:
+        return dedupe.dedupe_topic_tests(spec)
 
     def dedupe_readme(self) -> str:
         return dedupe.dedupe_readme()

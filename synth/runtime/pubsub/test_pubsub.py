@@ -1,9 +1,83 @@
-"""Fixed helpers of the pubsub tests: a trace, a sidecar that never answers, published ids."""
+"""Fixed helpers and tests of the pubsub tests: the delivery routes and the publishers.
+
+They run on the service's topics: `SUBSCRIBED` (a `Topic` each) and `PUBLISHED` (a `Published`
+each), constants pubsub generates from the spec at the top of `tests/test_pubsub.py` with
+`PUBSUB`, the pub/sub component's name (and `post_cloud_event`). What every route shares is
+tested on the first subscribed topic, `FIRST`; event ids on the first published one.
+"""
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any, NamedTuple
+
+import grpc
+import pytest
+from dapr.aio.clients import DaprClient
+from dapr.clients.exceptions import DaprInternalError
+from fastapi.testclient import TestClient
+from grpc.aio import AioRpcError, Metadata
+from pydantic import BaseModel
 
 from synth.runtime.app.conftest import FakeDaprClient
 from synth.runtime.app.dapr_client import DaprConnection
+from synth.runtime.pubsub import subscribers
+from synth.runtime.pubsub.events import CURRENT_DELIVERY, Delivery, EventContext
+from synth.runtime.standin.main import app
+from synth.runtime.standin.test_pubsub import PUBLISHED, PUBSUB, SUBSCRIBED, post_cloud_event
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+class Topic(NamedTuple):
+    """A subscribed topic as its tests see it: its route, handler and model, a sample event."""
+
+    name: str
+    route: str
+    handler: str
+    model: type[BaseModel]
+    payload: dict[str, object]
+
+
+class Published(NamedTuple):
+    """A published topic as its tests see it: its publisher and model, a sample event."""
+
+    name: str
+    publish: Callable[..., Coroutine[Any, Any, None]]
+    model: type[BaseModel]
+    payload: dict[str, object]
+    partition_key: str | None
+
+
+def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
+    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
+    return {
+        "data": data,
+        "datacontenttype": "application/json",
+        "id": event_id,
+        "pubsubname": PUBSUB,
+        "source": "tests",
+        "specversion": "1.0",
+        "time": "2026-01-02T03:04:05Z",
+        "topic": topic,
+        "traceid": TRACEPARENT,
+        "traceparent": TRACEPARENT,
+        "tracestate": "",
+        "type": "com.dapr.event.sent",
+    }
+
+
+# A test of each subscribed topic: it runs once per topic (its `topic`), named by the topic.
+EACH_TOPIC = pytest.mark.parametrize("topic", SUBSCRIBED, ids=[t.name for t in SUBSCRIBED])
+
+
+FIRST = SUBSCRIBED[0]
+
+# A test of each published topic: it runs once per topic (its `topic`), named by the topic.
+EACH_PUBLISHED = pytest.mark.parametrize("topic", PUBLISHED, ids=[t.name for t in PUBLISHED])
+
+FIRST_PUBLISHED = PUBLISHED[0]
 
 
 class NeverConnects(DaprConnection):
@@ -13,6 +87,226 @@ class NeverConnects(DaprConnection):
         return None
 
 
+def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
+    app.state.dapr = NeverConnects()
+    try:
+        with TestClient(app) as client:
+            response = post_cloud_event(client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
+    finally:
+        app.state.dapr = None
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
+    response = app_client.post(
+        FIRST.route, content=b"not json", headers={"content-type": "application/cloudevents+json"}
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+@pytest.mark.parametrize("depth", [1_000, 10_000])
+def test_a_body_nested_too_deep_is_dropped(
+    app_client: TestClient, depth: int, as_text: bool
+) -> None:
+    nested = "[" * depth + "]" * depth
+    data = json.dumps(nested) if as_text else nested
+    body = '{"id": "event-deep", "topic": ' + json.dumps(FIRST.name) + ', "data": ' + data + "}"
+    response = app_client.post(
+        FIRST.route, content=body, headers={"content-type": "application/cloudevents+json"}
+    )
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
+    operation = app_client.get("/openapi.json").json()["paths"][FIRST.route]["post"]
+    schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
+    assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
+    data, expected = schema["properties"]["data"], FIRST.model.model_json_schema()
+    assert (data["title"], set(data["properties"]), data.get("required")) == (
+        expected["title"],
+        set(expected["properties"]),
+        expected.get("required"),
+    )
+
+
+def test_a_request_too_large_for_dapr_is_dropped_not_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        details = "grpc: received message larger than max (5242880 vs. 4194304)"
+        cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
+        raise DaprInternalError(details) from cause
+
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    response = post_cloud_event(app_client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_handler_that_fails_for_good_dead_letters_the_event(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        raise ValueError("a bug, not a transient failure")
+
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    response = post_cloud_event(app_client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+
+
+def test_a_payload_published_as_json_text_is_accepted(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        seen.append(context.id)
+
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    event = cloud_event(FIRST.name, json.dumps(FIRST.payload))
+    response = post_cloud_event(app_client, FIRST.route, event)
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    assert seen == ["event-1"]
+
+
+@EACH_TOPIC
+def test_a_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
+) -> None:
+    seen: list[tuple[object, EventContext]] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        seen.append((event, context))
+
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    data = {**topic.payload, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(app_client, topic.route, cloud_event(topic.name, data, "event-7"))
+    assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
+    context = EventContext(
+        id="event-7",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic=topic.name,
+        traceparent=TRACEPARENT,
+    )
+    assert seen == [(topic.model.model_validate(topic.payload), context)]
+
+
+@EACH_TOPIC
+def test_a_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
+) -> None:
+    seen: list[object] = []
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        seen.append(event)
+
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    event = cloud_event(topic.name, ["not", "an", "object"])
+    response = post_cloud_event(app_client, topic.route, event)
+    assert (response.status_code, response.json()) == (200, {"status": "DROP"})
+    assert seen == []
+
+
+@EACH_TOPIC
+def test_a_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
+) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
+
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    response = post_cloud_event(app_client, topic.route, cloud_event(topic.name, topic.payload))
+    assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
+
+
+@EACH_PUBLISHED
+def test_a_publisher_sends_json_keyed_and_traced(
+    fake_dapr: FakeDaprClient, topic: Published
+) -> None:
+    event = topic.model.model_validate(topic.payload)
+    trace = EventContext(
+        id="event-1",
+        source="tests",
+        type="com.dapr.event.sent",
+        topic="any.topic",
+        traceparent=TRACEPARENT,
+        tracestate="vendor=1",
+    )
+    asyncio.run(topic.publish(fake_dapr, event, trace=trace))
+    sent = fake_dapr.calls[0][1]["publish_metadata"]
+    assert uuid.UUID(sent.pop("cloudevent.id")).version == 4
+    key = topic.partition_key
+    keyed = {} if key is None else {"partitionKey": str(getattr(event, key))}
+    assert fake_dapr.calls == [
+        (
+            "publish_event",
+            {
+                "pubsub_name": PUBSUB,
+                "topic_name": topic.name,
+                "data": event.model_dump_json(),
+                "data_content_type": "application/json",
+                "publish_metadata": {
+                    **keyed,
+                    "cloudevent.traceparent": TRACEPARENT,
+                    "cloudevent.tracestate": "vendor=1",
+                },
+            },
+        )
+    ]
+
+
 def published_ids(dapr: FakeDaprClient) -> list[str]:
     """The CloudEvent ids of the events published through `dapr`, in order."""
     return [c["publish_metadata"]["cloudevent.id"] for n, c in dapr.calls if n == "publish_event"]
+
+
+def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprClient) -> None:
+    event = FIRST_PUBLISHED.model.model_validate(FIRST_PUBLISHED.payload)
+
+    async def handle(event_id: str) -> None:
+        context = EventContext(
+            id=event_id, source="tests", type="com.dapr.event.sent", topic="incoming.topic"
+        )
+        token = CURRENT_DELIVERY.set(Delivery(context))
+        try:
+            await FIRST_PUBLISHED.publish(fake_dapr, event)
+            await FIRST_PUBLISHED.publish(fake_dapr, event)
+        finally:
+            CURRENT_DELIVERY.reset(token)
+
+    asyncio.run(handle("event-1"))
+    asyncio.run(handle("event-1"))
+    asyncio.run(handle("event-2"))
+    first, second, again_first, again_second, other, _ = published_ids(fake_dapr)
+    assert (again_first, again_second) == (first, second)
+    assert len({first, second, other}) == 3
+
+
+def test_outside_a_delivery_every_event_gets_a_fresh_id(fake_dapr: FakeDaprClient) -> None:
+    event = FIRST_PUBLISHED.model.model_validate(FIRST_PUBLISHED.payload)
+    asyncio.run(FIRST_PUBLISHED.publish(fake_dapr, event))
+    asyncio.run(FIRST_PUBLISHED.publish(fake_dapr, event))
+    first, second = published_ids(fake_dapr)
+    assert first != second
+
+
+def test_a_handler_that_published_then_failed_republishes_the_same_event_id(
+    app_client: TestClient, fake_dapr: FakeDaprClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[str] = []
+    published = FIRST_PUBLISHED
+
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
+        attempts.append(context.id)
+        await published.publish(client, published.model.model_validate(published.payload))
+        if len(attempts) == 1:
+            raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), "restart")
+
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    event = cloud_event(FIRST.name, FIRST.payload, "event-published-then-failed")
+    first = post_cloud_event(app_client, FIRST.route, event)
+    second = post_cloud_event(app_client, FIRST.route, event)
+    assert [first.json(), second.json()] == [{"status": "RETRY"}, {"status": "SUCCESS"}]
+    ids = published_ids(fake_dapr)
+    assert len(ids) == 2 and ids[0] == ids[1]

@@ -5,9 +5,13 @@ to the Dapr client.
 import asyncio
 import json
 import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any, NamedTuple
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from announcer.events import CURRENT_DELIVERY, Delivery, EventContext, ShopPriceChanged
 from announcer.publishers import publish_shop_price_changed
@@ -15,23 +19,35 @@ from tests.conftest import FakeDaprClient
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
+PUBSUB = "pubsub"
 
-def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
-    """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
-    return {
-        "data": data,
-        "datacontenttype": "application/json",
-        "id": event_id,
-        "pubsubname": "pubsub",
-        "source": "tests",
-        "specversion": "1.0",
-        "time": "2026-01-02T03:04:05Z",
-        "topic": topic,
-        "traceid": TRACEPARENT,
-        "traceparent": TRACEPARENT,
-        "tracestate": "",
-        "type": "com.dapr.event.sent",
-    }
+
+class Published(NamedTuple):
+    """A published topic as its tests see it: its publisher and model, a sample event."""
+
+    name: str
+    publish: Callable[..., Coroutine[Any, Any, None]]
+    model: type[BaseModel]
+    payload: dict[str, object]
+    partition_key: str | None
+
+
+SHOP_PRICE_CHANGED_PAYLOAD: dict[str, object] = {"item_id": 3, "price": 0.5}
+
+PUBLISHED = (
+    Published(
+        name="shop.price-changed",
+        publish=publish_shop_price_changed,
+        model=ShopPriceChanged,
+        payload=SHOP_PRICE_CHANGED_PAYLOAD,
+        partition_key="item_id",
+    ),
+)
+
+# A test of each published topic: it runs once per topic (its `topic`), named by the topic.
+EACH_PUBLISHED = pytest.mark.parametrize("topic", PUBLISHED, ids=[t.name for t in PUBLISHED])
+
+FIRST_PUBLISHED = PUBLISHED[0]
 
 
 def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
@@ -47,11 +63,11 @@ def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> Non
     assert app_client.get("/dapr/subscribe").json() == []
 
 
-SHOP_PRICE_CHANGED_PAYLOAD: dict[str, object] = {"item_id": 3, "price": 0.5}
-
-
-def test_publish_shop_price_changed_sends_json_keyed_and_traced(fake_dapr: FakeDaprClient) -> None:
-    event = ShopPriceChanged.model_validate(SHOP_PRICE_CHANGED_PAYLOAD)
+@EACH_PUBLISHED
+def test_a_publisher_sends_json_keyed_and_traced(
+    fake_dapr: FakeDaprClient, topic: Published
+) -> None:
+    event = topic.model.model_validate(topic.payload)
     trace = EventContext(
         id="event-1",
         source="tests",
@@ -60,19 +76,21 @@ def test_publish_shop_price_changed_sends_json_keyed_and_traced(fake_dapr: FakeD
         traceparent=TRACEPARENT,
         tracestate="vendor=1",
     )
-    asyncio.run(publish_shop_price_changed(fake_dapr, event, trace=trace))
+    asyncio.run(topic.publish(fake_dapr, event, trace=trace))
     sent = fake_dapr.calls[0][1]["publish_metadata"]
     assert uuid.UUID(sent.pop("cloudevent.id")).version == 4
+    key = topic.partition_key
+    keyed = {} if key is None else {"partitionKey": str(getattr(event, key))}
     assert fake_dapr.calls == [
         (
             "publish_event",
             {
-                "pubsub_name": "pubsub",
-                "topic_name": "shop.price-changed",
+                "pubsub_name": PUBSUB,
+                "topic_name": topic.name,
                 "data": event.model_dump_json(),
                 "data_content_type": "application/json",
                 "publish_metadata": {
-                    "partitionKey": str(event.item_id),
+                    **keyed,
                     "cloudevent.traceparent": TRACEPARENT,
                     "cloudevent.tracestate": "vendor=1",
                 },
@@ -87,7 +105,7 @@ def published_ids(dapr: FakeDaprClient) -> list[str]:
 
 
 def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprClient) -> None:
-    event = ShopPriceChanged.model_validate(SHOP_PRICE_CHANGED_PAYLOAD)
+    event = FIRST_PUBLISHED.model.model_validate(FIRST_PUBLISHED.payload)
 
     async def handle(event_id: str) -> None:
         context = EventContext(
@@ -95,8 +113,8 @@ def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprC
         )
         token = CURRENT_DELIVERY.set(Delivery(context))
         try:
-            await publish_shop_price_changed(fake_dapr, event)
-            await publish_shop_price_changed(fake_dapr, event)
+            await FIRST_PUBLISHED.publish(fake_dapr, event)
+            await FIRST_PUBLISHED.publish(fake_dapr, event)
         finally:
             CURRENT_DELIVERY.reset(token)
 
@@ -109,8 +127,8 @@ def test_a_rerun_of_a_delivery_publishes_under_the_same_ids(fake_dapr: FakeDaprC
 
 
 def test_outside_a_delivery_every_event_gets_a_fresh_id(fake_dapr: FakeDaprClient) -> None:
-    event = ShopPriceChanged.model_validate(SHOP_PRICE_CHANGED_PAYLOAD)
-    asyncio.run(publish_shop_price_changed(fake_dapr, event))
-    asyncio.run(publish_shop_price_changed(fake_dapr, event))
+    event = FIRST_PUBLISHED.model.model_validate(FIRST_PUBLISHED.payload)
+    asyncio.run(FIRST_PUBLISHED.publish(fake_dapr, event))
+    asyncio.run(FIRST_PUBLISHED.publish(fake_dapr, event))
     first, second = published_ids(fake_dapr)
     assert first != second

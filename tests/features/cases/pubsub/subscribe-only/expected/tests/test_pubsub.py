@@ -3,6 +3,7 @@ to the Dapr client.
 """
 
 import json
+from typing import NamedTuple
 
 import grpc
 import httpx
@@ -11,6 +12,7 @@ from dapr.aio.clients import DaprClient
 from dapr.clients.exceptions import DaprInternalError
 from fastapi.testclient import TestClient
 from grpc.aio import AioRpcError, Metadata
+from pydantic import BaseModel
 
 from listener import subscribers
 from listener.dapr_client import DaprConnection
@@ -19,6 +21,18 @@ from listener.main import app
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
+PUBSUB = "pubsub"
+
+
+class Topic(NamedTuple):
+    """A subscribed topic as its tests see it: its route, handler and model, a sample event."""
+
+    name: str
+    route: str
+    handler: str
+    model: type[BaseModel]
+    payload: dict[str, object]
+
 
 def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:
     """A CloudEvent as daprd delivers it (contract P-4, U-7): its envelope around `data`."""
@@ -26,7 +40,7 @@ def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str
         "data": data,
         "datacontenttype": "application/json",
         "id": event_id,
-        "pubsubname": "pubsub",
+        "pubsubname": PUBSUB,
         "source": "tests",
         "specversion": "1.0",
         "time": "2026-01-02T03:04:05Z",
@@ -36,6 +50,28 @@ def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str
         "tracestate": "",
         "type": "com.dapr.event.sent",
     }
+
+
+SHOP_ORDER_PLACED_PAYLOAD: dict[str, object] = {
+    "order_id": "order_id-1",
+    "quantity": 3,
+    "placed_at": "2026-01-02T03:04:05Z",
+}
+
+SUBSCRIBED = (
+    Topic(
+        name="shop.order-placed",
+        route="/events/pubsub/shop.order-placed",
+        handler="on_shop_order_placed",
+        model=ShopOrderPlaced,
+        payload=SHOP_ORDER_PLACED_PAYLOAD,
+    ),
+)
+
+# A test of each subscribed topic: it runs once per topic (its `topic`), named by the topic.
+EACH_TOPIC = pytest.mark.parametrize("topic", SUBSCRIBED, ids=[t.name for t in SUBSCRIBED])
+
+FIRST = SUBSCRIBED[0]
 
 
 def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
@@ -59,13 +95,6 @@ def test_dapr_subscribe_lists_every_topic_exactly(app_client: TestClient) -> Non
     ]
 
 
-SHOP_ORDER_PLACED_PAYLOAD: dict[str, object] = {
-    "order_id": "order_id-1",
-    "quantity": 3,
-    "placed_at": "2026-01-02T03:04:05Z",
-}
-
-
 class NeverConnects(DaprConnection):
     """A connection that never reaches a sidecar: the Dapr client stays unavailable."""
 
@@ -77,11 +106,7 @@ def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
     app.state.dapr = NeverConnects()
     try:
         with TestClient(app) as client:
-            response = post_cloud_event(
-                client,
-                "/events/pubsub/shop.order-placed",
-                cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
-            )
+            response = post_cloud_event(client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
     finally:
         app.state.dapr = None
     assert (response.status_code, response.json()) == (200, {"status": "RETRY"})
@@ -89,9 +114,7 @@ def test_a_delivery_while_dapr_is_unavailable_is_retried() -> None:
 
 def test_a_body_that_is_not_json_is_dropped(app_client: TestClient) -> None:
     response = app_client.post(
-        "/events/pubsub/shop.order-placed",
-        content=b"not json",
-        headers={"content-type": "application/cloudevents+json"},
+        FIRST.route, content=b"not json", headers={"content-type": "application/cloudevents+json"}
     )
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
@@ -103,28 +126,18 @@ def test_a_body_nested_too_deep_is_dropped(
 ) -> None:
     nested = "[" * depth + "]" * depth
     data = json.dumps(nested) if as_text else nested
-    body = (
-        '{"id": "event-deep", "topic": '
-        + json.dumps("shop.order-placed")
-        + ', "data": '
-        + data
-        + "}"
-    )
+    body = '{"id": "event-deep", "topic": ' + json.dumps(FIRST.name) + ', "data": ' + data + "}"
     response = app_client.post(
-        "/events/pubsub/shop.order-placed",
-        content=body,
-        headers={"content-type": "application/cloudevents+json"},
+        FIRST.route, content=body, headers={"content-type": "application/cloudevents+json"}
     )
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
 def test_the_delivery_route_documents_its_cloud_event_body(app_client: TestClient) -> None:
-    operation = app_client.get("/openapi.json").json()["paths"]["/events/pubsub/shop.order-placed"][
-        "post"
-    ]
+    operation = app_client.get("/openapi.json").json()["paths"][FIRST.route]["post"]
     schema = operation["requestBody"]["content"]["application/cloudevents+json"]["schema"]
     assert {"id", "source", "type", "specversion", "data"} <= set(schema["required"])
-    data, expected = schema["properties"]["data"], ShopOrderPlaced.model_json_schema()
+    data, expected = schema["properties"]["data"], FIRST.model.model_json_schema()
     assert (data["title"], set(data["properties"]), data.get("required")) == (
         expected["title"],
         set(expected["properties"]),
@@ -140,12 +153,8 @@ def test_a_request_too_large_for_dapr_is_dropped_not_retried(
         cause = AioRpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, Metadata(), Metadata(), details)
         raise DaprInternalError(details) from cause
 
-    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/shop.order-placed",
-        cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    response = post_cloud_event(app_client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
@@ -155,12 +164,8 @@ def test_a_handler_that_fails_for_good_dead_letters_the_event(
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         raise ValueError("a bug, not a transient failure")
 
-    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/shop.order-placed",
-        cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    response = post_cloud_event(app_client, FIRST.route, cloud_event(FIRST.name, FIRST.payload))
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
 
 
@@ -172,64 +177,59 @@ def test_a_payload_published_as_json_text_is_accepted(
     async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append(context.id)
 
-    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
-    event = cloud_event("shop.order-placed", json.dumps(SHOP_ORDER_PLACED_PAYLOAD))
-    response = post_cloud_event(app_client, "/events/pubsub/shop.order-placed", event)
+    monkeypatch.setattr(subscribers, FIRST.handler, handle)
+    event = cloud_event(FIRST.name, json.dumps(FIRST.payload))
+    response = post_cloud_event(app_client, FIRST.route, event)
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
     assert seen == ["event-1"]
 
 
-def test_shop_order_placed_valid_event_reaches_its_handler(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+@EACH_TOPIC
+def test_a_valid_event_reaches_its_handler(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
 ) -> None:
-    seen: list[tuple[ShopOrderPlaced, EventContext]] = []
+    seen: list[tuple[object, EventContext]] = []
 
-    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append((event, context))
 
-    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
-    data = {**SHOP_ORDER_PLACED_PAYLOAD, "added_by_a_newer_producer": "ignored"}
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/shop.order-placed",
-        cloud_event("shop.order-placed", data, "event-7"),
-    )
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    data = {**topic.payload, "added_by_a_newer_producer": "ignored"}
+    response = post_cloud_event(app_client, topic.route, cloud_event(topic.name, data, "event-7"))
     assert (response.status_code, response.json()) == (200, {"status": "SUCCESS"})
     context = EventContext(
         id="event-7",
         source="tests",
         type="com.dapr.event.sent",
-        topic="shop.order-placed",
+        topic=topic.name,
         traceparent=TRACEPARENT,
     )
-    assert seen == [(ShopOrderPlaced.model_validate(SHOP_ORDER_PLACED_PAYLOAD), context)]
+    assert seen == [(topic.model.model_validate(topic.payload), context)]
 
 
-def test_shop_order_placed_malformed_event_is_dropped(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+@EACH_TOPIC
+def test_a_malformed_event_is_dropped(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
 ) -> None:
-    seen: list[ShopOrderPlaced] = []
+    seen: list[object] = []
 
-    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         seen.append(event)
 
-    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
-    event = cloud_event("shop.order-placed", ["not", "an", "object"])
-    response = post_cloud_event(app_client, "/events/pubsub/shop.order-placed", event)
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    event = cloud_event(topic.name, ["not", "an", "object"])
+    response = post_cloud_event(app_client, topic.route, event)
     assert (response.status_code, response.json()) == (200, {"status": "DROP"})
     assert seen == []
 
 
-def test_shop_order_placed_transient_failure_is_retried(
-    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+@EACH_TOPIC
+def test_a_transient_failure_is_retried(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch, topic: Topic
 ) -> None:
-    async def handle(event: ShopOrderPlaced, context: EventContext, client: DaprClient) -> None:
+    async def handle(event: object, context: EventContext, client: DaprClient) -> None:
         raise AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), Metadata(), details="restart")
 
-    monkeypatch.setattr(subscribers, "on_shop_order_placed", handle)
-    response = post_cloud_event(
-        app_client,
-        "/events/pubsub/shop.order-placed",
-        cloud_event("shop.order-placed", SHOP_ORDER_PLACED_PAYLOAD),
-    )
+    monkeypatch.setattr(subscribers, topic.handler, handle)
+    response = post_cloud_event(app_client, topic.route, cloud_event(topic.name, topic.payload))
     assert (response.status_code, response.json()) == (200, {"status": "RETRY"})

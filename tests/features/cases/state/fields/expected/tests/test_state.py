@@ -1,10 +1,13 @@
-"""Before/after tests of the state helpers."""
+"""Before/after tests of the state helpers, once per state key (`KEYS`, generated from the spec)."""
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 import pytest
 from dapr.clients.exceptions import DaprInternalError
+from pydantic import BaseModel
 
 from ledger.settings import get_settings
 from ledger.state import (
@@ -17,106 +20,102 @@ from ledger.state import (
 )
 from tests.conftest import FakeDaprClient
 
+Helper = Callable[..., Coroutine[Any, Any, Any]]
 
-def test_score_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = ScoreState(
-        scores={"k": 0.25}, attempts=3, updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    )
-    asyncio.run(save_score(fake_dapr, "user_id-1", "topic-1", value))
-    stored = asyncio.run(get_score(fake_dapr, "user_id-1", "topic-1"))
+
+class StateKey(NamedTuple):
+    """A state key as its tests see it: its helpers, their key arguments, what they store."""
+
+    name: str
+    save: Helper
+    get: Helper
+    update: Helper
+    delete: Helper
+    args: tuple[str, ...]
+    sample: BaseModel
+    key: str
+    metadata: dict[str, str]
+
+
+KEYS = (
+    StateKey(
+        name="score",
+        save=save_score,
+        get=get_score,
+        update=update_score,
+        delete=delete_score,
+        args=("user_id-1", "topic-1"),
+        sample=ScoreState(
+            scores={"k": 0.25}, attempts=3, updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        ),
+        key="score:user_id-1:topic-1",
+        metadata={"contentType": "application/json"},
+    ),
+)
+
+# A test of each state key: it runs once per key (its `key`), named by the key's helpers.
+EACH_KEY = pytest.mark.parametrize("key", KEYS, ids=[k.name for k in KEYS])
+
+
+@EACH_KEY
+def test_a_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "score:user_id-1:topic-1"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {"contentType": "application/json"}
+    assert stored.value == key.sample
+    assert fake_dapr.calls[0][1]["key"] == key.key
+    assert fake_dapr.calls[0][1]["state_metadata"] == key.metadata
 
 
-def test_score_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_score(fake_dapr, "user_id-1", "topic-1")) is None
+@EACH_KEY
+def test_a_missing_value_reads_as_none(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None
 
 
-def test_score_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_score(
-            fake_dapr,
-            "user_id-1",
-            "topic-1",
-            ScoreState(
-                scores={"k": 0.25}, attempts=3, updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-            ),
-        )
-    )
-    stored = asyncio.run(get_score(fake_dapr, "user_id-1", "topic-1"))
+@EACH_KEY
+def test_a_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    asyncio.run(save_score(fake_dapr, "user_id-1", "topic-1", stored.value, etag=stored.etag))
+    asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_score(fake_dapr, "user_id-1", "topic-1", stored.value, etag=stored.etag))
+        asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     assert is_etag_conflict(caught.value)
 
 
-def test_score_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_score(
-            fake_dapr,
-            "user_id-1",
-            "topic-1",
-            ScoreState(
-                scores={"k": 0.25}, attempts=3, updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-            ),
-        )
-    )
-    seen: list[ScoreState | None] = []
+@EACH_KEY
+def test_an_update_retries_after_a_conflict(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    seen: list[BaseModel | None] = []
 
-    def change(current: ScoreState | None) -> ScoreState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.touch("score:user_id-1:topic-1")
-        return ScoreState(
-            scores={"k": 0.25}, attempts=3, updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-        )
+            fake_dapr.touch(key.key)
+        return key.sample
 
-    asyncio.run(update_score(fake_dapr, "user_id-1", "topic-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert len(seen) == 2
-    assert seen[1] == ScoreState(
-        scores={"k": 0.25}, attempts=3, updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    )
+    assert seen[1] == key.sample
 
 
-def test_score_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[ScoreState | None] = []
+@EACH_KEY
+def test_a_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    seen: list[BaseModel | None] = []
 
-    def change(current: ScoreState | None) -> ScoreState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "score:user_id-1:topic-1",
-                ScoreState(
-                    scores={"k": 0.25},
-                    attempts=3,
-                    updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-                ).model_dump_json(),
-            )
-        return ScoreState(
-            scores={"k": 0.25}, attempts=3, updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-        )
+            fake_dapr.seed(get_settings().state_store, key.key, key.sample.model_dump_json())
+        return key.sample
 
-    asyncio.run(update_score(fake_dapr, "user_id-1", "topic-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert seen[0] is None
-    assert seen[1] == ScoreState(
-        scores={"k": 0.25}, attempts=3, updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    )
+    assert seen[1] == key.sample
 
 
-def test_score_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(
-        save_score(
-            fake_dapr,
-            "user_id-1",
-            "topic-1",
-            ScoreState(
-                scores={"k": 0.25}, attempts=3, updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-            ),
-        )
-    )
-    asyncio.run(delete_score(fake_dapr, "user_id-1", "topic-1"))
-    assert asyncio.run(get_score(fake_dapr, "user_id-1", "topic-1")) is None
+@EACH_KEY
+def test_a_delete_removes_the_value(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    asyncio.run(key.delete(fake_dapr, *key.args))
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None

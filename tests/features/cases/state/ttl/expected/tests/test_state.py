@@ -1,9 +1,12 @@
-"""Before/after tests of the state helpers."""
+"""Before/after tests of the state helpers, once per state key (`KEYS`, generated from the spec)."""
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, NamedTuple
 
 import pytest
 from dapr.clients.exceptions import DaprInternalError
+from pydantic import BaseModel
 
 from sessions.settings import get_settings
 from sessions.state import (
@@ -21,131 +24,111 @@ from sessions.state import (
 )
 from tests.conftest import FakeDaprClient
 
+Helper = Callable[..., Coroutine[Any, Any, Any]]
 
-def test_session_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = SessionState(user_id="sample")
-    asyncio.run(save_session(fake_dapr, "id-1", value))
-    stored = asyncio.run(get_session(fake_dapr, "id-1"))
+
+class StateKey(NamedTuple):
+    """A state key as its tests see it: its helpers, their key arguments, what they store."""
+
+    name: str
+    save: Helper
+    get: Helper
+    update: Helper
+    delete: Helper
+    args: tuple[str, ...]
+    sample: BaseModel
+    key: str
+    metadata: dict[str, str]
+
+
+KEYS = (
+    StateKey(
+        name="session",
+        save=save_session,
+        get=get_session,
+        update=update_session,
+        delete=delete_session,
+        args=("id-1",),
+        sample=SessionState(user_id="sample"),
+        key="session:id-1",
+        metadata={"contentType": "application/json", "ttlInSeconds": "3600"},
+    ),
+    StateKey(
+        name="config",
+        save=save_config,
+        get=get_config,
+        update=update_config,
+        delete=delete_config,
+        args=(),
+        sample=ConfigState(flags=["a", "b"]),
+        key="settings",
+        metadata={"contentType": "application/json"},
+    ),
+)
+
+# A test of each state key: it runs once per key (its `key`), named by the key's helpers.
+EACH_KEY = pytest.mark.parametrize("key", KEYS, ids=[k.name for k in KEYS])
+
+
+@EACH_KEY
+def test_a_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "session:id-1"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {
-        "contentType": "application/json",
-        "ttlInSeconds": "3600",
-    }
+    assert stored.value == key.sample
+    assert fake_dapr.calls[0][1]["key"] == key.key
+    assert fake_dapr.calls[0][1]["state_metadata"] == key.metadata
 
 
-def test_session_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_session(fake_dapr, "id-1")) is None
+@EACH_KEY
+def test_a_missing_value_reads_as_none(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None
 
 
-def test_session_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_session(fake_dapr, "id-1", SessionState(user_id="sample")))
-    stored = asyncio.run(get_session(fake_dapr, "id-1"))
+@EACH_KEY
+def test_a_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    stored = asyncio.run(key.get(fake_dapr, *key.args))
     assert stored is not None
-    asyncio.run(save_session(fake_dapr, "id-1", stored.value, etag=stored.etag))
+    asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_session(fake_dapr, "id-1", stored.value, etag=stored.etag))
+        asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
     assert is_etag_conflict(caught.value)
 
 
-def test_session_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_session(fake_dapr, "id-1", SessionState(user_id="sample")))
-    seen: list[SessionState | None] = []
+@EACH_KEY
+def test_an_update_retries_after_a_conflict(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    seen: list[BaseModel | None] = []
 
-    def change(current: SessionState | None) -> SessionState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.touch("session:id-1")
-        return SessionState(user_id="sample")
+            fake_dapr.touch(key.key)
+        return key.sample
 
-    asyncio.run(update_session(fake_dapr, "id-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert len(seen) == 2
-    assert seen[1] == SessionState(user_id="sample")
+    assert seen[1] == key.sample
 
 
-def test_session_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[SessionState | None] = []
+@EACH_KEY
+def test_a_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    seen: list[BaseModel | None] = []
 
-    def change(current: SessionState | None) -> SessionState:
+    def change(current: BaseModel | None) -> BaseModel:
         seen.append(current)
         if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "session:id-1",
-                SessionState(user_id="sample").model_dump_json(),
-            )
-        return SessionState(user_id="sample")
+            fake_dapr.seed(get_settings().state_store, key.key, key.sample.model_dump_json())
+        return key.sample
 
-    asyncio.run(update_session(fake_dapr, "id-1", change))
+    asyncio.run(key.update(fake_dapr, *key.args, change))
     assert seen[0] is None
-    assert seen[1] == SessionState(user_id="sample")
+    assert seen[1] == key.sample
 
 
-def test_session_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_session(fake_dapr, "id-1", SessionState(user_id="sample")))
-    asyncio.run(delete_session(fake_dapr, "id-1"))
-    assert asyncio.run(get_session(fake_dapr, "id-1")) is None
-
-
-def test_config_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient) -> None:
-    value = ConfigState(flags=["a", "b"])
-    asyncio.run(save_config(fake_dapr, value))
-    stored = asyncio.run(get_config(fake_dapr))
-    assert stored is not None
-    assert stored.value == value
-    assert fake_dapr.calls[0][1]["key"] == "settings"
-    assert fake_dapr.calls[0][1]["state_metadata"] == {"contentType": "application/json"}
-
-
-def test_config_missing_reads_as_none(fake_dapr: FakeDaprClient) -> None:
-    assert asyncio.run(get_config(fake_dapr)) is None
-
-
-def test_config_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_config(fake_dapr, ConfigState(flags=["a", "b"])))
-    stored = asyncio.run(get_config(fake_dapr))
-    assert stored is not None
-    asyncio.run(save_config(fake_dapr, stored.value, etag=stored.etag))
-    with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(save_config(fake_dapr, stored.value, etag=stored.etag))
-    assert is_etag_conflict(caught.value)
-
-
-def test_config_update_retries_after_a_conflict(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_config(fake_dapr, ConfigState(flags=["a", "b"])))
-    seen: list[ConfigState | None] = []
-
-    def change(current: ConfigState | None) -> ConfigState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.touch("settings")
-        return ConfigState(flags=["a", "b"])
-
-    asyncio.run(update_config(fake_dapr, change))
-    assert len(seen) == 2
-    assert seen[1] == ConfigState(flags=["a", "b"])
-
-
-def test_config_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient) -> None:
-    seen: list[ConfigState | None] = []
-
-    def change(current: ConfigState | None) -> ConfigState:
-        seen.append(current)
-        if len(seen) == 1:
-            fake_dapr.seed(
-                get_settings().state_store,
-                "settings",
-                ConfigState(flags=["a", "b"]).model_dump_json(),
-            )
-        return ConfigState(flags=["a", "b"])
-
-    asyncio.run(update_config(fake_dapr, change))
-    assert seen[0] is None
-    assert seen[1] == ConfigState(flags=["a", "b"])
-
-
-def test_config_delete_removes_the_value(fake_dapr: FakeDaprClient) -> None:
-    asyncio.run(save_config(fake_dapr, ConfigState(flags=["a", "b"])))
-    asyncio.run(delete_config(fake_dapr))
-    assert asyncio.run(get_config(fake_dapr)) is None
+@EACH_KEY
+def test_a_delete_removes_the_value(fake_dapr: FakeDaprClient, key: StateKey) -> None:
+    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    asyncio.run(key.delete(fake_dapr, *key.args))
+    assert asyncio.run(key.get(fake_dapr, *key.args)) is None
