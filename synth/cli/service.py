@@ -17,7 +17,12 @@ from synth import api
 from synth.cli.grow import report_merge
 from synth.cli.shell import app, emit_json, guarded
 from synth.errors import FeatureError, SpecError, TargetError
-from synth.features.registry import available_features, missing_for_features, parse_feature_names
+from synth.features.registry import (
+    available_features,
+    declared_features,
+    missing_for_features,
+    parse_feature_names,
+)
 from synth.grow import stage_new
 from synth.spec import (
     AdhocOptions,
@@ -213,7 +218,7 @@ def _new_one(
             )
         spec = load_spec(spec_file, match_file_name=True)
     else:
-        spec = adhoc_spec(name, adhoc)
+        spec = adhoc_spec(name, adhoc, declared_features)
     features = _features(with_, spec)
     check_name(spec)
     target = out or Path("out") / spec.name
@@ -304,7 +309,7 @@ def spec_new(
 
     def run() -> None:
         _name_is_a_name(name)
-        spec = adhoc_spec(name, adhoc)
+        spec = adhoc_spec(name, adhoc, declared_features)
         check_name(spec)
         check_target(specs, "--specs", own_folder=False)
         existing = find_spec_file(name, specs) if specs.is_dir() else None

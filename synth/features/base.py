@@ -221,6 +221,11 @@ class Feature(ABC):
     dependencies: ClassVar[tuple[str, ...]] = ()
     dev_dependencies: ClassVar[tuple[str, ...]] = ()
 
+    def declared_in(self, spec: ServiceSpec) -> bool:
+        """Whether `spec` declares what this feature is for (state keys for `state`...), so a
+        spec made from command-line options gets the feature without naming it."""
+        return False
+
     def missing(self, spec: ServiceSpec) -> str | None:
         """What `spec` lacks for this feature, in words with the fix, or None."""
         return None

@@ -19,6 +19,7 @@ from synth.spec import FeatureName, ServiceSpec
 __all__ = [
     "always_on",
     "available_features",
+    "declared_features",
     "missing_for_features",
     "parse_feature_names",
     "plan_features",
@@ -110,3 +111,13 @@ def missing_for_features(spec: ServiceSpec, features: Iterable[FeatureName]) -> 
         if name in available and (problem := available[name].missing(spec)):
             return problem
     return None
+
+
+def declared_features(spec: ServiceSpec) -> tuple[FeatureName, ...]:
+    """The optional features whose pieces `spec` declares, in canonical order."""
+    available = available_features()
+    return tuple(
+        name
+        for name in sorted(available, key=_canonical_rank)
+        if not available[name].always and available[name].declared_in(spec)
+    )

@@ -8,7 +8,7 @@ spec, which keeps them); the features follow from what was declared.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -54,22 +54,18 @@ class AdhocOptions:
         object.__setattr__(self, "given", tuple(k for k, v in named.items() if v))
 
 
-def adhoc_spec(name: str, options: AdhocOptions) -> ServiceSpec:
-    """The spec the options describe; a SpecError names the first bad value in words."""
-    features = [
-        feature
-        for feature, declared in (
-            (FeatureName.STATE, options.state_keys),
-            (FeatureName.PUBSUB, [*options.subscribes, *options.publishes]),
-            (FeatureName.INVOKE, options.invokes),
-        )
-        if declared
-    ]
+def adhoc_spec(
+    name: str,
+    options: AdhocOptions,
+    features_of: Callable[[ServiceSpec], tuple[FeatureName, ...]] = lambda _: (),
+) -> ServiceSpec:
+    """The spec the options describe, with the features `features_of` finds it declares (the
+    registry's `declared_features`: this layer knows no feature); a SpecError names the first
+    bad value in words."""
     try:
-        return ServiceSpec(
+        spec = ServiceSpec(
             name=name,
             port=8000 if options.port is None else options.port,
-            features=tuple(features),
             state=tuple(
                 StateKeySpec(key=k, fields=(PLACEHOLDER_FIELD,)) for k in options.state_keys
             ),
@@ -80,6 +76,7 @@ def adhoc_spec(name: str, options: AdhocOptions) -> ServiceSpec:
         )
     except ValidationError as exc:
         raise SpecError(f"invalid service '{name}': {describe_validation_error(exc)}") from None
+    return spec.model_copy(update={"features": features_of(spec)})
 
 
 def _topic(name: str) -> TopicSpec:

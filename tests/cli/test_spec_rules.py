@@ -12,6 +12,7 @@ from packaging.requirements import Requirement
 from pydantic import ValidationError
 
 from synth.dev import find_services
+from synth.features.registry import declared_features
 from synth.spec import AdhocOptions, ServiceSpec, adhoc_spec, dump_spec_data, parse_spec
 from synth.spec.reserved import reserved_package_names
 
@@ -64,7 +65,7 @@ def test_adhoc_topics_and_invokes_become_spec_entries_that_round_trip() -> None:
     options = AdhocOptions(
         subscribes=["learning.ask"], publishes=["learning.tell"], invokes=["bill"]
     )
-    spec = adhoc_spec("orders", options)
+    spec = adhoc_spec("orders", options, declared_features)
     assert [t.topic for t in spec.subscribes] == ["learning.ask"]
     assert [i.app_id for i in spec.invokes] == ["bill"]
     assert [f.value for f in spec.features] == ["pubsub", "invoke"]

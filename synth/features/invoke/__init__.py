@@ -49,6 +49,9 @@ class InvokeFeature(Feature):
     summary: ClassVar[str] = "typed service-invocation clients: timeout, GET retries, clear errors"
     dependencies: ClassVar[tuple[str, ...]] = ("aiohttp>=3.9",)
 
+    def declared_in(self, spec: ServiceSpec) -> bool:
+        return bool(spec.invokes)
+
     def missing(self, spec: ServiceSpec) -> str | None:
         if spec.invokes:
             return None

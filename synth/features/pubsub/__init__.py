@@ -46,6 +46,9 @@ class PubSubFeature(Feature):
     requires: ClassVar[tuple[FeatureName, ...]] = (FeatureName.APP,)
     summary: ClassVar[str] = "typed events, CloudEvent subscribers (SUCCESS/RETRY/DROP), publishers"
 
+    def declared_in(self, spec: ServiceSpec) -> bool:
+        return bool(spec.subscribes or spec.publishes)
+
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
         dedupe = find_dedupe(active)
         subscribed = list(spec.subscribes)

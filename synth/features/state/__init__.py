@@ -43,6 +43,9 @@ class StateFeature(Feature):
     requires: ClassVar[tuple[FeatureName, ...]] = (FeatureName.APP,)
     summary: ClassVar[str] = "typed state helpers per key: get/save/delete/update with ETags, TTL"
 
+    def declared_in(self, spec: ServiceSpec) -> bool:
+        return bool(spec.state)
+
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
         keys = spec.state or _default_keys(spec)
         settings = settings_units(deployment(spec, active).env)
