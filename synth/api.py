@@ -124,8 +124,8 @@ def compose_service(
     contributions = [c for _, c in owned]
     report = apply_python(workspace, owned, spec.package, insert)
     _apply_project_files(workspace, spec, names, contributions)
-    pieces = DeployPieces.merge(c.deploy for c in contributions)
-    apply_deploy_files(workspace, *_deploy_files(spec, active))
+    pieces, deploy_files, deploy_text = _deploy_files(spec, active)
+    apply_deploy_files(workspace, deploy_files, deploy_text)
     rendered = _render(workspace)
     if gate:
         _gate(rendered, workspace, spec)
@@ -153,13 +153,14 @@ def _contribution(
 @lru_cache(maxsize=64)
 def _deploy_files(
     spec: ServiceSpec, active: frozenset[FeatureName]
-) -> tuple[DeployFiles, dict[str, str]]:
-    """The deploy documents of a service and their rendered text, built once per input."""
+) -> tuple[DeployPieces, DeployFiles, dict[str, str]]:
+    """The features' deploy pieces, the documents built from them and their rendered text,
+    once per input."""
     pieces = DeployPieces.merge(
         _contribution(f.name, spec, active).deploy for f in plan_features(active)
     )
     files = build_deploy_files(spec, pieces)
-    return files, {path: render_yaml(docs) for path, docs in files.yaml.items()}
+    return pieces, files, {path: render_yaml(docs) for path, docs in files.yaml.items()}
 
 
 def compose_platform(plans: Sequence[ServicePlan]) -> ChangeSet:

@@ -110,6 +110,8 @@ def _statements(template: str, names: frozenset[str]) -> tuple[tuple[Statement, 
             raise TypeError(f"not a statement: {stmt!r}")
         bare = _EMPTY.code_for_node(stmt.with_changes(leading_lines=[]))
         slotted = _SLOT_NAME.sub(lambda m: "{" + m.group(1) + "}", bare)
+        if slotted == bare:
+            mark_verbatim(stmt)
         found.append((stmt, slotted if slotted != bare else None))
     return tuple(found)
 
@@ -123,7 +125,6 @@ def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[
     unused = set(replacements)
     for stmt, slotted in _statements(template, frozenset(replacements)):
         if slotted is None:
-            mark_verbatim(stmt)
             yield stmt
             continue
         wanted = {k: v for k, v in replacements.items() if "{" + k + "}" in slotted}

@@ -40,7 +40,6 @@ __all__ = [
     "SecretRef",
     "TopicUse",
     "deployment_of",
-    "deploys",
     "settings_units",
     "with_settings_fields",
 ]
@@ -235,24 +234,9 @@ class Feature(ABC):
         """The units and metadata this feature owns for `spec` (pure; called once per run)."""
 
     def deployment(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
-        """What the feature deploys. A feature whose `deploy.py` registers its builder with
-        `deploys` answers without building its code (checks and diagrams ask this)."""
-        builder = _DEPLOYERS.get(self.name)
-        return builder(spec, active) if builder else self.contribute(spec, active).deploy
-
-
-DeployBuilder = Callable[[ServiceSpec, frozenset[FeatureName]], DeployPieces]
-_DEPLOYERS: dict[FeatureName, DeployBuilder] = {}
-
-
-def deploys(name: FeatureName) -> Callable[[DeployBuilder], DeployBuilder]:
-    """Register `name`'s deploy builder (the function its Contribution's `deploy` comes from)."""
-
-    def register(builder: DeployBuilder) -> DeployBuilder:
-        _DEPLOYERS[name] = builder
-        return builder
-
-    return register
+        """What the feature deploys, built without its code (checks and diagrams ask this);
+        `contribute` carries the same pieces as its `deploy`."""
+        return DeployPieces()
 
 
 def deployment_of(spec: ServiceSpec, requested: Iterable[FeatureName]) -> DeployPieces:

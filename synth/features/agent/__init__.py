@@ -42,7 +42,7 @@ from synth.features.agent.service import (
     handler_unit,
 )
 from synth.features.agent.tests import test_units
-from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
+from synth.features.base import Contribution, DeployPieces, Feature, ReadmeSection, settings_units
 from synth.spec import FeatureName, ServiceSpec
 
 __all__ = ["CONVERSATION_TTL_SECONDS", "HISTORY_LIMIT", "AgentFeature"]
@@ -76,14 +76,18 @@ class AgentFeature(Feature):
             "response_topic) in the spec; add one, or leave out agent"
         )
 
+    def deployment(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
+        return deployment(spec, active)
+
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
+        deploy = self.deployment(spec, active)
         agent, request, response = checked(spec)
         plan = Reply(request, response)
         keys = [k for k in spec.state if k.helper_name in agent.reads_state]
         pkg = spec.package
         return Contribution(
             python={
-                f"{pkg}/settings.py": settings_units(deployment(spec, active).env),
+                f"{pkg}/settings.py": settings_units(deploy.env),
                 f"{pkg}/agent.py": agent_units(spec, agent, plan),
                 f"{pkg}/agent_runtime.py": sdk_units(spec, agent, request, keys),
                 f"{pkg}/handlers.py": (handler_unit(spec, plan),),
@@ -94,6 +98,6 @@ class AgentFeature(Feature):
                 "tests/test_agent.py": test_units(spec, agent, plan, keys),
             },
             dependencies=self.dependencies,
-            deploy=deployment(spec, active),
+            deploy=deploy,
             readme=(ReadmeSection("Agent", readme(spec, agent, plan, keys)),),
         )

@@ -4,7 +4,7 @@ inbound handler budget (a delivery may wait for a whole agent turn)."""
 
 from __future__ import annotations
 
-from synth.features.base import DeployPieces, EnvVar, HandlerBudget, SecretRef, deploys
+from synth.features.base import DeployPieces, EnvVar, HandlerBudget, SecretRef
 from synth.manifests.cluster import MODEL_SECRET, MODEL_SECRET_KEY
 from synth.manifests.dapr_config import AGENT_HANDLER, AGENT_TURN_SECONDS
 from synth.manifests.network import https_egress
@@ -33,7 +33,6 @@ _KEY_REF = SecretRef(
 )
 
 
-@deploys(FeatureName.AGENT)
 def deployment(spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
     """The agent's pieces."""
     return DeployPieces(

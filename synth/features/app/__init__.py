@@ -23,7 +23,13 @@ import libcst as cst
 from synth.codegen import Unit, build_docstring, build_name, build_str, expand_template
 from synth.codegen.runtime import runtime_units
 from synth.features.app.deploy import deployment
-from synth.features.base import Contribution, Feature, ReadmeSection, with_settings_fields
+from synth.features.base import (
+    Contribution,
+    DeployPieces,
+    Feature,
+    ReadmeSection,
+    with_settings_fields,
+)
 from synth.spec import FeatureName, ServiceSpec
 
 __all__ = ["AppFeature"]
@@ -69,7 +75,11 @@ class AppFeature(Feature):
         "ruff>=0.17",
     )
 
+    def deployment(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
+        return deployment(spec, active)
+
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
+        deploy = self.deployment(spec, active)
         package = build_name(spec.package)
         pkg = spec.package
         title = build_str(spec.name)
@@ -91,7 +101,7 @@ class AppFeature(Feature):
         return Contribution(
             python={
                 f"{pkg}/__init__.py": (init_doc,),
-                f"{pkg}/settings.py": (settings_doc, *_settings(spec, active)),
+                f"{pkg}/settings.py": (settings_doc, *_settings(spec, deploy)),
                 f"{pkg}/logs.py": runtime_units("app/logs.py", pkg).units,
                 f"{pkg}/dapr_client.py": runtime_units("app/dapr_client.py", pkg).units,
                 f"{pkg}/main.py": main,
@@ -101,7 +111,7 @@ class AppFeature(Feature):
             },
             dependencies=self.dependencies,
             dev_dependencies=self.dev_dependencies,
-            deploy=deployment(spec, active),
+            deploy=deploy,
             readme=(
                 ReadmeSection(
                     "Run it",
@@ -119,7 +129,7 @@ class AppFeature(Feature):
         )
 
 
-def _settings(spec: ServiceSpec, active: frozenset[FeatureName]) -> tuple[Unit, ...]:
+def _settings(spec: ServiceSpec, deploy: DeployPieces) -> tuple[Unit, ...]:
     """The runtime's settings shell, its `Settings` class holding the app's fields."""
     shell = runtime_units("app/settings.py", spec.package, docstring=False).units
-    return with_settings_fields(shell, deployment(spec, active).env)
+    return with_settings_fields(shell, deploy.env)

@@ -4,14 +4,13 @@ sidecar's ports)."""
 
 from __future__ import annotations
 
-from synth.features.base import DeployPieces, EnvVar, deploys
+from synth.features.base import DeployPieces, EnvVar
 from synth.manifests.environment import APP_ID, LOG_LEVEL
 from synth.spec import FeatureName, ServiceSpec
 
 __all__ = ["deployment"]
 
 
-@deploys(FeatureName.APP)
 def deployment(spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
     """The app's environment."""
     return DeployPieces(

@@ -22,7 +22,7 @@ from typing import ClassVar
 from synth.codegen import Unit, build_docstring
 from synth.codegen.runtime import runtime_units
 from synth.errors import FeatureError
-from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
+from synth.features.base import Contribution, DeployPieces, Feature, ReadmeSection, settings_units
 from synth.features.invoke.clients import Target, client_units
 from synth.features.invoke.deploy import deployment
 from synth.features.invoke.tests import method_test_units
@@ -60,7 +60,11 @@ class InvokeFeature(Feature):
             "(or --invoke APP), or leave out invoke"
         )
 
+    def deployment(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
+        return deployment(spec, active)
+
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
+        deploy = self.deployment(spec, active)
         if not spec.invokes:
             return Contribution()
         targets = [Target(i) for i in spec.invokes]
@@ -86,12 +90,12 @@ class InvokeFeature(Feature):
         )
         return Contribution(
             python={
-                f"{spec.package}/settings.py": settings_units(deployment(spec, active).env),
+                f"{spec.package}/settings.py": settings_units(deploy.env),
                 f"{spec.package}/invocation.py": tuple(module),
                 "tests/test_invoke.py": tuple(tests),
             },
             dependencies=self.dependencies,
-            deploy=deployment(spec, active),
+            deploy=deploy,
             readme=(
                 ReadmeSection(
                     "Service invocation",

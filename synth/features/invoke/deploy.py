@@ -3,7 +3,7 @@ client's own, a breaker, no retry) and the egress rule to the platform's sidecar
 
 from __future__ import annotations
 
-from synth.features.base import DeployPieces, EnvVar, ResiliencyTarget, deploys
+from synth.features.base import DeployPieces, EnvVar, ResiliencyTarget
 from synth.manifests.dapr_config import BREAKER, INVOKE, INVOKE_TIMEOUT_SECONDS
 from synth.manifests.network import sidecars_egress
 from synth.spec import FeatureName, ServiceSpec
@@ -11,7 +11,6 @@ from synth.spec import FeatureName, ServiceSpec
 __all__ = ["deployment"]
 
 
-@deploys(FeatureName.INVOKE)
 def deployment(spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
     """The invoked apps' pieces (none when the spec invokes nothing)."""
     if not spec.invokes:

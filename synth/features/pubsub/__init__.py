@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from synth.codegen import Unit
-from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
+from synth.features.base import Contribution, DeployPieces, Feature, ReadmeSection, settings_units
 from synth.features.pubsub.deploy import deployment
 from synth.features.pubsub.events import distinct_topics, events_units
 from synth.features.pubsub.hooks import find_dedupe
@@ -49,13 +49,17 @@ class PubSubFeature(Feature):
     def declared_in(self, spec: ServiceSpec) -> bool:
         return bool(spec.subscribes or spec.publishes)
 
+    def deployment(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
+        return deployment(spec, active)
+
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
+        deploy = self.deployment(spec, active)
         dedupe = find_dedupe(active)
         subscribed = list(spec.subscribes)
         published = list(spec.publishes)
         topics = distinct_topics(subscribed + published)
         python: dict[str, tuple[Unit, ...]] = {
-            f"{spec.package}/settings.py": settings_units(deployment(spec, active).env),
+            f"{spec.package}/settings.py": settings_units(deploy.env),
             f"{spec.package}/events.py": events_units(spec, topics),
             f"{spec.package}/subscribers.py": subscribers_units(spec, subscribed, dedupe),
             f"{spec.package}/main.py": main_units(spec),
@@ -68,6 +72,6 @@ class PubSubFeature(Feature):
         said = dedupe.dedupe_readme() if dedupe is not None else ""
         return Contribution(
             python=python,
-            deploy=deployment(spec, active),
+            deploy=deploy,
             readme=(ReadmeSection("Events", events_readme(spec, subscribed, published, said)),),
         )

@@ -14,7 +14,6 @@ from synth.features.base import (
     EnvVar,
     ResiliencyTarget,
     TopicUse,
-    deploys,
 )
 from synth.manifests.components import build_local_pubsub, build_prod_pubsub
 from synth.manifests.dapr_config import BREAKER, DAPR_CALL, REDELIVER, RETRY
@@ -36,7 +35,6 @@ def pubsub_documents(name: str, users: Sequence[ServiceSpec]) -> ComponentDocs:
     )
 
 
-@deploys(FeatureName.PUBSUB)
 def deployment(spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
     """The pubsub component's pieces."""
     name = spec.pubsub

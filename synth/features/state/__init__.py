@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from synth.codegen import Unit
-from synth.features.base import Contribution, Feature, ReadmeSection, settings_units
+from synth.features.base import Contribution, DeployPieces, Feature, ReadmeSection, settings_units
 from synth.features.state import dedupe
 from synth.features.state.deploy import deployment
 from synth.features.state.keys import state_units
@@ -46,9 +46,13 @@ class StateFeature(Feature):
     def declared_in(self, spec: ServiceSpec) -> bool:
         return bool(spec.state)
 
+    def deployment(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
+        return deployment(spec, active)
+
     def contribute(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> Contribution:
+        deploy = self.deployment(spec, active)
         keys = spec.state or _default_keys(spec)
-        settings = settings_units(deployment(spec, active).env)
+        settings = settings_units(deploy.env)
         key_lines = "\n".join(
             f"| `{k.key}` | `{k.model_name}` | {k.ttl_seconds or '-'} | "
             f"`get_{k.helper_name}`, `save_`, `delete_`, `update_{k.helper_name}` |"
@@ -60,7 +64,7 @@ class StateFeature(Feature):
                 f"{spec.package}/state.py": state_units(spec, keys),
                 "tests/test_state.py": state_tests_units(spec, keys),
             },
-            deploy=deployment(spec, active),
+            deploy=deploy,
             readme=(
                 ReadmeSection(
                     "State",

@@ -12,7 +12,6 @@ from synth.features.base import (
     DeployPieces,
     EnvVar,
     ResiliencyTarget,
-    deploys,
 )
 from synth.manifests.components import (
     build_local_state_store,
@@ -38,7 +37,6 @@ def state_store_documents(name: str, users: Sequence[ServiceSpec]) -> ComponentD
     )
 
 
-@deploys(FeatureName.STATE)
 def deployment(spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
     """The state store's pieces."""
     store = spec.state_store
