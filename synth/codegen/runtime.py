@@ -22,7 +22,7 @@ from pathlib import Path
 import libcst as cst
 
 from synth.codegen.imports import ImportRequest, dotted_name
-from synth.codegen.template import TemplateUnits, imports_of, used_imports, walk
+from synth.codegen.template import TemplateUnits, imports_of, imports_used_by, names_in, walk
 from synth.codegen.units import Statement, Unit
 from synth.codegen.verbatim import mark_verbatim
 
@@ -31,6 +31,7 @@ __all__ = [
     "runtime_import",
     "runtime_module_name",
     "runtime_units",
+    "warm_runtime_modules",
 ]
 
 RUNTIME_PACKAGE = "synth.runtime"
@@ -84,9 +85,10 @@ class _Rename(cst.CSTTransformer):
         return updated_node.with_changes(module=cst.parse_expression(renamed))
 
 
-def _imports_runtime(statement: Statement) -> bool:
-    """Whether an import of a runtime module sits anywhere inside `statement`."""
-    return any(
+def _imports_runtime(names: frozenset[str], statement: Statement) -> bool:
+    """Whether an import of a runtime module sits anywhere inside `statement` (whose names are
+    `names`: a statement without the name `synth` has no such import, and is not walked)."""
+    return "synth" in names and any(
         isinstance(node, cst.ImportFrom)
         and node.module is not None
         and dotted_name(node.module).startswith(RUNTIME_PACKAGE + ".")
@@ -116,6 +118,24 @@ def _is_docstring(statement: Statement) -> bool:
     )
 
 
+class _Statement:
+    """A runtime module's top-level statement and what is known of it for every package."""
+
+    def __init__(self, node: Statement) -> None:
+        self.node = node
+        self.imports = imports_of(node)
+        self.names = frozenset(names_in(node))
+        self.renamed = self.imports is None and _imports_runtime(self.names, node)
+        if self.imports is None and not self.renamed:
+            mark_verbatim(node)
+
+
+@cache
+def _statements(relative: str, docstring: bool) -> tuple[_Statement, ...]:
+    """The module's statements, read once per process whatever the package."""
+    return tuple(_Statement(node) for node in _body(_parsed(relative), docstring))
+
+
 @cache
 def runtime_units(
     relative: str, package: str, *, container: str | None = None, docstring: bool = True
@@ -127,19 +147,25 @@ def runtime_units(
     """
     rename = _Rename(package)
     imports: list[ImportRequest] = []
-    kept: list[Statement] = []
-    for statement in _body(_parsed(relative), docstring):
-        found = imports_of(statement)
-        if found is not None:
-            imports.extend(runtime_import(r.module, r.name, package) for r in found)
-            continue
-        if _imports_runtime(statement):
-            renamed = statement.visit(rename)
+    kept: list[tuple[Statement, frozenset[str]]] = []
+    for statement in _statements(relative, docstring):
+        if statement.imports is not None:
+            imports.extend(runtime_import(r.module, r.name, package) for r in statement.imports)
+        elif statement.renamed:
+            renamed = statement.node.visit(rename)
             if not isinstance(renamed, cst.SimpleStatementLine | cst.BaseCompoundStatement):
                 raise TypeError(f"{relative}: the rename removed a statement")
-            kept.append(renamed)
+            kept.append((renamed, frozenset(names_in(renamed))))
         else:
-            mark_verbatim(statement)
-            kept.append(statement)
-    units = tuple(Unit(node, used_imports(node, imports), container) for node in kept)
+            kept.append((statement.node, statement.names))
+    units = tuple(Unit(node, imports_used_by(names, imports), container) for node, names in kept)
     return TemplateUnits(tuple(imports), units)
+
+
+def warm_runtime_modules() -> None:
+    """Read every runtime module now (before worker processes fork, so they share it)."""
+    for path in sorted(_ROOT.rglob("*.py")):
+        relative = path.relative_to(_ROOT).as_posix()
+        if not relative.startswith("standin/"):
+            for docstring in (True, False):
+                _statements(relative, docstring)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from functools import cache
 from typing import Any, cast
 
@@ -30,6 +30,7 @@ __all__ = [
     "build_template_units",
     "expand_template",
     "imports_of",
+    "imports_used_by",
     "names_in",
     "used_imports",
     "walk",
@@ -135,17 +136,48 @@ def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[
         raise ValueError(f"the template has no slot for {', '.join(sorted(unused))}")
 
 
+# fields that only ever hold whitespace, comments or punctuation: no Name, no statement
+_TRIVIA_FIELDS = frozenset(
+    {
+        "leading_lines",
+        "lines_after_decorator",
+        "lpar",
+        "rpar",
+        "header",
+        "footer",
+        "trailing_whitespace",
+        "newline",
+        "semicolon",
+        "comma",
+        "colon",
+        "equal",
+        "operator",
+        "dot",
+        "arrow",
+        "asynchronous",
+    }
+)
+
+
 @cache
 def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(kind))
+    return tuple(
+        f.name
+        for f in dataclasses.fields(kind)
+        if f.name not in _TRIVIA_FIELDS and not f.name.startswith("whitespace")
+    )
 
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """`node` and every node inside it, read-only (a plain walk: no visitor, nothing rebuilt)."""
+    """`node` and every node inside it that is not trivia (whitespace, comments, punctuation),
+    read-only: a plain walk, no visitor, nothing rebuilt. A `Name`'s parentheses are trivia
+    too, so the walk ends at each Name."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
+        if type(current) is cst.Name:
+            continue
         for name in _child_fields(type(current)):
             value = getattr(current, name)
             if isinstance(value, cst.CSTNode):
@@ -156,12 +188,16 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 def names_in(node: cst.CSTNode) -> set[str]:
     """Every `Name` value inside `node`."""
-    return {n.value for n in walk(node) if isinstance(n, cst.Name)}
+    return {n.value for n in walk(node) if type(n) is cst.Name}
 
 
 def used_imports(node: cst.CSTNode, imports: Sequence[ImportRequest]) -> tuple[ImportRequest, ...]:
     """The subset of `imports` a statement refers to by name (`__future__` always)."""
-    names = names_in(node)
+    return imports_used_by(names_in(node), imports)
+
+
+def imports_used_by(names: Set[str], imports: Sequence[ImportRequest]) -> tuple[ImportRequest, ...]:
+    """The subset of `imports` that code using `names` refers to (`__future__` always)."""
     used = []
     for request in imports:
         if (

@@ -129,7 +129,9 @@ def _closure(requirements: list[str]) -> dict[str, metadata.Distribution | None]
         except metadata.PackageNotFoundError:
             dist = None
         found[key] = dist
-        for text in (dist.requires or []) if dist is not None else []:
+        for text in _requires(dist) if dist is not None else ():
+            if _only_for_other_extras(text, extras):
+                continue
             try:
                 requirement = Requirement(text)
             except InvalidRequirement:
@@ -141,6 +143,46 @@ def _closure(requirements: list[str]) -> dict[str, metadata.Distribution | None]
                 continue
             if _normalize(requirement.name) not in found:
                 pending.append((requirement.name, frozenset(requirement.extras)))
+    return found
+
+
+_EXTRA_ONLY = re.compile(r"""^extra\s*==\s*['"]([^'"]+)['"]$""")
+
+
+def _only_for_other_extras(requirement: str, extras: frozenset[str]) -> bool:
+    """A requirement whose whole marker is `extra == "x"` for an extra not asked for: skipped
+    without the full requirement parser (most of a large closure's requirements)."""
+    _, semicolon, marker = requirement.partition(";")
+    match = _EXTRA_ONLY.match(marker.strip()) if semicolon else None
+    return match is not None and _normalize(match.group(1)) not in {_normalize(e) for e in extras}
+
+
+def _requires(dist: metadata.Distribution) -> list[str]:
+    """The `Requires-Dist` headers of `dist`'s METADATA (`dist.requires` when it has none).
+
+    Read from the header block alone: the email parser behind `dist.requires` also reads the
+    long description after it, most of the cost of deriving the reserved set.
+    """
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
+    if text is None:
+        return list(dist.requires or [])
+    found: list[str] = []
+    current: str | None = None
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        if line[0] in " \t":
+            if current is not None:
+                current += " " + line.strip()
+            continue
+        if current is not None:
+            found.append(current)
+            current = None
+        header, _, value = line.partition(":")
+        if header.strip().lower() == "requires-dist":
+            current = value.strip()
+    if current is not None:
+        found.append(current)
     return found
 
 
@@ -163,12 +205,17 @@ def _top_level(dist: metadata.Distribution) -> set[str]:
     listed = dist.read_text("top_level.txt")
     if listed:
         return {line.strip() for line in listed.splitlines() if line.strip()}
+    record = dist.read_text("RECORD")
+    if record is None:
+        return set()
     modules: set[str] = set()
-    for path in dist.files or ():
-        head = path.parts[0] if path.parts else ""
-        if head.endswith((".dist-info", ".data")) or head in {"..", "__pycache__"}:
+    for line in record.splitlines():
+        path = line.rsplit(",", 2)[0] if line.count(",") >= 2 else line
+        path = path.strip('"')
+        head, slash, _ = path.partition("/")
+        if not head or head.endswith((".dist-info", ".data")) or head in {"..", "__pycache__"}:
             continue
-        if len(path.parts) == 1:
+        if not slash:
             if head.endswith(".py"):
                 modules.add(head.removesuffix(".py"))
             elif head.endswith((".so", ".pyd")):
