@@ -16,6 +16,7 @@ statement a Unit that carries the imports it uses.
 
 from __future__ import annotations
 
+import ast
 from functools import cache
 from pathlib import Path
 
@@ -97,14 +98,34 @@ def _imports_runtime(names: frozenset[str], statement: Statement) -> bool:
 
 
 @cache
-def _parsed(relative: str) -> cst.Module:
-    path = _ROOT / relative
-    return cst.parse_module(path.read_text(encoding="utf-8"), _CONFIG)
+def _parsed(relative: str) -> tuple[cst.Module, tuple[str | None, ...]]:
+    """The module, and each top-level statement's source without the lines above it."""
+    source = (_ROOT / relative).read_text(encoding="utf-8")
+    module = cst.parse_module(source, _CONFIG)
+    return module, _statement_sources(source, len(module.body))
 
 
-def _body(module: cst.Module, docstring: bool) -> list[Statement]:
-    body = list(module.body)
-    if body and not docstring and _is_docstring(body[0]):
+def _statement_sources(source: str, count: int) -> tuple[str | None, ...]:
+    """Each top-level statement's lines, from `ast`'s positions (libcst's own code for them
+    would mean generating every runtime module again). None throughout when the statements
+    do not line up one to one, as when two share a line."""
+    lines = source.splitlines(keepends=True)
+    spans: list[tuple[int, int]] = []
+    for node in ast.parse(source).body:
+        decorators = getattr(node, "decorator_list", [])
+        first = min([node.lineno, *(d.lineno for d in decorators)])
+        if spans and spans[-1][1] >= first:
+            return (None,) * count
+        spans.append((first, node.end_lineno or node.lineno))
+    if len(spans) != count:
+        return (None,) * count
+    return tuple("".join(lines[first - 1 : last]) for first, last in spans)
+
+
+def _body(relative: str, docstring: bool) -> list[tuple[Statement, str | None]]:
+    module, sources = _parsed(relative)
+    body = list(zip(module.body, sources, strict=True))
+    if body and not docstring and _is_docstring(body[0][0]):
         body = body[1:]
     return body
 
@@ -121,19 +142,19 @@ def _is_docstring(statement: Statement) -> bool:
 class _Statement:
     """A runtime module's top-level statement and what is known of it for every package."""
 
-    def __init__(self, node: Statement) -> None:
+    def __init__(self, node: Statement, source: str | None) -> None:
         self.node = node
         self.imports = imports_of(node)
         self.names = frozenset(names_in(node))
         self.renamed = self.imports is None and _imports_runtime(self.names, node)
         if self.imports is None and not self.renamed:
-            mark_verbatim(node)
+            mark_verbatim(node, source)
 
 
 @cache
 def _statements(relative: str, docstring: bool) -> tuple[_Statement, ...]:
     """The module's statements, read once per process whatever the package."""
-    return tuple(_Statement(node) for node in _body(_parsed(relative), docstring))
+    return tuple(_Statement(node, source) for node, source in _body(relative, docstring))
 
 
 @cache

@@ -112,7 +112,7 @@ def _statements(template: str, names: frozenset[str]) -> tuple[tuple[Statement, 
         bare = _EMPTY.code_for_node(stmt.with_changes(leading_lines=[]))
         slotted = _SLOT_NAME.sub(lambda m: "{" + m.group(1) + "}", bare)
         if slotted == bare:
-            mark_verbatim(stmt)
+            mark_verbatim(stmt, bare)
         found.append((stmt, slotted if slotted != bare else None))
     return tuple(found)
 

@@ -13,16 +13,25 @@ import dataclasses
 
 import libcst as cst
 
-__all__ = ["mark_verbatim", "marked", "verbatim_code"]
+__all__ = ["generated_code", "mark_verbatim", "marked", "verbatim_code"]
 
 _EMPTY = cst.Module(body=[])
 _MARKED: dict[int, cst.BaseStatement] = {}
 _CODE: dict[int, str] = {}
 
 
-def mark_verbatim(statement: cst.BaseStatement) -> None:
-    """Record `statement` (kept alive here) as black's output already."""
+def mark_verbatim(statement: cst.BaseStatement, code: str | None = None) -> None:
+    """Record `statement` (kept alive here) as black's output already; `code`, when the caller
+    has it, is its code without the lines above it (`tests/codegen/test_verbatim.py` holds it
+    equal to what libcst would generate)."""
     _MARKED[id(getattr(statement, "body", statement))] = statement
+    if code is not None:
+        _CODE[id(statement)] = code
+
+
+def generated_code(statement: cst.BaseStatement) -> str:
+    """What libcst generates for `statement` without the lines above it (no cache)."""
+    return _EMPTY.code_for_node(statement.with_changes(leading_lines=[]))
 
 
 def marked() -> list[cst.BaseStatement]:
@@ -43,5 +52,5 @@ def verbatim_code(statement: cst.BaseStatement) -> str | None:
             return None
     key = id(original)
     if key not in _CODE:
-        _CODE[key] = _EMPTY.code_for_node(original.with_changes(leading_lines=[]))
+        _CODE[key] = generated_code(original)
     return _CODE[key]

@@ -2,7 +2,8 @@
 
 Before: each generated file went whole through black. After: statements marked verbatim (runtime
 statements the rename left alone, template statements without slots) are kept as they are. This
-generates every LearnFlow service and golden case, then formats each marked statement alone.
+generates every LearnFlow service and golden case, then formats each marked statement alone, and
+holds the code kept for it (a slice of its source, where synth had one) equal to libcst's.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from synth.api import compose_service
-from synth.codegen.verbatim import marked, verbatim_code
+from synth.codegen.verbatim import generated_code, marked, verbatim_code
 from synth.quality import format_source
 from synth.spec import load_spec
 from synth.workspace import Workspace
@@ -30,4 +31,5 @@ def test_every_marked_statement_is_black_stable() -> None:
     for statement in statements:
         code = verbatim_code(statement)
         assert code is not None
+        assert code == generated_code(statement), code[:300]  # a source slice is libcst's own
         assert format_source(code) == code, code[:300]
