@@ -164,7 +164,9 @@ def served_model(status: int, body: str, content_type: str = "application/json")
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, text=body, headers={"content-type": content_type})
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    # openai types `http_client` with the httpx it is built on (`httpx2` in its newer
+    # releases), and accepts httpx's client all the same
+    http: Any = httpx.AsyncClient(transport=httpx.MockTransport(answer))
     client = AsyncOpenAI(
         api_key="test-key", base_url="http://model.test/v1", max_retries=0, http_client=http
     )

@@ -2,8 +2,8 @@
 
 The seams and tests are the runtime module `synth/runtime/agent/test_agent.py`; they read the
 spec through module constants (`REQUEST`, `ROUTE`, `ANSWER_FIELD` ...), which stand in there for
-the spec's. Here the spec's constants are built from nodes and take their places (same names), as
-does `served_model` (a template: see its stand-in), and everything is placed in order.
+the spec's. Here the spec's constants are built from nodes and take their places (same names), and
+everything is placed in order.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import libcst as cst
 
 from synth.codegen import Unit, build_dict, build_docstring, build_str
 from synth.codegen.runtime import runtime_units
-from synth.features.agent.nodes import build_text, constant, in_order, units
+from synth.features.agent.nodes import build_text, constant, in_order
 from synth.features.agent.reply import Reply
 from synth.features.agent.samples import sample
 from synth.features.agent.tool_tests import TOOL_CONSTANTS, TOOL_TESTS, tool_tests
@@ -50,29 +50,6 @@ _SEAMS_AND_TESTS = (
     "test_the_stored_conversation_is_bounded_in_bytes",
 )
 
-# the real `served_model`; not in the runtime module because synth's mypy sees `AsyncOpenAI`'s
-# `http_client` typed with `httpx2`'s client (see the stand-in there)
-_SERVED_MODEL = '''
-import httpx
-from agents import OpenAIChatCompletionsModel
-from agents.models.interface import Model
-from openai import AsyncOpenAI
-
-
-def served_model(status: int, body: str, content_type: str = "application/json") -> Model:
-    """The configured kind of model (OpenAI chat completions) on a model server that answers
-    every request with `status` and `body`: an in-process transport, nothing leaves the test."""
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, text=body, headers={"content-type": content_type})
-
-    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
-    client = AsyncOpenAI(
-        api_key="test-key", base_url="http://model.test/v1", max_retries=0, http_client=http
-    )
-    return OpenAIChatCompletionsModel(model="test-model", openai_client=client)
-'''
-
 
 def _pairs(items: dict[str, cst.BaseExpression]) -> cst.Dict:
     return build_dict([(build_str(k), v) for k, v in items.items()])
@@ -105,7 +82,6 @@ def test_units(
     placed = in_order(
         order,
         (unit for unit in runtime if str(unit.identity[-1]) in order),
-        units(_SERVED_MODEL),
         shaped,
         tools,
     )

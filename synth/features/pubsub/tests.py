@@ -95,6 +95,7 @@ def tests_units(
             _tuple("PUBLISHED", entries),
             *_helpers(spec, "EACH_PUBLISHED", "FIRST_PUBLISHED"),
         ]
+    units += _helpers(spec, "_Response", "post_cloud_event")
     units.extend(expand_template(TESTS, {"expected": expected}).units)
     if subscribed:
         units.extend(_route_tests(spec, dedupe))

@@ -14,10 +14,12 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
-from agents import ModelResponse, ModelSettings, Tool, Usage
+from agents import ModelResponse, ModelSettings, OpenAIChatCompletionsModel, Tool, Usage
 from agents.models.interface import Model, ModelTracing
 from fastapi.testclient import TestClient
+from openai import AsyncOpenAI
 from openai.types.responses import (
     ResponseFunctionToolCall,
     ResponseOutputMessage,
@@ -119,11 +121,19 @@ def replica(dapr: FakeDaprClient) -> Iterator[TestClient]:
 
 
 def served_model(status: int, body: str, content_type: str = "application/json") -> Model:
-    """Stands in for the feature's `served_model` (a real OpenAI chat completions model on an
-    in-process `httpx.MockTransport`): the feature writes that one from a template, because
-    `AsyncOpenAI(http_client=...)` is typed with `httpx2`'s client where synth's mypy runs, so
-    the real function cannot pass synth's `mypy --strict` here."""
-    raise NotImplementedError("the feature writes the real served_model")
+    """The configured kind of model (OpenAI chat completions) on a model server that answers
+    every request with `status` and `body`: an in-process transport, nothing leaves the test."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, text=body, headers={"content-type": content_type})
+
+    # openai types `http_client` with the httpx it is built on (`httpx2` in its newer
+    # releases), and accepts httpx's client all the same
+    http: Any = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    client = AsyncOpenAI(
+        api_key="test-key", base_url="http://model.test/v1", max_retries=0, http_client=http
+    )
+    return OpenAIChatCompletionsModel(model="test-model", openai_client=client)
 
 
 REFUSAL = json.dumps({"error": {"message": "refused by this test", "type": "test"}})

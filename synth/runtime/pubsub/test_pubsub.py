@@ -2,7 +2,7 @@
 
 They run on the service's topics: `SUBSCRIBED` (a `Topic` each) and `PUBLISHED` (a `Published`
 each), constants pubsub generates from the spec at the top of `tests/test_pubsub.py` with
-`PUBSUB`, the pub/sub component's name (and `post_cloud_event`). What every route shares is
+`PUBSUB`, the pub/sub component's name. What every route shares is
 tested on the first subscribed topic, `FIRST`; event ids on the first published one.
 """
 
@@ -10,7 +10,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Callable, Coroutine
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import grpc
 import pytest
@@ -25,7 +25,7 @@ from synth.runtime.app.dapr_client import DaprConnection
 from synth.runtime.pubsub import subscribers
 from synth.runtime.pubsub.events import CURRENT_DELIVERY, Delivery, EventContext
 from synth.runtime.standin.main import app
-from synth.runtime.standin.test_pubsub import PUBLISHED, PUBSUB, SUBSCRIBED, post_cloud_event
+from synth.runtime.standin.test_pubsub import PUBLISHED, PUBSUB, SUBSCRIBED
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
@@ -48,6 +48,25 @@ class Published(NamedTuple):
     model: type[BaseModel]
     payload: dict[str, object]
     partition_key: str | None
+
+
+class _Response(Protocol):
+    """What these tests read of a response: httpx's or httpx2's, whichever the TestClient makes
+    (starlette's newer releases are built on httpx2)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    def json(self) -> Any: ...
+
+
+def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> _Response:
+    """POST `event` the way daprd does: as `application/cloudevents+json` (contract U-6)."""
+    return client.post(
+        route,
+        content=json.dumps(event),
+        headers={"content-type": "application/cloudevents+json"},
+    )
 
 
 def cloud_event(topic: str, data: object, event_id: str = "event-1") -> dict[str, object]:

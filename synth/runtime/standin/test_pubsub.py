@@ -6,9 +6,6 @@ they are the file's own (generated from the spec at its top), so those imports a
 
 from typing import TYPE_CHECKING
 
-import httpx
-from fastapi.testclient import TestClient
-
 if TYPE_CHECKING:  # the runtime test module imports this one
     from synth.runtime.pubsub.test_pubsub import Published, Topic
 
@@ -16,8 +13,3 @@ PUBLISHED: "tuple[Published, ...]" = ()
 PUBSUB = "pubsub"
 STORE = "statestore"
 SUBSCRIBED: "tuple[Topic, ...]" = ()
-
-
-def post_cloud_event(client: TestClient, route: str, event: dict[str, object]) -> httpx.Response:
-    """POST `event` the way daprd does."""
-    raise NotImplementedError

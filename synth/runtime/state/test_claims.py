@@ -19,9 +19,9 @@ from grpc.aio import AioRpcError, Metadata
 
 from synth.runtime.app.conftest import FakeDaprClient
 from synth.runtime.pubsub.events import EventContext
-from synth.runtime.pubsub.test_pubsub import EACH_TOPIC, FIRST, Topic, cloud_event
+from synth.runtime.pubsub.test_pubsub import EACH_TOPIC, FIRST, Topic, cloud_event, post_cloud_event
 from synth.runtime.standin import subscribers
-from synth.runtime.standin.test_pubsub import STORE, post_cloud_event
+from synth.runtime.standin.test_pubsub import STORE
 
 
 def delivery_context(event_id: str) -> EventContext:
