@@ -13,7 +13,8 @@ dependencies, and the deploy files come from a probe spec that switches every fe
 service may grow any feature later), built without any code, so a feature that adds a
 dependency reserves its import names without an edit here. The commands
 that make a service or a spec ask (`synth new`, `synth spec new`); the spec model's own
-validator refuses only keywords and the standard library, since deriving takes a second.
+validator refuses only keywords and the standard library, since deriving reads the metadata of
+every distribution in the closure (about 0.07 s of CPU: METADATA headers and RECORD text only).
 A required distribution that is not installed reserves its own normalized name
 (`openai-agents` -> `openai_agents`), the best guess without its metadata.
 """
@@ -169,7 +170,7 @@ def _requires(dist: metadata.Distribution) -> list[str]:
     found: list[str] = []
     current: str | None = None
     for line in text.splitlines():
-        if not line.strip():
+        if not line:  # the blank line that ends the headers (a line of spaces continues one)
             break
         if line[0] in " \t":
             if current is not None:
