@@ -122,14 +122,6 @@ def _statement_sources(source: str, count: int) -> tuple[str | None, ...]:
     return tuple("".join(lines[first - 1 : last]) for first, last in spans)
 
 
-def _body(relative: str, docstring: bool) -> list[tuple[Statement, str | None]]:
-    module, sources = _parsed(relative)
-    body = list(zip(module.body, sources, strict=True))
-    if body and not docstring and _is_docstring(body[0][0]):
-        body = body[1:]
-    return body
-
-
 def _is_docstring(statement: Statement) -> bool:
     return (
         isinstance(statement, cst.SimpleStatementLine)
@@ -152,9 +144,10 @@ class _Statement:
 
 
 @cache
-def _statements(relative: str, docstring: bool) -> tuple[_Statement, ...]:
+def _statements(relative: str) -> tuple[_Statement, ...]:
     """The module's statements, read once per process whatever the package."""
-    return tuple(_Statement(node, source) for node, source in _body(relative, docstring))
+    module, sources = _parsed(relative)
+    return tuple(_Statement(n, s) for n, s in zip(module.body, sources, strict=True))
 
 
 @cache
@@ -169,7 +162,10 @@ def runtime_units(
     rename = _Rename(package)
     imports: list[ImportRequest] = []
     kept: list[tuple[Statement, frozenset[str]]] = []
-    for statement in _statements(relative, docstring):
+    statements = _statements(relative)
+    if statements and not docstring and _is_docstring(statements[0].node):
+        statements = statements[1:]
+    for statement in statements:
         if statement.imports is not None:
             imports.extend(runtime_import(r.module, r.name, package) for r in statement.imports)
         elif statement.renamed:
@@ -188,5 +184,4 @@ def warm_runtime_modules() -> None:
     for path in sorted(_ROOT.rglob("*.py")):
         relative = path.relative_to(_ROOT).as_posix()
         if not relative.startswith("standin/"):
-            for docstring in (True, False):
-                _statements(relative, docstring)
+            _statements(relative)

@@ -140,7 +140,7 @@ def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[
 _TRIVIA_FIELDS = frozenset(
     {
         "leading_lines",
-        "lines_after_decorator",
+        "lines_after_decorators",
         "lpar",
         "rpar",
         "header",
@@ -153,7 +153,6 @@ _TRIVIA_FIELDS = frozenset(
         "equal",
         "operator",
         "dot",
-        "arrow",
         "asynchronous",
     }
 )
