@@ -11,6 +11,7 @@ from synth.codegen.nodes import (
     build_name,
     build_str,
 )
+from synth.codegen.source_statement import SourceStatement, parsed_statement
 from synth.codegen.template import (
     TemplateUnits,
     build_template_units,
@@ -30,6 +31,7 @@ from synth.codegen.units import (
 __all__ = [
     "Identity",
     "ImportRequest",
+    "SourceStatement",
     "TemplateUnits",
     "Unit",
     "UnitDrift",
@@ -50,5 +52,6 @@ __all__ = [
     "identity_of",
     "import_block_end",
     "imports_of",
+    "parsed_statement",
     "statements",
 ]

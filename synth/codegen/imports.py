@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from synth.codegen.source_statement import is_block
+
 __all__ = ["ImportRequest", "dotted_name", "ensure_imports", "import_block_end"]
 
 _STDLIB = frozenset(sys.stdlib_module_names)
@@ -206,7 +208,7 @@ def ensure_imports(
     block = _relayout(block, party, had_docstring=start == 1)
     rest = body[end:]
     if rest and block:
-        wants = 2 if isinstance(rest[0], cst.FunctionDef | cst.ClassDef) else 1
+        wants = 2 if is_block(rest[0]) else 1
         if len(rest[0].leading_lines) == 0:
             rest[0] = rest[0].with_changes(leading_lines=[cst.EmptyLine()] * wants)
     return module.with_changes(body=[*body[:start], *block, *rest])

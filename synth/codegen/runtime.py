@@ -2,7 +2,7 @@
 
 The code a generated service runs that does not depend on its spec lives in synth as ordinary
 modules, checked by synth's own ruff, black and mypy gates. They import each other as
-`synth.runtime.<feature>.<module>`; contributing one parses it once per process and applies
+`synth.runtime.<feature>.<module>`; contributing one reads it once per process and applies
 one LibCST transform, the package rename:
 
     synth.runtime.<feature>.<module>             -> <package>.<module>
@@ -11,20 +11,22 @@ one LibCST transform, the package rename:
 (a top-level `from synth.runtime.<feature> import <module>` names a module, which moves the
 same way) and nothing else textual. A service stays standalone: nothing of synth is left in it. The
 module's import lines become ImportRequests for the one imports pass, every other top-level
-statement a Unit that carries the imports it uses.
+statement a Unit that carries the imports it uses. A statement the rename does not touch is read
+with `ast` and kept as its text (a SourceStatement): libcst parses only what it transforms.
 """
 
 from __future__ import annotations
 
-import ast
 from functools import cache
 from pathlib import Path
 
 import libcst as cst
 
 from synth.codegen.imports import ImportRequest, dotted_name
+from synth.codegen.reading import DOCSTRING, ReadStatement, read_statements
+from synth.codegen.source_statement import SourceStatement, parsed_statement
 from synth.codegen.template import TemplateUnits, imports_of, imports_used_by, names_in, walk
-from synth.codegen.units import Statement, Unit
+from synth.codegen.units import Statement, Unit, statements
 from synth.codegen.verbatim import mark_verbatim
 
 __all__ = [
@@ -98,33 +100,19 @@ def _imports_runtime(names: frozenset[str], statement: Statement) -> bool:
 
 
 @cache
-def _parsed(relative: str) -> tuple[cst.Module, tuple[str | None, ...]]:
-    """The module, and each top-level statement's source without the lines above it."""
-    source = (_ROOT / relative).read_text(encoding="utf-8")
-    module = cst.parse_module(source, _CONFIG)
-    return module, _statement_sources(source, len(module.body))
+def _parsed(relative: str) -> cst.Module:
+    """The module as libcst parses it (the statements `_statements` cannot hold as text)."""
+    return cst.parse_module(_source(relative), _CONFIG)
 
 
-def _statement_sources(source: str, count: int) -> tuple[str | None, ...]:
-    """Each top-level statement's lines, from `ast`'s positions (libcst's own code for them
-    would mean generating every runtime module again). None throughout when the statements
-    do not line up one to one, as when two share a line."""
-    lines = source.splitlines(keepends=True)
-    spans: list[tuple[int, int]] = []
-    for node in ast.parse(source).body:
-        decorators = getattr(node, "decorator_list", [])
-        first = min([node.lineno, *(d.lineno for d in decorators)])
-        if spans and spans[-1][1] >= first:
-            return (None,) * count
-        spans.append((first, node.end_lineno or node.lineno))
-    if len(spans) != count:
-        return (None,) * count
-    return tuple("".join(lines[first - 1 : last]) for first, last in spans)
+def _source(relative: str) -> str:
+    return (_ROOT / relative).read_text(encoding="utf-8")
 
 
-def _is_docstring(statement: Statement) -> bool:
+def _is_docstring(statement: Statement | None) -> bool:
     return (
-        isinstance(statement, cst.SimpleStatementLine)
+        statement is not None
+        and isinstance(statement, cst.SimpleStatementLine)
         and len(statement.body) == 1
         and isinstance(statement.body[0], cst.Expr)
         and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
@@ -134,20 +122,56 @@ def _is_docstring(statement: Statement) -> bool:
 class _Statement:
     """A runtime module's top-level statement and what is known of it for every package."""
 
-    def __init__(self, node: Statement, source: str | None) -> None:
-        self.node = node
-        self.imports = imports_of(node)
-        self.names = frozenset(names_in(node))
-        self.renamed = self.imports is None and _imports_runtime(self.names, node)
-        if self.imports is None and not self.renamed:
-            mark_verbatim(node, source)
+    def __init__(
+        self,
+        node: Statement | None,
+        imports: tuple[ImportRequest, ...] | None,
+        names: frozenset[str],
+        renamed: bool,
+    ) -> None:
+        self.node = node  # None for an import, which becomes ImportRequests
+        self.imports = imports
+        self.names = names
+        self.renamed = renamed
+
+    @classmethod
+    def from_tree(cls, node: Statement) -> _Statement:
+        imports = imports_of(node)
+        names = frozenset(names_in(node))
+        renamed = imports is None and _imports_runtime(names, node)
+        if imports is None and not renamed:
+            mark_verbatim(node)
+        return cls(node, imports, names, renamed)
 
 
 @cache
 def _statements(relative: str) -> tuple[_Statement, ...]:
-    """The module's statements, read once per process whatever the package."""
-    module, sources = _parsed(relative)
-    return tuple(_Statement(n, s) for n, s in zip(module.body, sources, strict=True))
+    """The module's statements, read once per process whatever the package.
+
+    Each is analysed with `ast` (its imports, names, identity) and kept as its source text, a
+    SourceStatement; libcst parses only the ones a transform needs (a nested runtime import to
+    rename) or that text cannot stand for (the docstring, which the import pass looks at). A
+    module whose statements share lines is parsed whole by libcst instead.
+    """
+    source = _source(relative)
+    read = read_statements(source)
+    if read is None:
+        return tuple(_Statement.from_tree(s) for s in statements(_parsed(relative).body))
+    found: list[_Statement] = []
+    for each in read:
+        if each.imports is not None:
+            found.append(_Statement(None, each.imports, each.names, renamed=False))
+        elif each.nested_import_of(RUNTIME_PACKAGE + ".") or each.identity in (None, DOCSTRING):
+            found.append(_Statement.from_tree(_tree(each)))
+        else:
+            node = SourceStatement(each.code, each.identity, each.block, each.leading_lines)
+            found.append(_Statement(node, None, each.names, renamed=False))
+    return tuple(found)
+
+
+def _tree(read: ReadStatement) -> Statement:
+    """The statement parsed by libcst, the blank lines and comments above it kept."""
+    return parsed_statement(SourceStatement(read.code, (), False, read.leading_lines))
 
 
 @cache
@@ -162,13 +186,16 @@ def runtime_units(
     rename = _Rename(package)
     imports: list[ImportRequest] = []
     kept: list[tuple[Statement, frozenset[str]]] = []
-    statements = _statements(relative)
-    if statements and not docstring and _is_docstring(statements[0].node):
-        statements = statements[1:]
-    for statement in statements:
+    found = _statements(relative)
+    if found and not docstring and _is_docstring(found[0].node):
+        found = found[1:]
+    for statement in found:
         if statement.imports is not None:
             imports.extend(runtime_import(r.module, r.name, package) for r in statement.imports)
-        elif statement.renamed:
+            continue
+        if statement.node is None:
+            raise TypeError(f"{relative}: a statement that is not an import has no node")
+        if statement.renamed:
             renamed = statement.node.visit(rename)
             if not isinstance(renamed, cst.SimpleStatementLine | cst.BaseCompoundStatement):
                 raise TypeError(f"{relative}: the rename removed a statement")

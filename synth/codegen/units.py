@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from synth.codegen.imports import ImportRequest, import_block_end
+from synth.codegen.source_statement import SourceStatement, is_block, parsed_statement
 from synth.errors import AnchorError
 
 __all__ = [
@@ -88,6 +89,8 @@ def _route_identity(node: cst.FunctionDef) -> Identity | None:
 
 def identity_of(stmt: cst.BaseStatement) -> Identity | None:
     """The identity of a statement, or None for statements synth never owns (imports, ifs...)."""
+    if isinstance(stmt, SourceStatement):
+        return stmt.identity
     if isinstance(stmt, cst.FunctionDef):
         return _route_identity(stmt) or ("def", stmt.name.value)
     if isinstance(stmt, cst.ClassDef):
@@ -116,16 +119,26 @@ def statements(body: Sequence[cst.BaseStatement]) -> list[Statement]:
     ]
 
 
+def _class_named(stmt: cst.BaseStatement, name: str) -> cst.ClassDef | None:
+    """`stmt` as a tree when it is class `name` with an indented body (held as text or not)."""
+    if isinstance(stmt, SourceStatement) and stmt.identity == ("class", name):
+        stmt = parsed_statement(stmt)
+    if (
+        isinstance(stmt, cst.ClassDef)
+        and stmt.name.value == name
+        and isinstance(stmt.body, cst.IndentedBlock)
+    ):
+        return stmt
+    return None
+
+
 def _body_of(module: cst.Module, container: str | None) -> Sequence[Statement] | None:
     if container is None:
         return module.body
     for stmt in module.body:
-        if (
-            isinstance(stmt, cst.ClassDef)
-            and stmt.name.value == container
-            and isinstance(stmt.body, cst.IndentedBlock)
-        ):
-            return statements(stmt.body.body)
+        found = _class_named(stmt, container)
+        if found is not None:
+            return statements(cst.ensure_type(found.body, cst.IndentedBlock).body)
     return None
 
 
@@ -153,12 +166,10 @@ def _spaced(unit: Unit, after: Statement | None) -> Statement:
     node = unit.node
     comments = [line for line in node.leading_lines if line.comment is not None]
     if unit.container is not None:
-        blank = 1 if isinstance(node, cst.FunctionDef | cst.ClassDef) and after else 0
+        blank = 1 if is_block(node) and after else 0
     elif after is None:
         blank = 0
-    elif isinstance(node, cst.FunctionDef | cst.ClassDef) or isinstance(
-        after, cst.FunctionDef | cst.ClassDef
-    ):
+    elif is_block(node) or is_block(after):
         blank = 2
     elif identity_of(after) == ("docstring",):
         blank = 1
@@ -208,18 +219,16 @@ def _insert(module: cst.Module, unit: Unit, predecessors: list[Identity]) -> cst
         if position + 1 < len(body):
             body[position + 1] = _respace_follower(body[position + 1], body[position])
         return module.with_changes(body=body)
-    new_body: list[Statement] = []
+    new_body: list[cst.BaseStatement] = []
     for stmt in module.body:
-        if (
-            isinstance(stmt, cst.ClassDef)
-            and stmt.name.value == unit.container
-            and isinstance(stmt.body, cst.IndentedBlock)
-        ):
-            inner = statements(stmt.body.body)
+        found = _class_named(stmt, unit.container)
+        if found is not None:
+            block = cst.ensure_type(found.body, cst.IndentedBlock)
+            inner = statements(block.body)
             position = _position(inner, predecessors, default=len(inner))
             after = inner[position - 1] if position > 0 else None
             inner.insert(position, _spaced(unit, after))
-            stmt = stmt.with_changes(body=stmt.body.with_changes(body=inner))
+            stmt = found.with_changes(body=block.with_changes(body=inner))
         new_body.append(stmt)
     return module.with_changes(body=new_body)
 
@@ -241,7 +250,7 @@ def _position(body: Sequence[Statement], predecessors: list[Identity], default: 
 def _respace_follower(follower: Statement, inserted: Statement) -> Statement:
     """A def/class next to a def/class is separated by two blank lines (black's rule)."""
     pair = (follower, inserted)
-    if any(isinstance(n, cst.FunctionDef | cst.ClassDef) for n in pair):
+    if any(is_block(n) for n in pair):
         blank = sum(1 for line in follower.leading_lines if line.comment is None)
         if blank < 2:
             comments = [line for line in follower.leading_lines if line.comment is not None]

@@ -1,8 +1,9 @@
 """Statements that are black's output already, known by identity so rendering keeps them.
 
-Two sources mark them: synth's runtime modules (black-formatted in synth's source; a gate test
-holds that) for every statement the package rename left alone, and templates for every statement
-without slots (tests/codegen/test_verbatim.py holds each one black-stable). The composed module
+A runtime statement no transform touches is a SourceStatement, its own text. Two sources mark
+the rest: the runtime statements libcst parses but the package rename leaves alone (a module
+docstring), and templates for every statement without slots (tests/codegen/test_verbatim.py
+holds each one black-stable). The composed module
 holds the very nodes (only the blank lines and comments above a statement may be new), so a
 statement is recognised by the identity of its parts, never by comparing text.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 
 import libcst as cst
+
+from synth.codegen.source_statement import SourceStatement
 
 __all__ = ["generated_code", "mark_verbatim", "marked", "verbatim_code"]
 
@@ -41,7 +44,10 @@ def marked() -> list[cst.BaseStatement]:
 
 def verbatim_code(statement: cst.BaseStatement) -> str | None:
     """The code (without the lines above it) of a marked statement, else None; the blank
-    lines and comments above it may differ from the marked one's."""
+    lines and comments above it may differ from the marked one's. A SourceStatement's code is
+    its text."""
+    if isinstance(statement, SourceStatement):
+        return statement.code
     original = _MARKED.get(id(getattr(statement, "body", statement)))
     if original is None or type(original) is not type(statement):
         return None

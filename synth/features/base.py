@@ -23,7 +23,7 @@ from typing import ClassVar
 import libcst as cst
 from ruamel.yaml.comments import CommentedMap
 
-from synth.codegen import ImportRequest, Unit, build_str
+from synth.codegen import ImportRequest, Unit, build_str, parsed_statement
 from synth.codegen.template import names_in
 from synth.spec import FeatureName, ServiceSpec
 
@@ -281,7 +281,7 @@ def with_settings_fields(units: Iterable[Unit], env: Iterable[EnvVar]) -> tuple[
     fields = settings_units(env)
     done: list[Unit] = []
     for unit in units:
-        node = unit.node
+        node = parsed_statement(unit.node) if fields else unit.node
         if isinstance(node, cst.ClassDef) and node.name.value == "Settings" and fields:
             body = cst.ensure_type(node.body, cst.IndentedBlock)
             lines = [

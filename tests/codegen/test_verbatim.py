@@ -3,7 +3,8 @@
 Before: each generated file went whole through black. After: statements marked verbatim (runtime
 statements the rename left alone, template statements without slots) are kept as they are. This
 generates every LearnFlow service and golden case, then formats each marked statement alone, and
-holds the code kept for it (a slice of its source, where synth had one) equal to libcst's.
+holds the code kept for it (a slice of its source, where synth had one) equal to libcst's. (The
+runtime statements held as text are held black-stable one by one in test_source_statement.py.)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def test_every_marked_statement_is_black_stable() -> None:
         spec = load_spec(path)
         compose_service(spec, list(spec.features), Workspace(root=None), gate=False)
     statements = marked()
-    assert len(statements) > 100
+    assert len(statements) > 50
     for statement in statements:
         code = verbatim_code(statement)
         assert code is not None

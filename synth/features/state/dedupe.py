@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from synth.codegen import Unit, build_name, build_str
+from synth.codegen import Unit, build_name, build_str, parsed_statement
 from synth.codegen.runtime import runtime_units
 from synth.spec import ServiceSpec
 
@@ -37,7 +37,7 @@ def dedupe_runner(spec: ServiceSpec) -> tuple[Unit, ...]:
 def _constant(name: str) -> int:
     """An integer constant of the claims runtime module: the module is where it is set."""
     for unit in runtime_units(_CLAIMS, "service", docstring=False).units:
-        node = unit.node
+        node = parsed_statement(unit.node)
         if unit.identity == ("assign", name) and isinstance(node, cst.SimpleStatementLine):
             statement = node.body[0]
             if isinstance(statement, cst.Assign) and isinstance(statement.value, cst.Integer):
