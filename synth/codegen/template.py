@@ -6,8 +6,9 @@ ever passes through text. The template's import lines become ImportRequests for 
 pass; every other top-level statement becomes a Unit.
 
 A template is parsed once per process. Its statements without slots are reused as parsed; each
-statement with slots is filled by libcst's own `parse_template_statement`, so the template
-machinery only ever sees the statements the spec shapes.
+statement with slots has them filled in that tree (`synth.codegen.slots`, which rebuilds only the
+nodes above a slot and is held equal to libcst's own `parse_template_statement` by a test; a
+replacement of a kind it does not place goes through libcst's function itself).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import libcst as cst
 from libcst.helpers import parse_template_statement
 
 from synth.codegen.imports import ImportRequest, dotted_name
+from synth.codegen.slots import SlotSite, fill, slot_sites
 from synth.codegen.units import Statement, Unit
 from synth.codegen.verbatim import mark_verbatim
 
@@ -98,14 +100,20 @@ _SLOT = "__synth_slot_{}__"
 _SLOT_NAME = re.compile(r"__synth_slot_(\w+?)__")
 
 
+# a template statement, and (its source with `{slots}`, where its slots are) if it has any
+_TemplateStatement = tuple[Statement, tuple[str, tuple[SlotSite, ...]] | None]
+
+
 @cache
-def _statements(template: str, names: frozenset[str]) -> tuple[tuple[Statement, str | None], ...]:
+def _statements(template: str, names: frozenset[str]) -> tuple[_TemplateStatement, ...]:
     """The template's top-level statements, parsed once per process, each with its own source
-    (`{slots}` in place) when it has slots to fill, else None (it is used as it is)."""
+    (`{slots}` in place) and where its slots are when it has slots to fill, else None (it is
+    used as it is)."""
     source = template
     for name in names:
         source = source.replace("{" + name + "}", _SLOT.format(name))
-    found: list[tuple[Statement, str | None]] = []
+    slot_of = {_SLOT.format(name): name for name in names}
+    found: list[_TemplateStatement] = []
     for stmt in cst.parse_module(source, _CONFIG).body:
         if not isinstance(stmt, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             raise TypeError(f"not a statement: {stmt!r}")
@@ -113,24 +121,30 @@ def _statements(template: str, names: frozenset[str]) -> tuple[tuple[Statement, 
         slotted = _SLOT_NAME.sub(lambda m: "{" + m.group(1) + "}", bare)
         if slotted == bare:
             mark_verbatim(stmt, bare)
-        found.append((stmt, slotted if slotted != bare else None))
+            found.append((stmt, None))
+        else:
+            found.append((stmt, (slotted, slot_sites(stmt, slot_of))))
     return tuple(found)
 
 
 def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[Statement]:
     """The template's statements with the replacements in their slots.
 
-    A statement without slots is reused as parsed; one with slots goes through libcst's own
-    `parse_template_statement`, given the replacements it names.
+    A statement without slots is reused as parsed; one with slots has its slots filled in the
+    tree parsed once (`synth.codegen.slots`), or, for a replacement of a kind that does not
+    take, goes through libcst's own `parse_template_statement`, given the replacements it names.
     """
     unused = set(replacements)
-    for stmt, slotted in _statements(template, frozenset(replacements)):
-        if slotted is None:
+    for stmt, slots in _statements(template, frozenset(replacements)):
+        if slots is None:
             yield stmt
             continue
+        slotted, sites = slots
         wanted = {k: v for k, v in replacements.items() if "{" + k + "}" in slotted}
         unused -= set(wanted)
-        filled = parse_template_statement(slotted, _CONFIG, **cast(Mapping[str, Any], wanted))
+        filled = fill(stmt, sites, wanted)
+        if not isinstance(filled, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            filled = parse_template_statement(slotted, _CONFIG, **cast(Mapping[str, Any], wanted))
         yield filled.with_changes(leading_lines=stmt.leading_lines)
     if unused:
         raise ValueError(f"the template has no slot for {', '.join(sorted(unused))}")
