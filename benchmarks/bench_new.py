@@ -9,10 +9,16 @@ children, from `getrusage(RUSAGE_CHILDREN)`), median of N runs, each run interle
   - `synth new debug --with state,pubsub,invoke,agent` (one service);
   - `synth new --all` (the six LearnFlow services);
   - `synth add-feature <debug with state> pubsub` (the service made outside the timing);
-  - the floor: a process that only imports libcst, pydantic, ruamel.yaml, typer and black;
+  - the import floor: a process that only imports libcst, pydantic, ruamel.yaml, typer, black;
+  - the tools floor: what the fixed tools alone cost for the one-service command: a process that
+    imports them, black-formats exactly the text synth hands black for that service (recorded
+    once, outside the loop) and runs ruff once over the service's Python files. No synth code
+    runs in it, so it bounds from below what any synth built on these tools can reach;
 
 every synth run with an empty cache (`XDG_CACHE_HOME` a fresh empty folder), which is what a
-user making a new service meets. Prints the medians and each synth command as a ratio of the
+user making a new service meets. synth's own modules are byte-compiled first, as `pip install`
+does for an installed package (cookiecutter's were when pip installed it; an editable checkout
+under PYTHONDONTWRITEBYTECODE has none). Prints the medians and each command as a ratio of the
 peer's median, beside the issue's targets.
 
 Run: pip install -e '.[bench]' && pip install --no-deps fastapi_template
@@ -22,6 +28,7 @@ Run: pip install -e '.[bench]' && pip install --no-deps fastapi_template
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -102,6 +109,51 @@ def _specs(scratch: Path) -> Path:
     return folder
 
 
+_RECORD = """
+import json, sys
+import synth.quality.formatting as formatting
+seen = []
+real = formatting.format_source
+def recording(source, path="<generated>"):
+    seen.append(source)
+    return real(source, path)
+formatting.format_source = recording
+import synth.api
+synth.api.format_source = recording
+from synth.cli import main
+target = sys.argv[1]
+sys.argv = ["synth", *sys.argv[2:]]
+try:
+    main()
+except SystemExit:
+    pass
+with open(target, "w") as handle:
+    json.dump(seen, handle)
+"""
+
+_TOOLS = """
+import json, subprocess, sys
+import libcst, pydantic, ruamel.yaml, typer, tomlkit, black
+from black.mode import Mode, TargetVersion
+from ruff.__main__ import find_ruff_bin
+mode = Mode(target_versions={TargetVersion.PY311}, line_length=100)
+for chunk in json.load(open(sys.argv[1])):
+    black.format_str(chunk, mode=mode)
+subprocess.run([str(find_ruff_bin()), "check", "--no-cache", "--quiet", sys.argv[2]], check=False)
+"""
+
+
+def _tools_floor(scratch: Path, one: list[str]) -> Callable[[Path], list[str]]:
+    """The tools-floor command: the text black gets for the one-service command, recorded by
+    running it once with `format_source` spied on, and the service made then, for ruff."""
+    chunks = scratch / "black-input.json"
+    service = scratch / "tools-floor-service"
+    env = {**os.environ, "XDG_CACHE_HOME": str(scratch / "record-cache")}
+    command = [sys.executable, "-c", _RECORD, str(chunks), *one, "--out", str(service)]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, env=env)
+    return lambda _: [sys.executable, "-c", _TOOLS, str(chunks), str(service)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
@@ -111,6 +163,7 @@ def main() -> None:
         peer = _peer(scratch)
         specs = _specs(scratch)
         one = ["new", "debug", "--with", "state,pubsub,invoke,agent", "--specs", str(specs)]
+        compileall.compile_dir(ROOT / "synth", quiet=1)
         cases: dict[str, Callable[[Path], list[str]]] = {
             "cookiecutter fastapi_template": peer,
             "floor: import what synth needs": lambda _: [
@@ -118,6 +171,7 @@ def main() -> None:
                 "-c",
                 "import libcst, pydantic, ruamel.yaml, typer, black",
             ],
+            "floor: the tools' own work (1 svc)": _tools_floor(scratch, one),
             "synth new debug (4 features)": lambda w: [*SYNTH, *one, "--out", str(w / "o")],
             "synth new --all (6 services)": lambda w: [
                 *SYNTH,
