@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -149,7 +150,8 @@ def format_module(
     """`module`'s code as black formats it, statement by statement.
 
     A top-level statement for which `known` gives its code (without the blank lines and
-    comments above it), black's output already, is kept as it is; each run of the others is
+    comments above it), black's output already, is kept as it is, and so is a plain import
+    line that fits; each run of the others is
     formatted as one piece, and the pieces are joined with the blank lines and comments the
     module has between them.
     """
@@ -170,7 +172,7 @@ def format_module(
             pending.clear()
 
     for statement in module.body:
-        bare = known(statement)
+        bare = known(statement) or _plain_import(statement)
         if bare is not None:
             flush()
             parts.append(_leading(statement) + bare)
@@ -178,6 +180,25 @@ def format_module(
             pending.append(statement)
     flush()
     return "".join(parts)
+
+
+# `import a.b` or `from a.b import c, d`: no alias, no parentheses, no comment, single spaces
+_PLAIN_IMPORT = re.compile(r"(import [\w.]+(, [\w.]+)*|from [\w.]+ import \w+(, \w+)*)\n")
+
+
+def _plain_import(statement: cst.BaseStatement) -> str | None:
+    """The code of an import black leaves as it is: one plain line that fits (the imports
+    pass writes them so; the 1 in 60 that is longer goes to black, which wraps it)."""
+    if not (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Import | cst.ImportFrom)
+    ):
+        return None
+    code = _EMPTY.code_for_node(statement.with_changes(leading_lines=[]))
+    if len(code) - 1 <= LINE_LENGTH and _PLAIN_IMPORT.fullmatch(code):
+        return code
+    return None
 
 
 def _leading(statement: cst.BaseStatement) -> str:

@@ -8,11 +8,15 @@ specs and for fuzzed ones.
 
 from __future__ import annotations
 
+import keyword
 from pathlib import Path
 
+import libcst as cst
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from synth.api import compose_service
+from synth.codegen import ImportRequest, ensure_imports
 from synth.codegen.verbatim import verbatim_code
 from synth.quality import format_module, format_source
 from synth.spec import FeatureName, ServiceSpec, load_spec
@@ -40,3 +44,26 @@ def test_learnflow_services_render_as_whole_file_black() -> None:
 def test_fuzzed_services_render_as_whole_file_black(spec: ServiceSpec) -> None:
     every = [FeatureName.STATE, FeatureName.PUBSUB, FeatureName.AGENT]  # invoke: no targets
     _assert_same_as_whole_file_black(spec, every)
+
+
+_IDENT = st.from_regex(r"[a-z_][a-z0-9_]{0,24}", fullmatch=True).filter(
+    lambda name: not keyword.iskeyword(name) and not keyword.issoftkeyword(name)
+)
+_MODULE = st.lists(_IDENT, min_size=1, max_size=4).map(".".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    requests=st.lists(
+        st.tuples(_MODULE, st.none() | _IDENT).map(lambda t: ImportRequest(*t)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_import_lines_kept_as_they_are_are_what_black_makes(
+    requests: list[ImportRequest],
+) -> None:
+    """Plain import lines skip black (`_plain_import`); long ones, and the file, still match."""
+    body = cst.parse_module('"""Doc."""\n\n\ndef f() -> None:\n    pass\n')
+    module = ensure_imports(body, requests, first_party=["first"])
+    assert format_module(module, "m.py") == format_source(module.code)
