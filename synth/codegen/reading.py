@@ -40,14 +40,12 @@ class ReadStatement:
     names: frozenset[str]
     identity: tuple[str, ...] | None
     block: bool
-    tree: ast.stmt
+    #: the modules of the `from ... import` statements anywhere inside it
+    imported_from: frozenset[str]
 
     def nested_import_of(self, prefix: str) -> bool:
         """Whether a `from <prefix>...` import sits anywhere inside the statement."""
-        return any(
-            isinstance(node, ast.ImportFrom) and (node.module or "").startswith(prefix)
-            for node in ast.walk(self.tree)
-        )
+        return any(module.startswith(prefix) for module in self.imported_from)
 
 
 def read_statements(source: str) -> tuple[ReadStatement, ...] | None:
@@ -68,15 +66,19 @@ def read_statements(source: str) -> tuple[ReadStatement, ...] | None:
         code = "".join(lines[first - 1 : last])
         if isinstance(node, ast.stmt) and ";" in lines[last - 1] and _shares_last_line(node, code):
             return None
+        names: set[str] = set()
+        imported_from: set[str] = set()
+        for name, is_module in _names(node):
+            (imported_from if is_module else names).add(name)
         found.append(
             ReadStatement(
                 code=code,
                 leading_lines=_leading_lines(lines[previous : first - 1]) if found else (),
                 imports=_imports(node),
-                names=frozenset(_names(node)),
+                names=frozenset(names),
                 identity=_identity(node, source),
                 block=isinstance(node, (*_FUNCTIONS, ast.ClassDef)),
-                tree=node,
+                imported_from=frozenset(imported_from),
             )
         )
         previous = last
@@ -120,36 +122,38 @@ def _imports(node: ast.stmt) -> tuple[ImportRequest, ...] | None:
     return None
 
 
-def _names(node: ast.AST) -> Iterator[str]:
+def _names(node: ast.AST) -> Iterator[tuple[str, bool]]:
     """Every identifier libcst holds as a `Name`: names (None, True and False too), attributes,
     defs, parameters, keyword arguments, import parts and aliases, global and nonlocal names,
-    `except ... as` and match captures."""
+    `except ... as` and match captures; and, flagged True, each `from` import's whole module
+    (one walk gives both)."""
     for each in ast.walk(node):
         match each:
             case ast.Name(id=name) | ast.Attribute(attr=name) | ast.arg(arg=name):
-                yield name
+                yield name, False
             case ast.Constant(value=None | True | False as value):  # literal patterns: `is`
-                yield repr(value)  # libcst's None, True and False are Names
+                yield repr(value), False
             case ast.FunctionDef(name=name) | ast.AsyncFunctionDef(name=name):
-                yield name
+                yield name, False
             case ast.ClassDef(name=name):
-                yield name
+                yield name, False
             case ast.keyword(arg=str() as name) | ast.ExceptHandler(name=str() as name):
-                yield name
+                yield name, False
             case ast.alias(name=dotted, asname=asname):
-                yield from dotted.split(".")
+                yield from ((part, False) for part in dotted.split("."))
                 if asname:
-                    yield asname
+                    yield asname, False
             case ast.ImportFrom(module=str() as module):
-                yield from module.split(".")
+                yield from ((part, False) for part in module.split("."))
+                yield module, True
             case ast.Global(names=names) | ast.Nonlocal(names=names):
-                yield from names
+                yield from ((name, False) for name in names)
             case ast.MatchAs(name=str() as name) | ast.MatchStar(name=str() as name):
-                yield name
+                yield name, False
             case ast.MatchMapping(rest=str() as name):
-                yield name
+                yield name, False
             case ast.MatchClass(kwd_attrs=names):
-                yield from names
+                yield from ((name, False) for name in names)
 
 
 def _identity(node: ast.stmt, source: str) -> tuple[str, ...] | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import TypeAlias
 
 from ruamel.yaml import YAML
@@ -77,10 +78,16 @@ def _convert(value: object) -> object:
     return value
 
 
+@cache
+def _renderer() -> YAML:
+    """The one YAML that renders, made once per process (making it is a quarter of a render)."""
+    return _yaml()
+
+
 def render_yaml(docs: Sequence[CommentedMap]) -> str:
     """The documents as YAML text, separated by `---` when there are several."""
     buffer = io.StringIO()
-    _yaml().dump_all(list(docs), buffer)
+    _renderer().dump_all(list(docs), buffer)
     return buffer.getvalue()
 
 

@@ -56,6 +56,13 @@ def test_statements_sharing_a_line_are_left_to_libcst() -> None:
     assert read_statements("a = 1\nif a: b = 2\n") is not None
 
 
+def test_an_import_nested_in_a_statement_is_seen() -> None:
+    read = read_statements("def f() -> None:\n    from a.b import c\n\n    c()\n")
+    assert read is not None
+    assert read[0].nested_import_of("a.") and not read[0].nested_import_of("b.")
+    assert read[0].names == {"f", "a", "b", "c", "None"}
+
+
 def test_comments_between_statements_are_its_leading_lines() -> None:
     read = read_statements('"""Doc."""\n\n# why\n\nx = 1  # trailing\n')
     assert read is not None
