@@ -85,7 +85,8 @@ def build_docstring(text: str, indent: int = 0) -> cst.SimpleStatementLine:
     pad = " " * indent
     body = "\n".join(pad + line if i and line else line for i, line in enumerate(lines))
     body = body.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    if body.endswith('"'):
+    backslashes = len(body[:-1]) - len(body[:-1].rstrip("\\"))
+    if body.endswith('"') and backslashes % 2 == 0:  # a last quote not escaped already
         body = body[:-1] + '\\"'
     if len(lines) > 1:
         body += "\n" + pad

@@ -172,7 +172,7 @@ def format_module(
             pending.clear()
 
     for statement in module.body:
-        bare = known(statement) or _plain_import(statement)
+        bare = known(statement) or _plain_import(statement) or _plain_docstring(statement)
         if bare is not None:
             flush()
             parts.append(_leading(statement) + bare)
@@ -199,6 +199,36 @@ def _plain_import(statement: cst.BaseStatement) -> str | None:
     if len(code) - 1 <= LINE_LENGTH and _PLAIN_IMPORT.fullmatch(code):
         return code
     return None
+
+
+def _plain_docstring(statement: cst.BaseStatement) -> str | None:
+    """The code of a module docstring black leaves as it is: triple double quotes around
+    printable ASCII lines that fit, none with a backslash, a tab, a quote at either end of the text,
+    or space at the start or end of a line; the closing quotes on a line of their own when there
+    are several (what `build_docstring` writes for plain text; anything else goes to black)."""
+    if not (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString)
+        and statement.trailing_whitespace.comment is None
+    ):
+        return None
+    value = statement.body[0].value.value
+    if not (value.startswith('"""') and value.endswith('"""') and len(value) > 6):
+        return None
+    text = value[3:-3]
+    if "\\" in text or text[0] in ' "' or text.rstrip("\n").endswith(('"', " ")):
+        return None
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] != "":
+        return None
+    if any(not (line.isascii() and line.isprintable()) or line != line.strip() for line in lines):
+        return None  # (black measures the width of wide characters; ASCII needs no measuring)
+    code = value + "\n"
+    if any(len(line) > LINE_LENGTH for line in code.splitlines()):
+        return None
+    return code
 
 
 def _leading(statement: cst.BaseStatement) -> str:

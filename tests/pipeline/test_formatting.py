@@ -12,11 +12,11 @@ import keyword
 from pathlib import Path
 
 import libcst as cst
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from synth.api import compose_service
-from synth.codegen import ImportRequest, ensure_imports
+from synth.codegen import ImportRequest, build_docstring, ensure_imports
 from synth.codegen.verbatim import verbatim_code
 from synth.quality import format_module, format_source
 from synth.spec import FeatureName, ServiceSpec, load_spec
@@ -66,4 +66,20 @@ def test_import_lines_kept_as_they_are_are_what_black_makes(
     """Plain import lines skip black (`_plain_import`); long ones, and the file, still match."""
     body = cst.parse_module('"""Doc."""\n\n\ndef f() -> None:\n    pass\n')
     module = ensure_imports(body, requests, first_party=["first"])
+    assert format_module(module, "m.py") == format_source(module.code)
+
+
+_DOC_TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"])
+    | st.sampled_from(["\n", " ", '"', "\\", "\t", "'", "a", "b", "c"]),
+    max_size=400,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_DOC_TEXT)
+@example(text='"""')  # build_docstring once escaped this text's last quote twice: broken code
+def test_docstrings_kept_as_they_are_are_what_black_makes(text: str) -> None:
+    """A module docstring `_plain_docstring` keeps from black is black's output already."""
+    module = cst.Module(body=[build_docstring(text)])
     assert format_module(module, "m.py") == format_source(module.code)
