@@ -5,11 +5,9 @@ The CLI parses strings into typed values and picks a sink; everything else happe
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -89,6 +87,9 @@ def new_services(specs: Sequence[ServiceSpec], root: Path) -> list[ServicePlan]:
     workers = min(len(jobs) - 1, os.cpu_count() or 1)
     if workers < 2:
         return [_new_with_runnable(job) for job in jobs]
+    import multiprocessing  # only here: a one-service run does not pay for importing it
+    from concurrent.futures import ProcessPoolExecutor
+
     first = _new_with_runnable(jobs[0])
     warm_runtime_modules()
     context = multiprocessing.get_context("fork")
