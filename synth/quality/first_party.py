@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["DanglingImport", "dangling_imports"]
 
@@ -90,51 +91,64 @@ def _bound(target: ast.expr) -> set[str]:
     return set()
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What the gate needs of one source: the names it defines and every import in it."""
+
+    defined: frozenset[str] | None
+    imports: tuple[ast.Import | ast.ImportFrom, ...]
+
+
+@lru_cache(maxsize=512)
+def _read(source: str) -> _Read | None:
+    """One source parsed and walked once per process (the gate reads a service before and
+    after a change, and most files are the same both times); None when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    defined = _defined(tree)
+    imports = tuple(n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom))
+    return _Read(None if defined is None else frozenset(defined), imports)
+
+
 def dangling_imports(files: Mapping[str, str], package: str) -> list[DanglingImport]:
     """Imports of `package`'s modules (absolute or relative) that do not resolve.
 
     `files` maps a POSIX path relative to the project root to its source; a file that does not
     parse is skipped (the syntax gate reports it).
     """
-    trees: dict[str, ast.Module] = {}
+    reads: dict[str, _Read] = {}
     for path, source in files.items():
         if _module_name(path) is None:
             continue
-        try:
-            trees[path] = ast.parse(source)
-        except SyntaxError:
-            continue
-    modules = {name: path for path in trees if (name := _module_name(path)) is not None}
-    defined: dict[str, set[str] | None] = {}
-
-    def names_of(module: str) -> set[str] | None:
-        if module not in defined:
-            defined[module] = _defined(trees[modules[module]])
-        return defined[module]
-
+        read = _read(source)
+        if read is not None:
+            reads[path] = read
+    modules = {name: path for path in reads if (name := _module_name(path)) is not None}
     found: list[DanglingImport] = []
-    for path, tree in trees.items():
+    for path, read in reads.items():
         here = _module_name(path) or ""
         is_package = path.endswith("__init__.py")
-        for node in ast.walk(tree):
+        for node in read.imports:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if _first_party(alias.name, package) and alias.name not in modules:
                         found.append(DanglingImport(path, node.lineno, alias.name, None))
-            elif isinstance(node, ast.ImportFrom):
-                module = _absolute(node, here, is_package)
-                if module is None or not _first_party(module, package):
+                continue
+            module = _absolute(node, here, is_package)
+            if module is None or not _first_party(module, package):
+                continue
+            if module not in modules:
+                found.append(DanglingImport(path, node.lineno, module, None))
+                continue
+            names = reads[modules[module]].defined
+            for alias in node.names:
+                if alias.name == "*" or names is None or alias.name in names:
                     continue
-                if module not in modules:
-                    found.append(DanglingImport(path, node.lineno, module, None))
+                if f"{module}.{alias.name}" in modules:
                     continue
-                names = names_of(module)
-                for alias in node.names:
-                    if alias.name == "*" or names is None or alias.name in names:
-                        continue
-                    if f"{module}.{alias.name}" in modules:
-                        continue
-                    found.append(DanglingImport(path, node.lineno, module, alias.name))
+                found.append(DanglingImport(path, node.lineno, module, alias.name))
     return sorted(found)
 
 
