@@ -10,10 +10,11 @@ children, from `getrusage(RUSAGE_CHILDREN)`), median of N runs, each run interle
   - `synth new --all` (the six LearnFlow services);
   - `synth add-feature <debug with state> pubsub` (the service made outside the timing);
   - the import floor: a process that only imports libcst, pydantic, ruamel.yaml, typer, black;
-  - the tools floor: what the fixed tools alone cost for the one-service command: a process that
-    imports them, black-formats exactly the text synth hands black for that service (recorded
-    once, outside the loop) and runs ruff once over the service's Python files. No synth code
-    runs in it, so it bounds from below what any synth built on these tools can reach;
+  - the tools floors: what the fixed tools alone cost for the one-service command and for
+    `new --all`: a process that imports them, black-formats exactly the text synth hands black
+    for that command (recorded once, outside the loop) and runs ruff once over the Python files
+    it made. No synth code runs in it, so it bounds from below what a synth built on these tools
+    and handing black this much text can reach;
 
 every synth run with an empty cache (`XDG_CACHE_HOME` a fresh empty folder), which is what a
 user making a new service meets. synth's own modules are byte-compiled first, as `pip install`
@@ -110,7 +111,8 @@ def _specs(scratch: Path) -> Path:
 
 
 _RECORD = """
-import json, sys
+import json, os, sys
+os.cpu_count = lambda: 1  # new --all composes in this process, so every piece is seen here
 import synth.quality.formatting as formatting
 seen = []
 real = formatting.format_source
@@ -143,11 +145,11 @@ subprocess.run([str(find_ruff_bin()), "check", "--no-cache", "--quiet", sys.argv
 """
 
 
-def _tools_floor(scratch: Path, one: list[str]) -> Callable[[Path], list[str]]:
-    """The tools-floor command: the text black gets for the one-service command, recorded by
-    running it once with `format_source` spied on, and the service made then, for ruff."""
-    chunks = scratch / "black-input.json"
-    service = scratch / "tools-floor-service"
+def _tools_floor(scratch: Path, one: list[str], tag: str) -> Callable[[Path], list[str]]:
+    """The tools-floor command: the text black gets for a synth command, recorded by running
+    it once with `format_source` spied on, and what it made then, for ruff."""
+    chunks = scratch / f"black-input-{tag}.json"
+    service = scratch / f"tools-floor-{tag}"
     env = {**os.environ, "XDG_CACHE_HOME": str(scratch / "record-cache")}
     command = [sys.executable, "-c", _RECORD, str(chunks), *one, "--out", str(service)]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True, env=env)
@@ -171,7 +173,10 @@ def main() -> None:
                 "-c",
                 "import libcst, pydantic, ruamel.yaml, typer, black",
             ],
-            "floor: the tools' own work (1 svc)": _tools_floor(scratch, one),
+            "floor: the tools' own work (1 svc)": _tools_floor(scratch, one, "one"),
+            "floor: the tools' own work (--all)": _tools_floor(
+                scratch, ["new", "--all", "--specs", str(specs)], "all"
+            ),
             "synth new debug (4 features)": lambda w: [*SYNTH, *one, "--out", str(w / "o")],
             "synth new --all (6 services)": lambda w: [
                 *SYNTH,
