@@ -132,13 +132,15 @@ async def test_a_slow_handler_is_not_redelivered_to_the_other_replica(
     subscription = [{"pubsubname": "pubsub", "topic": topic, "route": "/e"}]
 
     async def slow(_received: Any) -> Response:
-        await asyncio.sleep(0.9)
+        await asyncio.sleep(3.0)
         return Response(status_code=200)
 
     apps = [RecordingApp(subscriptions=subscription, replies={"/e": slow}) for _ in range(2)]
     docs = [component("pubsub", "pubsub.redis", {"redisHost": "127.0.0.1:6379"})]
     folder = resources(docs)
-    fast = {"redis_processing_timeout": 0.3, "redis_redeliver_interval": 0.1}
+    # renewals every third of the timeout: a 1 s timeout lets a CPU-starved loop (CI, two test
+    # workers) stall 0.6 s without the claim lapsing; 0.3 s once failed there by stalls alone
+    fast = {"redis_processing_timeout": 1.0, "redis_redeliver_interval": 0.1}
     async with serve_app(apps[0]), serve_app(apps[1]):
         configs = [
             sidecar_config(unique_id, app_port=a.port, resources_paths=(folder,), **fast)
@@ -148,7 +150,7 @@ async def test_a_slow_handler_is_not_redelivered_to_the_other_replica(
             async with http_client(one.http_url) as http:
                 for n in range(6):
                     await http.post(f"/v1.0/publish/pubsub/{topic}", json={"n": n})
-            await eventually(lambda: sum(len(a.on("/e")) for a in apps) >= 6, 10)
-            await asyncio.sleep(1.5)  # a redelivery of a running message would land now
+            await eventually(lambda: sum(len(a.on("/e")) for a in apps) >= 6, 15)
+            await asyncio.sleep(3.5)  # a redelivery of a running message would land now
     seen = sorted(json.loads(r.body)["data"]["n"] for a in apps for r in a.on("/e"))
     assert seen == list(range(6))
