@@ -258,6 +258,26 @@ def test_crlf_and_bom_survive_add_feature(tmp_path: Path) -> None:
     assert readme.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+def test_every_python_file_in_crlf_grows_as_its_lf_twin_does(tmp_path: Path) -> None:
+    """Before: a pubsub service, every Python file turned CRLF by its owner. After add-feature
+    state (which inserts the claims runtime, code held as text, into subscribers.py): each file
+    is the LF twin's result with CRLF endings, no bare LF anywhere."""
+    crlf, lf = service(tmp_path / "a", "pubsub"), service(tmp_path / "b", "pubsub")
+    for path in crlf.rglob("*.py"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    existing = {p.relative_to(crlf).as_posix() for p in crlf.rglob("*.py")}
+    for root in (crlf, lf):
+        code, _, err = invoke("add-feature", str(root), "state")
+        assert code == 0, err
+    for relative in sorted(existing):
+        data = (crlf / relative).read_bytes()
+        assert data.count(b"\n") == data.count(b"\r\n"), relative
+        assert data.replace(b"\r\n", b"\n") == (lf / relative).read_bytes(), relative
+    assert "async def claim_event" in (crlf / "debug/subscribers.py").read_text(), (
+        "add-feature state no longer grows subscribers.py with the claims: pick another file"
+    )
+
+
 def test_a_file_without_a_final_newline_keeps_it_that_way(tmp_path: Path) -> None:
     root = service(tmp_path, "state")
     env = root / ".env.example"
