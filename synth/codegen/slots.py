@@ -101,7 +101,10 @@ def fill(
     replacements: Mapping[str, cst.CSTNode],
 ) -> cst.CSTNode | None:
     """`statement` with each site's replacement in it, or None when a replacement is not of
-    the kind its site takes (or a slot has none)."""
+    the kind its site takes, a slot has none, or one has no site (a slot written inside a
+    string, say: libcst's function is the judge of those)."""
+    if set(replacements) != {site.name for site in sites}:
+        return None
     placed: list[tuple[tuple[Step, ...], cst.CSTNode]] = []
     for site in sites:
         value = replacements.get(site.name)

@@ -92,3 +92,4 @@ def test_a_replacement_of_another_kind_is_left_to_libcst() -> None:
     statement, sites = _parsed("x = __synth_slot_a__\n")
     assert fill(statement, sites, {"a": cst.parse_statement("pass\n")}) is None
     assert fill(statement, sites, {}) is None
+    assert fill(statement, sites, {"a": cst.Integer("1"), "b": cst.Integer("2")}) is None
