@@ -273,9 +273,9 @@ def test_every_python_file_in_crlf_grows_as_its_lf_twin_does(tmp_path: Path) -> 
         data = (crlf / relative).read_bytes()
         assert data.count(b"\n") == data.count(b"\r\n"), relative
         assert data.replace(b"\r\n", b"\n") == (lf / relative).read_bytes(), relative
-    assert "async def claim_event" in (crlf / "debug/subscribers.py").read_text(), (
-        "add-feature state no longer grows subscribers.py with the claims: pick another file"
-    )
+    assert (
+        "async def claim_event" in (crlf / "debug/subscribers.py").read_text()
+    ), "add-feature state no longer grows subscribers.py with the claims: pick another file"
 
 
 def test_a_file_without_a_final_newline_keeps_it_that_way(tmp_path: Path) -> None:
