@@ -14,7 +14,8 @@ children, from `getrusage(RUSAGE_CHILDREN)`), median of N runs, each run interle
     `new --all`: a process that imports them, black-formats exactly the text synth hands black
     for that command (recorded once, outside the loop) and runs ruff once over the Python files
     it made. No synth code runs in it, so it bounds from below what a synth built on these tools
-    and handing black this much text can reach;
+    and handing black this much text can reach (the floors, like synth's one-shot commands, run
+    without the cycle collector);
 
 every synth run with an empty cache (`XDG_CACHE_HOME` a fresh empty folder), which is what a
 user making a new service meets. synth's own modules are byte-compiled first, as `pip install`
@@ -134,7 +135,8 @@ with open(target, "w") as handle:
 """
 
 _TOOLS = """
-import json, subprocess, sys
+import gc, json, subprocess, sys
+gc.disable()  # as synth's one-shot commands run
 import libcst, pydantic, ruamel.yaml, typer, tomlkit, black
 from black.mode import Mode, TargetVersion
 from ruff.__main__ import find_ruff_bin
@@ -171,7 +173,7 @@ def main() -> None:
             "floor: import what synth needs": lambda _: [
                 sys.executable,
                 "-c",
-                "import libcst, pydantic, ruamel.yaml, typer, black",
+                "import gc; gc.disable(); import libcst, pydantic, ruamel.yaml, typer, black",
             ],
             "floor: the tools' own work (1 svc)": _tools_floor(scratch, one, "one"),
             "floor: the tools' own work (--all)": _tools_floor(
