@@ -82,6 +82,11 @@ def _new_document(name: str, package: str, description: str) -> tomlkit.TOMLDocu
     lint["isort"] = {"known-first-party": [package, "tests"]}
     ruff["lint"] = lint
     tool["ruff"] = ruff
+    mypy = tomlkit.table()
+    mypy["python_version"] = "3.11"
+    mypy["strict"] = True
+    mypy["files"] = [package, "tests"]
+    tool["mypy"] = mypy
     doc["tool"] = tool
     return doc
 

@@ -8,7 +8,7 @@ rejects calls without the right ``dapr-api-token`` metadata with UNAUTHENTICATED
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 from dapr.proto.common.v1 import common_pb2
@@ -22,6 +22,9 @@ from .errors import DaprError
 from .invocation import Forwarder
 
 __all__ = ["ApiTokenInterceptor", "DaprGrpcServicer"]
+
+_Request = TypeVar("_Request")
+_Response = TypeVar("_Response")
 
 _CONCURRENCY = {1: "first-write", 2: "last-write"}
 _CONSISTENCY = {1: "eventual", 2: "strong"}
@@ -50,7 +53,7 @@ _HTTP_TO_GRPC = {
 }
 
 
-async def _abort(context: grpc.aio.ServicerContext, exc: DaprError) -> None:
+async def _abort(context: grpc.aio.ServicerContext[Any, Any], exc: DaprError) -> None:
     await context.abort(exc.status_code_grpc, exc.message)
 
 
@@ -86,7 +89,7 @@ class DaprGrpcServicer(dapr_pb2_grpc.DaprServicer):
         self._forwarder = forwarder
 
     async def SaveState(  # noqa: N802
-        self, request: state_pb2.SaveStateRequest, context: grpc.aio.ServicerContext
+        self, request: state_pb2.SaveStateRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> empty_pb2.Empty:
         for item in request.states:
             if not item.key:
@@ -98,7 +101,7 @@ class DaprGrpcServicer(dapr_pb2_grpc.DaprServicer):
         return empty_pb2.Empty()
 
     async def GetState(  # noqa: N802
-        self, request: state_pb2.GetStateRequest, context: grpc.aio.ServicerContext
+        self, request: state_pb2.GetStateRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> state_pb2.GetStateResponse:
         try:
             found = await self._core.get_state(request.store_name, request.key)
@@ -110,7 +113,7 @@ class DaprGrpcServicer(dapr_pb2_grpc.DaprServicer):
         return state_pb2.GetStateResponse(data=found.data, etag=found.etag, metadata=found.metadata)
 
     async def GetBulkState(  # noqa: N802
-        self, request: state_pb2.GetBulkStateRequest, context: grpc.aio.ServicerContext
+        self, request: state_pb2.GetBulkStateRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> state_pb2.GetBulkStateResponse:
         try:
             items = await self._core.bulk_get(request.store_name, list(request.keys))
@@ -131,7 +134,7 @@ class DaprGrpcServicer(dapr_pb2_grpc.DaprServicer):
         )
 
     async def DeleteState(  # noqa: N802
-        self, request: state_pb2.DeleteStateRequest, context: grpc.aio.ServicerContext
+        self, request: state_pb2.DeleteStateRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> empty_pb2.Empty:
         item = SaveItem(
             key=request.key,
@@ -150,7 +153,7 @@ class DaprGrpcServicer(dapr_pb2_grpc.DaprServicer):
     async def ExecuteStateTransaction(  # noqa: N802
         self,
         request: state_pb2.ExecuteStateTransactionRequest,
-        context: grpc.aio.ServicerContext,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> empty_pb2.Empty:
         shared = dict(request.metadata)
         operations = [
@@ -163,7 +166,7 @@ class DaprGrpcServicer(dapr_pb2_grpc.DaprServicer):
         return empty_pb2.Empty()
 
     async def PublishEvent(  # noqa: N802
-        self, request: pubsub_pb2.PublishEventRequest, context: grpc.aio.ServicerContext
+        self, request: pubsub_pb2.PublishEventRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> empty_pb2.Empty:
         headers = dict(context.invocation_metadata() or ())
         try:
@@ -180,7 +183,7 @@ class DaprGrpcServicer(dapr_pb2_grpc.DaprServicer):
         return empty_pb2.Empty()
 
     async def InvokeService(  # noqa: N802
-        self, request: Any, context: grpc.aio.ServicerContext
+        self, request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> common_pb2.InvokeResponse:
         message = request.message
         headers = [
@@ -210,7 +213,7 @@ class DaprGrpcServicer(dapr_pb2_grpc.DaprServicer):
         return common_pb2.InvokeResponse(data=any_pb2.Any(value=body), content_type=content_type)
 
     async def GetMetadata(  # noqa: N802
-        self, request: metadata_pb2.GetMetadataRequest, context: grpc.aio.ServicerContext
+        self, request: metadata_pb2.GetMetadataRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> metadata_pb2.GetMetadataResponse:
         doc = self._core.metadata()
         return metadata_pb2.GetMetadataResponse(
@@ -249,13 +252,13 @@ class DaprGrpcServicer(dapr_pb2_grpc.DaprServicer):
         )
 
     async def SetMetadata(  # noqa: N802
-        self, request: metadata_pb2.SetMetadataRequest, context: grpc.aio.ServicerContext
+        self, request: metadata_pb2.SetMetadataRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> empty_pb2.Empty:
         self._core.extended[request.key] = request.value
         return empty_pb2.Empty()
 
 
-class ApiTokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class ApiTokenInterceptor(grpc.aio.ServerInterceptor):
     """G-7 for gRPC: a missing or wrong ``dapr-api-token`` -> UNAUTHENTICATED."""
 
     def __init__(self, token: str) -> None:
@@ -263,20 +266,22 @@ class ApiTokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[_Request, _Response] | None]
+        ],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[_Request, _Response] | None:
         metadata = dict(handler_call_details.invocation_metadata or ())
         handler = await continuation(handler_call_details)
         if metadata.get("dapr-api-token") == self._token or handler is None:
             return handler
 
-        async def deny(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def deny(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             await context.abort(
                 grpc.StatusCode.UNAUTHENTICATED, "missing api token in request metadata"
             )
 
-        async def deny_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def deny_stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             await deny(request, context)
             yield None  # pragma: no cover
 

@@ -55,8 +55,10 @@ def test_tables_keys_and_dependencies_by_requirement_name() -> None:
     dev = find(units, "table:project.optional-dependencies", "key:dev")
     assert outline(dev.children or ()) == [
         "dep:black",
+        "dep:mypy",
         "dep:pytest",
         "dep:ruff",
+        "dep:types-grpcio",
     ]
     assert find(units, "table:tool.ruff.lint", "key:select").children is None
 
@@ -201,11 +203,11 @@ def test_an_owner_s_dependency_table_and_comments_stay_beside_synth_s_changes() 
         '    "uvicorn>=0.50",\n',
         '    "uvicorn>=0.50",\n    # owner: our logging\n    "structlog>=24",\n',
     ).replace("[tool.black]\n", "# owner: one line length for all\n[tool.black]\n")
-    ours += "\n[tool.mypy]\nstrict = true\n"
+    ours += "\n[tool.coverage.run]\nbranch = true\n"
     theirs = with_agent("pyproject.toml")
     merged = clean(base, ours, theirs)
     assert merged == ours.replace('    "httpx>=0.28",\n', '    "httpx>=0.28",\n' + SYNTH_AGENTS)
-    assert tomllib.loads(merged)["tool"]["mypy"] == {"strict": True}
+    assert tomllib.loads(merged)["tool"]["coverage"] == {"run": {"branch": True}}
 
 
 def test_an_owner_comment_above_a_key_synth_changes_keeps_both() -> None:

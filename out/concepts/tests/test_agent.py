@@ -24,7 +24,7 @@ from concepts.agent_runtime import MODEL_SLOT
 from concepts.main import app
 from concepts.settings import get_settings
 from concepts.state import MasteryState, save_mastery
-from tests.conftest import FakeDaprClient, ReadyConnection
+from tests.conftest import FakeDaprClient, ReadyConnection, as_client
 
 REQUEST: dict[str, object] = {
     "request_id": "request_id-1",
@@ -132,7 +132,7 @@ def agent_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPat
 @contextmanager
 def replica(dapr: FakeDaprClient) -> Iterator[TestClient]:
     """One app instance talking to its own Dapr client (replicas share the store's `state`)."""
-    app.state.dapr = ReadyConnection(dapr)  # type: ignore[arg-type]
+    app.state.dapr = ReadyConnection(as_client(dapr))
     try:
         with TestClient(app) as client:
             yield client
@@ -315,7 +315,7 @@ def test_the_agent_reads_mastery_through_its_tool(
     app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
 ) -> None:
     value = MasteryState(scores={"k": 0.25})
-    asyncio.run(save_mastery(fake_dapr, "user_id-1", value))
+    asyncio.run(save_mastery(as_client(fake_dapr), "user_id-1", value))
     model = ScriptedModel(
         scripted_tool_call(TOOL, TOOL_ARGUMENTS, "call-1"),
         scripted_text("scripted reply after reading state", "msg-1"),

@@ -22,7 +22,7 @@ from exercise.state import (
     update_attempts,
     update_exercise,
 )
-from tests.conftest import FakeDaprClient
+from tests.conftest import FakeDaprClient, as_client
 
 Helper = Callable[..., Coroutine[Any, Any, Any]]
 
@@ -72,8 +72,8 @@ EACH_KEY = pytest.mark.parametrize("key", KEYS, ids=[k.name for k in KEYS])
 
 @EACH_KEY
 def test_a_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient, key: StateKey) -> None:
-    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
-    stored = asyncio.run(key.get(fake_dapr, *key.args))
+    asyncio.run(key.save(as_client(fake_dapr), *key.args, key.sample))
+    stored = asyncio.run(key.get(as_client(fake_dapr), *key.args))
     assert stored is not None
     assert stored.value == key.sample
     assert fake_dapr.calls[0][1]["key"] == key.key
@@ -82,23 +82,23 @@ def test_a_saved_value_reads_back_with_its_etag(fake_dapr: FakeDaprClient, key: 
 
 @EACH_KEY
 def test_a_missing_value_reads_as_none(fake_dapr: FakeDaprClient, key: StateKey) -> None:
-    assert asyncio.run(key.get(fake_dapr, *key.args)) is None
+    assert asyncio.run(key.get(as_client(fake_dapr), *key.args)) is None
 
 
 @EACH_KEY
 def test_a_write_with_a_stale_etag_is_refused(fake_dapr: FakeDaprClient, key: StateKey) -> None:
-    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
-    stored = asyncio.run(key.get(fake_dapr, *key.args))
+    asyncio.run(key.save(as_client(fake_dapr), *key.args, key.sample))
+    stored = asyncio.run(key.get(as_client(fake_dapr), *key.args))
     assert stored is not None
-    asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
+    asyncio.run(key.save(as_client(fake_dapr), *key.args, stored.value, etag=stored.etag))
     with pytest.raises(DaprInternalError) as caught:
-        asyncio.run(key.save(fake_dapr, *key.args, stored.value, etag=stored.etag))
+        asyncio.run(key.save(as_client(fake_dapr), *key.args, stored.value, etag=stored.etag))
     assert is_etag_conflict(caught.value)
 
 
 @EACH_KEY
 def test_an_update_retries_after_a_conflict(fake_dapr: FakeDaprClient, key: StateKey) -> None:
-    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    asyncio.run(key.save(as_client(fake_dapr), *key.args, key.sample))
     seen: list[BaseModel | None] = []
 
     def change(current: BaseModel | None) -> BaseModel:
@@ -107,7 +107,7 @@ def test_an_update_retries_after_a_conflict(fake_dapr: FakeDaprClient, key: Stat
             fake_dapr.touch(key.key)
         return key.sample
 
-    asyncio.run(key.update(fake_dapr, *key.args, change))
+    asyncio.run(key.update(as_client(fake_dapr), *key.args, change))
     assert len(seen) == 2
     assert seen[1] == key.sample
 
@@ -122,13 +122,13 @@ def test_a_concurrent_creation_loses_no_update(fake_dapr: FakeDaprClient, key: S
             fake_dapr.seed(get_settings().state_store, key.key, key.sample.model_dump_json())
         return key.sample
 
-    asyncio.run(key.update(fake_dapr, *key.args, change))
+    asyncio.run(key.update(as_client(fake_dapr), *key.args, change))
     assert seen[0] is None
     assert seen[1] == key.sample
 
 
 @EACH_KEY
 def test_a_delete_removes_the_value(fake_dapr: FakeDaprClient, key: StateKey) -> None:
-    asyncio.run(key.save(fake_dapr, *key.args, key.sample))
+    asyncio.run(key.save(as_client(fake_dapr), *key.args, key.sample))
     asyncio.run(key.delete(fake_dapr, *key.args))
-    assert asyncio.run(key.get(fake_dapr, *key.args)) is None
+    assert asyncio.run(key.get(as_client(fake_dapr), *key.args)) is None

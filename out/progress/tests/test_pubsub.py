@@ -32,7 +32,7 @@ from progress.events import (
 )
 from progress.main import app
 from progress.publishers import publish_struggle_alert
-from tests.conftest import FakeDaprClient
+from tests.conftest import FakeDaprClient, as_client
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
@@ -373,13 +373,13 @@ def test_two_deliveries_of_one_id_at_the_same_moment_run_the_handler_once(
     context = delivery_context("event-at-once")
 
     async def both() -> list[str]:
-        first = subscribers.run_handler(handle, event, context, fake_dapr)
-        second = subscribers.run_handler(handle, event, context, fake_dapr)
+        first = subscribers.run_handler(handle, event, context, as_client(fake_dapr))
+        second = subscribers.run_handler(handle, event, context, as_client(fake_dapr))
         return sorted(await asyncio.gather(first, second))
 
     assert asyncio.run(both()) == ["RETRY", "SUCCESS"]
     assert runs == ["event-at-once"]
-    later = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
+    later = asyncio.run(subscribers.run_handler(handle, event, context, as_client(fake_dapr)))
     assert (later, runs) == ("SUCCESS", ["event-at-once"])
 
 
@@ -393,7 +393,8 @@ def test_a_long_handler_renews_its_claim_until_it_is_done(
 
     event = FIRST.model.model_validate(FIRST.payload)
     context = delivery_context("event-long")
-    assert asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr)) == "SUCCESS"
+    status = asyncio.run(subscribers.run_handler(handle, event, context, as_client(fake_dapr)))
+    assert status == "SUCCESS"
     saves = [c for n, c in fake_dapr.calls if n == "save_state"]
     leases = [c["state_metadata"]["ttlInSeconds"] for c in saves]
     assert leases[0] == leases[1] == str(subscribers.CLAIM_LEASE_SECONDS)
@@ -413,8 +414,8 @@ def test_a_failed_handler_releases_its_claim_for_the_redelivery(
 
     event = FIRST.model.model_validate(FIRST.payload)
     context = delivery_context("event-retried")
-    first = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
-    second = asyncio.run(subscribers.run_handler(handle, event, context, fake_dapr))
+    first = asyncio.run(subscribers.run_handler(handle, event, context, as_client(fake_dapr)))
+    second = asyncio.run(subscribers.run_handler(handle, event, context, as_client(fake_dapr)))
     assert (first, second, runs) == ("RETRY", "SUCCESS", ["event-retried", "event-retried"])
 
 
@@ -434,7 +435,7 @@ def test_a_delivery_while_the_store_is_down_is_retried_without_running(
     monkeypatch.setattr(fake_dapr, "get_state", store_down)
     event = FIRST.model.model_validate(FIRST.payload)
     status = asyncio.run(
-        subscribers.run_handler(handle, event, delivery_context("event-down"), fake_dapr)
+        subscribers.run_handler(handle, event, delivery_context("event-down"), as_client(fake_dapr))
     )
     assert (status, runs) == ("RETRY", [])
 

@@ -32,7 +32,7 @@ from fastapi.testclient import TestClient
 
 from {package}.agent_runtime import MODEL_SLOT
 from {package}.state import {saver}, {state_model}
-from tests.conftest import FakeDaprClient
+from tests.conftest import FakeDaprClient, as_client
 
 
 def {test}(
@@ -59,7 +59,7 @@ def tool_tests(
     """`TOOL`, `TOOL_ARGUMENTS` and the test that the agent reads `key` through its tool (the
     request's placeholders bound from it); the test's unit is the last."""
     bound = carried(reply.request)
-    key_args: list[cst.BaseExpression] = [cst.Name("fake_dapr")]
+    key_args: list[cst.BaseExpression] = [call("as_client", [cst.Name("fake_dapr")])]
     arguments: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
     for param in key.params:
         if param in bound:

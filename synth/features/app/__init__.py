@@ -71,8 +71,10 @@ class AppFeature(Feature):
     )
     dev_dependencies: ClassVar[tuple[str, ...]] = (
         "black>=26.1",
+        "mypy>=2.4",
         "pytest>=9.0",
         "ruff>=0.17",
+        "types-grpcio>=1.85",  # the tests' fake raises grpc's errors; the stubs type them
     )
 
     def deployment(self, spec: ServiceSpec, active: frozenset[FeatureName]) -> DeployPieces:
@@ -121,6 +123,7 @@ class AppFeature(Feature):
                     "--resources-path components/local -- \\\n"
                     f"  uvicorn {pkg}.main:app --host 127.0.0.1 --port {spec.port}\n"
                     "pytest\n"
+                    "ruff check . && black --check . && mypy\n"
                     "```\n\n"
                     "Without a Dapr installation, `synth dev .` runs it beside synth's local "
                     "Dapr-compatible sidecar (not daprd).",

@@ -23,7 +23,7 @@ __all__ = ["method_test_units"]
 _TEST_METHOD = """
 import asyncio
 
-from tests.conftest import FakeDaprClient
+from tests.conftest import FakeDaprClient, as_client
 
 
 def {test}(fake_dapr: FakeDaprClient) -> None:
@@ -55,7 +55,10 @@ def method_test_units(package: str, target: Target, timeout: int) -> list[Unit]:
         body = cst.parse_expression("Sample()") if verb == "POST" else None
         client_call = cst.Call(
             cst.Attribute(
-                cst.Call(build_name(target.cls), [cst.Arg(cst.Name("fake_dapr"))]),
+                cst.Call(
+                    build_name(target.cls),
+                    [cst.Arg(cst.Call(build_name("as_client"), [cst.Arg(cst.Name("fake_dapr"))]))],
+                ),
                 build_name(python_method(method)),
             ),
             [cst.Arg(body)] if body is not None else [],

@@ -27,7 +27,7 @@ from openai.types.responses import (
 )
 
 from synth.runtime.agent.agent_runtime import MODEL_SLOT
-from synth.runtime.app.conftest import FakeDaprClient, ReadyConnection
+from synth.runtime.app.conftest import FakeDaprClient, ReadyConnection, as_client
 from synth.runtime.standin.main import app
 from synth.runtime.standin.settings import get_settings
 
@@ -112,7 +112,7 @@ def agent_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPat
 @contextmanager
 def replica(dapr: FakeDaprClient) -> Iterator[TestClient]:
     """One app instance talking to its own Dapr client (replicas share the store's `state`)."""
-    app.state.dapr = ReadyConnection(dapr)  # type: ignore[arg-type]
+    app.state.dapr = ReadyConnection(as_client(dapr))
     try:
         with TestClient(app) as client:
             yield client

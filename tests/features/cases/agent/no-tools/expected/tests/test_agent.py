@@ -23,7 +23,7 @@ from openai.types.responses import (
 from echo.agent_runtime import MODEL_SLOT
 from echo.main import app
 from echo.settings import get_settings
-from tests.conftest import FakeDaprClient, ReadyConnection
+from tests.conftest import FakeDaprClient, ReadyConnection, as_client
 
 REQUEST: dict[str, object] = {"session_id": "session_id-1", "text": "text-1"}
 
@@ -111,7 +111,7 @@ def agent_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPat
 @contextmanager
 def replica(dapr: FakeDaprClient) -> Iterator[TestClient]:
     """One app instance talking to its own Dapr client (replicas share the store's `state`)."""
-    app.state.dapr = ReadyConnection(dapr)  # type: ignore[arg-type]
+    app.state.dapr = ReadyConnection(as_client(dapr))
     try:
         with TestClient(app) as client:
             yield client

@@ -21,7 +21,7 @@ from openai.types.responses import (
     ResponseOutputText,
 )
 
-from tests.conftest import FakeDaprClient, ReadyConnection
+from tests.conftest import FakeDaprClient, ReadyConnection, as_client
 from tutor.agent_runtime import MODEL_SLOT
 from tutor.main import app
 from tutor.settings import get_settings
@@ -128,7 +128,7 @@ def agent_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPat
 @contextmanager
 def replica(dapr: FakeDaprClient) -> Iterator[TestClient]:
     """One app instance talking to its own Dapr client (replicas share the store's `state`)."""
-    app.state.dapr = ReadyConnection(dapr)  # type: ignore[arg-type]
+    app.state.dapr = ReadyConnection(as_client(dapr))
     try:
         with TestClient(app) as client:
             yield client
@@ -311,7 +311,7 @@ def test_the_agent_reads_profile_through_its_tool(
     app_client: TestClient, fake_dapr: FakeDaprClient, agent_settings: pytest.MonkeyPatch
 ) -> None:
     value = ProfileState(known=["a", "b"], updated_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-    asyncio.run(save_profile(fake_dapr, "user_id-1", value))
+    asyncio.run(save_profile(as_client(fake_dapr), "user_id-1", value))
     model = ScriptedModel(
         scripted_tool_call(TOOL, TOOL_ARGUMENTS, "call-1"),
         scripted_text("scripted reply after reading state", "msg-1"),

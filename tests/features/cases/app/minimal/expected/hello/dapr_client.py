@@ -74,7 +74,7 @@ class DaprConnection:
     async def close(self) -> None:
         """Close the Dapr client and the HTTP client, if they were made."""
         if self.client is not None:
-            await self.client.close()
+            await self.client.close()  # type: ignore[no-untyped-call]  # untyped in the SDK
             self.client = None
         if self.http is not None:
             await self.http.aclose()
