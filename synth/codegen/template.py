@@ -22,10 +22,11 @@ from typing import Any, cast
 import libcst as cst
 from libcst.helpers import parse_template_statement
 
+from synth.codegen.black_layout import TemplateLayout
 from synth.codegen.imports import ImportRequest, dotted_name
 from synth.codegen.slots import SlotSite, fill, slot_sites
 from synth.codegen.units import Statement, Unit
-from synth.codegen.verbatim import mark_verbatim
+from synth.codegen.verbatim import generated_code, mark_verbatim
 
 __all__ = [
     "TemplateUnits",
@@ -34,6 +35,7 @@ __all__ = [
     "imports_of",
     "imports_used_by",
     "names_in",
+    "seen_layouts",
     "used_imports",
     "walk",
 ]
@@ -100,8 +102,11 @@ _SLOT = "__synth_slot_{}__"
 _SLOT_NAME = re.compile(r"__synth_slot_(\w+?)__")
 
 
-# a template statement, and (its source with `{slots}`, where its slots are) if it has any
-_TemplateStatement = tuple[Statement, tuple[str, tuple[SlotSite, ...]] | None]
+# a template statement, and if it has slots: its source with `{slots}`, where its slots are,
+# and its layout when black's layout of a fill can be known by rule (`black_layout`)
+_TemplateStatement = tuple[
+    Statement, tuple[str, tuple[SlotSite, ...], TemplateLayout | None] | None
+]
 
 
 @cache
@@ -123,8 +128,20 @@ def _statements(template: str, names: frozenset[str]) -> tuple[_TemplateStatemen
             mark_verbatim(stmt, bare)
             found.append((stmt, None))
         else:
-            found.append((stmt, (slotted, slot_sites(stmt, slot_of))))
+            layout = TemplateLayout.of(bare, slot_of)
+            found.append((stmt, (slotted, slot_sites(stmt, slot_of), layout)))
+            if layout is not None:
+                _LAYOUTS.append(layout)
     return tuple(found)
+
+
+_LAYOUTS: list[TemplateLayout] = []  # every one made in this process (once per template)
+
+
+def seen_layouts() -> list[TemplateLayout]:
+    """The layout of every slotted statement of every template expanded so far in this
+    process that has one (for the tests that hold the layout rule to black)."""
+    return list(_LAYOUTS)
 
 
 def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[Statement]:
@@ -139,13 +156,18 @@ def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[
         if slots is None:
             yield stmt
             continue
-        slotted, sites = slots
+        slotted, sites, layout = slots
         wanted = {k: v for k, v in replacements.items() if "{" + k + "}" in slotted}
         unused -= set(wanted)
         filled = fill(stmt, sites, wanted)
         if not isinstance(filled, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             filled = parse_template_statement(slotted, _CONFIG, **cast(Mapping[str, Any], wanted))
-        yield filled.with_changes(leading_lines=stmt.leading_lines)
+        result = filled.with_changes(leading_lines=stmt.leading_lines)
+        if layout is not None:
+            code = layout.filled({_SLOT.format(k): v for k, v in wanted.items()})
+            if code is not None and code == generated_code(result):
+                mark_verbatim(result, code)
+        yield result
     if unused:
         raise ValueError(f"the template has no slot for {', '.join(sorted(unused))}")
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
+from synth.codegen.black_layout import docstring_value, plain_docstring
 from synth.errors import GateError
 
 if TYPE_CHECKING:
@@ -202,33 +203,10 @@ def _plain_import(statement: cst.BaseStatement) -> str | None:
 
 
 def _plain_docstring(statement: cst.BaseStatement) -> str | None:
-    """The code of a module docstring black leaves as it is: triple double quotes around
-    printable ASCII lines that fit, none with a backslash, a tab, a quote at either end of the text,
-    or space at the start or end of a line; the closing quotes on a line of their own when there
-    are several (what `build_docstring` writes for plain text; anything else goes to black)."""
-    if not (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, cst.SimpleString)
-        and statement.trailing_whitespace.comment is None
-    ):
-        return None
-    value = statement.body[0].value.value
-    if not (value.startswith('"""') and value.endswith('"""') and len(value) > 6):
-        return None
-    text = value[3:-3]
-    if "\\" in text or text[0] in ' "' or text.rstrip("\n").endswith(('"', " ")):
-        return None
-    lines = text.split("\n")
-    if len(lines) > 1 and lines[-1] != "":
-        return None
-    if any(not (line.isascii() and line.isprintable()) or line != line.strip() for line in lines):
-        return None  # (black measures the width of wide characters; ASCII needs no measuring)
-    code = value + "\n"
-    if any(len(line) > LINE_LENGTH for line in code.splitlines()):
-        return None
-    return code
+    """The code of a module docstring black leaves as it is (`black_layout.plain_docstring`:
+    what `build_docstring` writes for plain text; anything else goes to black)."""
+    value = docstring_value(statement)
+    return value + "\n" if value is not None and plain_docstring(value, "") else None
 
 
 def _leading(statement: cst.BaseStatement) -> str:

@@ -1,0 +1,206 @@
+"""The black-layout rules hold against black itself: what they vouch for, black leaves as it is.
+
+Before: every template statement with a slot went to black. After: one whose slotted lines
+still fit with one-line fills (`synth.codegen.black_layout`) is kept as it is. These tests fill
+every template the LearnFlow services and golden cases use with random fills, written with
+black's spacing and without (adversarial whitespace, quotes, backslashes, long names), and
+random docstrings at several depths; whenever a rule says "black keeps this", black must
+agree. (tests/codegen/test_verbatim.py holds every fill the services really make the same way.)
+"""
+
+from __future__ import annotations
+
+import keyword
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+
+from synth.api import compose_service
+from synth.codegen import build_docstring, build_str
+from synth.codegen.black_layout import TemplateLayout, fill_code, plain_docstring
+from synth.codegen.template import seen_layouts
+from synth.quality import format_source
+from synth.spec import load_spec
+from synth.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_NAMES = st.from_regex(r"[a-z_][a-z0-9_]{0,40}", fullmatch=True).filter(
+    lambda n: not keyword.iskeyword(n) and not keyword.issoftkeyword(n)
+)
+_SPACE = st.sampled_from(["", "", "", " ", "  "])
+
+
+def _joined(parts: list[str], comma: str, trailing: bool) -> str:
+    return comma.join(parts) + ("," if trailing and parts else "")
+
+
+@st.composite
+def _expression(draw: st.DrawFn, depth: int = 0) -> str:
+    """Expression source with random spacing, some of it black's, some not."""
+    kinds = ["name", "attr", "string", "int", "fstring"]
+    if depth < 2:
+        kinds += ["call", "subscript", "list", "union"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "name":
+        return draw(_NAMES)
+    if kind == "attr":
+        return f"{draw(_NAMES)}{draw(_SPACE)}.{draw(_SPACE)}{draw(_NAMES)}"
+    if kind == "string":
+        text = draw(st.text(st.sampled_from('ab "\\\'x'), max_size=12))
+        return draw(st.sampled_from([cst.Module([]).code_for_node(build_str(text)), f"'{text}'"]))
+    if kind == "fstring":
+        return f'f"{draw(st.sampled_from(["a", "{x}", "{x!r} b", "{x[0]}"]))}"'
+    if kind == "int":
+        return draw(st.sampled_from(["0", "7", "10_000", "0x1F", "1e3"]))
+    inner = draw(st.lists(_expression(depth + 1), max_size=3))
+    comma = draw(st.sampled_from([", ", ",", " , "]))
+    trailing = draw(st.booleans()) and draw(st.booleans())
+    if kind == "call":
+        keywords = draw(st.lists(_NAMES, min_size=len(inner), max_size=len(inner)))
+        equal = draw(st.sampled_from(["=", " = "]))
+        args = [
+            f"{k}{equal}{v}" if draw(st.booleans()) else v
+            for k, v in zip(keywords, inner, strict=True)
+        ]
+        return f"{draw(_NAMES)}{draw(_SPACE)}({_joined(args, comma, trailing)})"
+    if kind == "subscript":
+        return f"{draw(_NAMES)}[{_joined(inner or ['int'], comma, trailing)}]"
+    if kind == "list":
+        return f"[{draw(_SPACE)}{_joined(inner, comma, trailing)}]"
+    return f"{draw(_expression(depth + 1))}{draw(_SPACE)}|{draw(_SPACE)}None"
+
+
+def _parses(source: str) -> bool:
+    try:
+        cst.parse_expression(source)
+    except (cst.ParserSyntaxError, cst.CSTValidationError):
+        return False
+    return True
+
+
+_EXPRESSIONS = _expression().filter(_parses)
+
+
+@st.composite
+def _parameters(draw: st.DrawFn) -> cst.Parameters:
+    names = draw(st.lists(_NAMES, min_size=1, max_size=4, unique=True))
+    params = []
+    for name in names:
+        annotation = draw(st.sampled_from(["", ": int", ":str", ": dict[str, object]"]))
+        default = draw(st.sampled_from(["", "=1", " = None", '="x"']))
+        params.append(f"{name}{annotation}{default}")
+    star = draw(st.sampled_from(["", "*, k: int = 3", "*args"]))
+    source = f"def f({', '.join([*params, star] if star else params)}): pass"
+    try:
+        parsed = cst.parse_statement(source)
+    except cst.ParserSyntaxError:
+        return cst.Parameters()
+    assert isinstance(parsed, cst.FunctionDef)
+    return parsed.params
+
+
+_DOC_TEXT = st.lists(
+    st.sampled_from(["a", "b", " ", "\n", '"', "\\", "\t", "é", "x" * 30, "\n\n"]), max_size=60
+).map("".join)
+
+
+def _layouts() -> list[TemplateLayout]:
+    for path in [
+        *sorted((ROOT / "specs").glob("*.yaml")),
+        *ROOT.glob("tests/features/cases/*/*/spec.yaml"),
+    ]:
+        spec = load_spec(path)
+        compose_service(spec, list(spec.features), Workspace(root=None), gate=False)
+    return seen_layouts()
+
+
+@pytest.fixture(scope="module")
+def layouts() -> list[TemplateLayout]:
+    found = _layouts()
+    assert len(found) > 30
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_a_template_filled_as_the_layout_vouches_is_black_stable(
+    layouts: list[TemplateLayout], data: st.DataObject
+) -> None:
+    layout = data.draw(st.sampled_from(layouts))
+    fills: dict[str, cst.CSTNode] = {}
+    for number, found in layout.slotted.items():
+        for placeholder in found:
+            if number in layout.docstring_at:
+                indent = len(layout.docstring_at[number])
+                fills[placeholder] = build_docstring(data.draw(_DOC_TEXT), indent)
+            elif data.draw(st.booleans()):
+                fills[placeholder] = cst.parse_expression(data.draw(_EXPRESSIONS))
+            else:
+                fills[placeholder] = cst.Name(data.draw(_NAMES))
+    code = layout.filled(fills)
+    if code is not None:
+        try:
+            cst.parse_module(code)
+        except cst.ParserSyntaxError:
+            assume(False)  # a fill no generator would put there (a number as a module name)
+        assert format_source(code) == code
+
+
+@settings(max_examples=400, deadline=None)
+@given(source=_EXPRESSIONS)
+@example(source='f(a = "x")')
+@example(source="x[int,]")
+def test_a_fill_the_rule_writes_is_black_s_own_code(source: str) -> None:
+    code = fill_code(cst.parse_expression(source))
+    if code is not None:
+        assert format_source(f"value = {code}\n") == f"value = {code}\n"
+        assert format_source(f"call({code}, other)\n") == f"call({code}, other)\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(params=_parameters())
+def test_parameters_the_rule_writes_are_black_s_own(params: cst.Parameters) -> None:
+    code = fill_code(params)
+    if code is not None and len(f"def f({code}) -> None:") <= 100:
+        source = f"def f({code}) -> None:\n    pass\n"
+        assert format_source(source) == source
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_DOC_TEXT, depth=st.sampled_from([1, 2]), raw=st.booleans())
+@example(text='"""', depth=1, raw=False)
+@example(text="Doc.\n\n    More.\n  ", depth=1, raw=True)
+def test_a_plain_docstring_in_a_block_is_what_black_makes(
+    text: str, depth: int, raw: bool
+) -> None:
+    """A docstring `build_docstring` writes, or any triple-quoted text (raw)."""
+    indent = "    " * depth
+    if raw:
+        value = f'"""{text}"""'
+    else:
+        built = build_docstring(text, len(indent)).body[0].value  # type: ignore[attr-defined]
+        assert isinstance(built, cst.SimpleString)
+        value = built.value
+    if not plain_docstring(value, indent):
+        return
+    header = "".join("    " * d + f"def f{d}() -> None:\n" for d in range(depth))
+    source = f"{header}{indent}{value}\n{indent}return None\n"
+    assert format_source(source) == source
+
+
+def test_a_slot_on_a_line_that_continues_or_ends_in_a_magic_comma_is_left_to_black() -> None:
+    split = "call(\n    __synth_slot_a__, b\n)\n"
+    magic = "call(__synth_slot_a__, b,)\n"
+    fits = "call(__synth_slot_a__, b)\n"
+    slots = {"__synth_slot_a__": "a"}
+    assert TemplateLayout.of(split, slots) is None
+    assert TemplateLayout.of(magic, slots) is None
+    layout = TemplateLayout.of(fits, slots)
+    assert layout is not None
+    assert layout.filled({"__synth_slot_a__": cst.Name("name")}) == "call(name, b)\n"
+    long_name = cst.Name("n" * 100)
+    assert layout.filled({"__synth_slot_a__": long_name}) is None  # no longer fits: black
