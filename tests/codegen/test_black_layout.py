@@ -50,7 +50,7 @@ def _expression(draw: st.DrawFn, depth: int = 0) -> str:
     if kind == "attr":
         return f"{draw(_NAMES)}{draw(_SPACE)}.{draw(_SPACE)}{draw(_NAMES)}"
     if kind == "string":
-        text = draw(st.text(st.sampled_from('ab "\\\'x'), max_size=12))
+        text = draw(st.text(st.sampled_from("ab \"\\'x"), max_size=12))
         return draw(st.sampled_from([cst.Module([]).code_for_node(build_str(text)), f"'{text}'"]))
     if kind == "fstring":
         return f'f"{draw(st.sampled_from(["a", "{x}", "{x!r} b", "{x[0]}"]))}"'
@@ -174,9 +174,7 @@ def test_parameters_the_rule_writes_are_black_s_own(params: cst.Parameters) -> N
 @given(text=_DOC_TEXT, depth=st.sampled_from([1, 2]), raw=st.booleans())
 @example(text='"""', depth=1, raw=False)
 @example(text="Doc.\n\n    More.\n  ", depth=1, raw=True)
-def test_a_plain_docstring_in_a_block_is_what_black_makes(
-    text: str, depth: int, raw: bool
-) -> None:
+def test_a_plain_docstring_in_a_block_is_what_black_makes(text: str, depth: int, raw: bool) -> None:
     """A docstring `build_docstring` writes, or any triple-quoted text (raw)."""
     indent = "    " * depth
     if raw:
