@@ -1,68 +1,40 @@
-"""Code black leaves as it is, known by rule: plain docstrings, template lines with names put in.
+"""Template lines with code put in their slots, known by rule to be black's output already.
 
 black is the slowest step of a run, and most of what synth hands it comes back unchanged:
-constant template text with a name or a string put in each slot. Two rules tell such code
-without running black; code neither vouches for still goes to black.
+constant template text with a name or a string put in each slot. `TemplateLayout` is a template
+statement's lines, and for each line that holds slots whether a fill can keep black's layout
+there. black lays out each logical line on its own: one that fits on a line, holds no magic
+trailing comma and no string over several lines is joined on one line, with spacing that
+depends on the kinds of its tokens. So a slotted line that is a whole logical line on one
+physical line keeps black's layout when each slot gets code black writes on one line as it is
+(`fill_code`: `black_form.expression_form`, and libcst's own code of the node the same) and the
+line still fits; a line that is a docstring slot alone keeps it when its docstring is plain.
+The rest of the template is constant text: black's layout once, black's layout always.
 
-- `plain_docstring`: triple double quotes around printable ASCII lines that fit, with no
-  backslash, no space at either end of a line beyond the block's indentation, which every line
-  after the first carries exactly, no quote at either end of the text, and the closing quotes
-  on a line of their own when there are several: what `build_docstring` writes for plain text.
-- `TemplateLayout`: a template statement's lines, and for each line that holds slots whether
-  a fill can keep black's layout there. black lays out each logical line on its own: one that
-  fits on a line, holds no magic trailing comma and no string over several lines is joined on
-  one line, with spacing that depends on the kinds of its tokens. So a slotted line that is a
-  whole logical line on one physical line keeps black's layout when each slot gets an atom (a
-  name, a dotted name, a plain double-quoted string, a decimal integer) and the line still
-  fits; a line that is a docstring slot alone keeps it when its docstring is plain. The rest
-  of the template is constant text: black's layout once, black's layout always.
-
-tests/codegen/test_black_layout.py holds both rules to black's own output, over random fills of
-every template the generated services use and over every fill those services make.
+tests/codegen/test_black_layout.py holds the rule to black's own output, over random fills of
+every template the generated services use; test_verbatim.py over every fill they make.
 """
 
 from __future__ import annotations
 
 import io
 import tokenize
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
 import libcst as cst
 
-__all__ = ["LINE_LENGTH", "TemplateLayout", "docstring_value", "fill_code", "plain_docstring"]
+from synth.codegen.black_form import (
+    LINE_LENGTH,
+    def_header_form,
+    docstring_value,
+    expression_form,
+    plain_docstring,
+)
 
-LINE_LENGTH = 100
+__all__ = ["TemplateLayout", "fill_code"]
+
 _CLOSING = frozenset(")]}")
-
-
-def plain_docstring(value: str, indent: str) -> bool:
-    """Whether black keeps `value`, the literal of a docstring in a block at `indent` ("" for
-    a module), as it is (the rule above)."""
-    if not (value.startswith('"""') and value.endswith('"""') and len(value) > 6):
-        return False
-    text = value[3:-3]
-    if "\\" in text or '"""' in text or text[0] in ' "':
-        return False
-    lines = text.split("\n")
-    if len(lines) > 1:
-        if lines[-1] != indent:
-            return False
-        lines = lines[:-1]
-        for line in lines[1:]:
-            if line and not (line.startswith(indent) and line[len(indent)] != " "):
-                return False
-    if lines[-1].endswith(('"', " ")):
-        return False
-    for number, line in enumerate(lines):
-        if not (line.isascii() and line.isprintable()) or line != line.rstrip():
-            return False  # (black measures the width of wide characters; ASCII needs none)
-        width = len(line) + (len(indent) + 3 if number == 0 else 0)
-        if width + (3 if len(lines) == 1 else 0) > LINE_LENGTH:
-            return False
-    return True
-
-
 _EMPTY = cst.Module(body=[])
 
 
@@ -74,116 +46,10 @@ def fill_code(node: cst.CSTNode) -> str | None:
     parameter lists of those, with black's spacing and no trailing comma) and compared with the
     code libcst makes of the node: only when they are the same is it black's already.
     """
-    expected = _black_form(node)
+    expected = expression_form(node)
     if expected is None or "\n" in expected:
         return None
     return expected if _EMPTY.code_for_node(node) == expected else None
-
-
-def _black_form(node: cst.CSTNode) -> str | None:
-    """What black writes for `node` on one line, for the kinds listed above, else None."""
-    if getattr(node, "lpar", None):
-        return None
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        value = _black_form(node.value)
-        return None if value is None else f"{value}.{node.attr.value}"
-    if isinstance(node, cst.SimpleString | cst.FormattedString):
-        return _plain_string(node)
-    if isinstance(node, cst.Integer):
-        return node.value if node.value.isdigit() else None
-    if isinstance(node, cst.Call):
-        func = _black_form(node.func)
-        args = _joined(_argument(a) for a in node.args)
-        return None if func is None or args is None else f"{func}({args})"
-    if isinstance(node, cst.Subscript):
-        value = _black_form(node.value)
-        items = _joined(
-            _black_form(e.slice.value) if isinstance(e.slice, cst.Index) else None
-            for e in node.slice
-        )
-        return None if value is None or items is None else f"{value}[{items}]"
-    if isinstance(node, cst.List):
-        items = _joined(
-            _black_form(e.value) if type(e) is cst.Element else None for e in node.elements
-        )
-        return None if items is None else f"[{items}]"
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-        left, right = _black_form(node.left), _black_form(node.right)
-        return None if left is None or right is None else f"{left} | {right}"
-    if isinstance(node, cst.Parameters):
-        return _parameters(node)
-    return None
-
-
-def _plain_string(node: cst.SimpleString | cst.FormattedString) -> str | None:
-    """A one-line double-quoted string or f-string with no quote or backslash inside."""
-    text = _EMPTY.code_for_node(node)
-    prefix = "f" if isinstance(node, cst.FormattedString) else ""
-    inside = text[len(prefix) + 1 : -1]
-    if not (text.startswith(prefix + '"') and text.endswith('"') and len(inside) + 2 <= len(text)):
-        return None
-    return None if '"' in inside or "\\" in inside or "\n" in inside else text
-
-
-def _joined(parts: Iterable[str | None]) -> str | None:
-    found = list(parts)
-    return None if any(p is None for p in found) else ", ".join(found)  # type: ignore[arg-type]
-
-
-def _argument(arg: cst.Arg) -> str | None:
-    value = _black_form(arg.value)
-    if value is None:
-        return None
-    if arg.keyword is not None:
-        return None if arg.star else f"{arg.keyword.value}={value}"
-    return f"{arg.star}{value}"
-
-
-def _parameters(node: cst.Parameters) -> str | None:
-    if node.posonly_params or node.star_kwarg is not None:
-        return None
-    if node.posonly_ind != cst.MaybeSentinel.DEFAULT:
-        return None
-    star = node.star_arg
-    if not isinstance(star, cst.MaybeSentinel) and type(star) is not cst.ParamStar:
-        return None
-    if node.kwonly_params and type(star) is not cst.ParamStar:
-        return None
-    parts = [_param(p) for p in node.params]
-    if node.kwonly_params:
-        parts += ["*", *(_param(p) for p in node.kwonly_params)]
-    return _joined(parts)
-
-
-def _param(param: cst.Param) -> str | None:
-    if param.star not in ("", cst.MaybeSentinel.DEFAULT):
-        return None
-    text = param.name.value
-    if param.annotation is not None:
-        annotation = _black_form(param.annotation.annotation)
-        if annotation is None:
-            return None
-        text += f": {annotation}"
-    if param.default is not None:
-        default = _black_form(param.default)
-        if default is None:
-            return None
-        text += f" = {default}" if param.annotation is not None else f"={default}"
-    return text
-
-
-def docstring_value(node: cst.CSTNode) -> str | None:
-    """The literal of a docstring statement (`build_docstring`'s shape), else None."""
-    if not (isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1):
-        return None
-    expr = node.body[0]
-    if not (isinstance(expr, cst.Expr) and type(expr.value) is cst.SimpleString):
-        return None
-    if node.leading_lines or node.trailing_whitespace.comment is not None or expr.value.lpar:
-        return None
-    return expr.value.value
 
 
 @dataclass(frozen=True)
@@ -217,7 +83,7 @@ class TemplateLayout:
                 docstring_at[number] = line[: len(line) - len(line.lstrip())]
         return cls(lines, slotted, docstring_at)
 
-    def filled(self, fills: Mapping[str, cst.CSTNode]) -> str | None:
+    def filled(self, fills: Mapping[str, cst.CSTNode], *, split: bool = True) -> str | None:
         """The statement's code with `fills` (by placeholder) in, when the rule vouches for
         black keeping it; None when some fill is not an atom (or docstring) or a line no
         longer fits."""
@@ -238,8 +104,13 @@ class TemplateLayout:
                 if code is None or ("**" in line and not isinstance(fill, cst.Name)):
                     return None  # (black hugs `**` around a name only: a call is spaced)
                 line = line.replace(placeholder, code)
-            if len(line.rstrip("\n")) > LINE_LENGTH or not line.isascii():
-                return None
+            if not line.isascii() or line.rstrip("\n") != line.rstrip():
+                return None  # (an empty fill at the end of a line: `return `)
+            if len(line.rstrip("\n")) > LINE_LENGTH:
+                header = def_header_form(line) if split else line
+                if header is None:
+                    return None
+                line = header
             lines[number] = line
         return "".join(lines)
 

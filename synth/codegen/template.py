@@ -164,8 +164,10 @@ def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[
             filled = parse_template_statement(slotted, _CONFIG, **cast(Mapping[str, Any], wanted))
         result = filled.with_changes(leading_lines=stmt.leading_lines)
         if layout is not None:
-            code = layout.filled({_SLOT.format(k): v for k, v in wanted.items()})
-            if code is not None and code == generated_code(result):
+            fills = {_SLOT.format(k): v for k, v in wanted.items()}
+            joined = layout.filled(fills, split=False)  # libcst's code, if the rule holds
+            code = layout.filled(fills) if joined == generated_code(result) else None
+            if code is not None:  # black's: libcst's, or its too-long `def` line split
                 mark_verbatim(result, code)
         yield result
     if unused:

@@ -26,7 +26,7 @@ _CODE: dict[int, str] = {}
 def mark_verbatim(statement: cst.BaseStatement, code: str | None = None) -> None:
     """Record `statement` (kept alive here) as black's output already; `code`, when the caller
     has it, is its code without the lines above it (`tests/codegen/test_verbatim.py` holds it
-    equal to what libcst would generate)."""
+    equal to what libcst would generate, or for a `def` line black splits, the same in meaning)."""
     _MARKED[id(getattr(statement, "body", statement))] = statement
     if code is not None:
         _CODE[id(statement)] = code

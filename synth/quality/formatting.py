@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
-from synth.codegen.black_layout import docstring_value, plain_docstring
+from synth.codegen.black_form import docstring_value, plain_docstring, statement_form
 from synth.errors import GateError
 
 if TYPE_CHECKING:
@@ -173,7 +173,12 @@ def format_module(
             pending.clear()
 
     for statement in module.body:
-        bare = known(statement) or _plain_import(statement) or _plain_docstring(statement)
+        bare = (
+            known(statement)
+            or _plain_import(statement)
+            or _plain_docstring(statement)
+            or statement_form(statement)
+        )
         if bare is not None:
             flush()
             parts.append(_leading(statement) + bare)

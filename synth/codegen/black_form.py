@@ -1,0 +1,355 @@
+"""What black writes for a node that fits on its lines, built from the node's parts.
+
+black lays out each logical line on its own: one that fits in 100 columns, with no magic
+trailing comma, comment or string over several lines, is joined on one line, spaced by the
+kinds of its tokens; blank lines follow rules of their own. So for a closed set of shapes
+black's output can be written from the node alone, whatever whitespace the node carries:
+
+- `expression_form`: names, dotted names, plain double-quoted strings and f-strings, decimal
+  numbers, negative numbers, and calls, subscripts, lists, tuples, dicts and `|` unions of those;
+- `statement_form`: an assignment, annotated assignment, expression, `return` or `pass` line,
+  and a class (no decorator, no comment) whose body is such lines, a plain docstring first;
+- `plain_docstring`: what `build_docstring` writes for plain text, at any depth;
+- `def_header_form`: a `def` line in black's spacing that is too long, split as black splits
+  it: the parameters on one line of their own if they fit there (a lone one with a trailing
+  comma), else one per line, each with a trailing comma.
+
+Anything else, and anything that does not fit, is None: black decides it.
+tests/codegen/test_black_form.py holds each form equal to black's output over random nodes
+and to libcst's own code of the node in meaning (the same `ast`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Iterable, Sequence
+
+import libcst as cst
+
+__all__ = [
+    "LINE_LENGTH",
+    "def_header_form",
+    "docstring_value",
+    "expression_form",
+    "plain_docstring",
+    "statement_form",
+]
+
+LINE_LENGTH = 100
+_EMPTY = cst.Module(body=[])
+_FLOAT = re.compile(r"[0-9]+\.[0-9]+")
+
+
+def plain_docstring(value: str, indent: str) -> bool:
+    """Whether black keeps `value`, the literal of a docstring in a block at `indent` ("" for
+    a module), as it is (the rule above)."""
+    if not (value.startswith('"""') and value.endswith('"""') and len(value) > 6):
+        return False
+    text = value[3:-3]
+    if "\\" in text or '"""' in text or text[0] in ' "':
+        return False
+    lines = text.split("\n")
+    if len(lines) > 1:
+        if lines[-1] != indent:
+            return False
+        lines = lines[:-1]
+        for line in lines[1:]:
+            if line and not (line.startswith(indent) and line[len(indent)] != " "):
+                return False
+    if lines[-1].endswith(('"', " ")):
+        return False
+    for number, line in enumerate(lines):
+        if not (line.isascii() and line.isprintable()) or line != line.rstrip():
+            return False  # (black measures the width of wide characters; ASCII needs none)
+        width = len(line) + (len(indent) + 3 if number == 0 else 0)
+        if width + (3 if len(lines) == 1 else 0) > LINE_LENGTH:
+            return False
+    return True
+
+
+def docstring_value(node: cst.CSTNode) -> str | None:
+    """The literal of a docstring statement (`build_docstring`'s shape), else None."""
+    if not (isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1):
+        return None
+    expr = node.body[0]
+    if not (isinstance(expr, cst.Expr) and type(expr.value) is cst.SimpleString):
+        return None
+    if node.leading_lines or node.trailing_whitespace.comment is not None or expr.value.lpar:
+        return None
+    return expr.value.value
+
+
+def expression_form(node: cst.CSTNode) -> str | None:
+    """What black writes for `node` on one line, for the kinds listed above, else None."""
+    if getattr(node, "lpar", None) and not isinstance(node, cst.Tuple):
+        return None
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        value = expression_form(node.value)
+        return None if value is None else f"{value}.{node.attr.value}"
+    if isinstance(node, cst.SimpleString | cst.FormattedString):
+        return _plain_string(node)
+    if isinstance(node, cst.Integer):
+        return node.value if node.value.isdigit() else None
+    if isinstance(node, cst.Float):
+        return node.value if _FLOAT.fullmatch(node.value) else None
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        operand = node.expression
+        simple = isinstance(operand, cst.Integer | cst.Float) and not operand.lpar
+        value = expression_form(operand) if simple else None
+        return None if value is None else f"-{value}"
+    if isinstance(node, cst.Tuple):
+        return _tuple_form(node)
+    if isinstance(node, cst.Dict):
+        return _dict_form(node)
+    if isinstance(node, cst.Call):
+        func = expression_form(node.func)
+        args = _joined(_argument(a) for a in node.args)
+        return None if func is None or args is None else f"{func}({args})"
+    if isinstance(node, cst.Subscript):
+        value = expression_form(node.value)
+        items = _joined(
+            expression_form(e.slice.value) if isinstance(e.slice, cst.Index) else None
+            for e in node.slice
+        )
+        return None if value is None or items is None else f"{value}[{items}]"
+    if isinstance(node, cst.List):
+        items = _joined(
+            expression_form(e.value) if type(e) is cst.Element else None for e in node.elements
+        )
+        return None if items is None else f"[{items}]"
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        left, right = expression_form(node.left), expression_form(node.right)
+        return None if left is None or right is None else f"{left} | {right}"
+    if isinstance(node, cst.Parameters):
+        return _parameters(node)
+    return None
+
+
+def _plain_string(node: cst.SimpleString | cst.FormattedString) -> str | None:
+    """A one-line double-quoted string or f-string with no quote or backslash inside."""
+    text = _EMPTY.code_for_node(node)
+    prefix = "f" if isinstance(node, cst.FormattedString) else ""
+    inside = text[len(prefix) + 1 : -1]
+    if not (text.startswith(prefix + '"') and text.endswith('"') and len(inside) + 2 <= len(text)):
+        return None
+    return None if '"' in inside or "\\" in inside or "\n" in inside else text
+
+
+def _tuple_form(node: cst.Tuple) -> str | None:
+    """`(a, b)`, `(a,)` or `a, b` as written: black keeps a tuple's parentheses as they are."""
+    if len(node.lpar) > 1 or not node.elements:
+        return None
+    items = _joined(
+        expression_form(e.value) if type(e) is cst.Element else None for e in node.elements
+    )
+    if items is None:
+        return None
+    if len(node.elements) == 1:
+        return f"({items},)" if node.lpar else None
+    return f"({items})" if node.lpar else items
+
+
+def _dict_form(node: cst.Dict) -> str | None:
+    parts: list[str | None] = []
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            return None
+        key, value = expression_form(element.key), expression_form(element.value)
+        parts.append(None if key is None or value is None else f"{key}: {value}")
+    items = _joined(parts)
+    return None if items is None else f"{{{items}}}"
+
+
+def _joined(parts: Iterable[str | None]) -> str | None:
+    found = list(parts)
+    return None if any(p is None for p in found) else ", ".join(found)  # type: ignore[arg-type]
+
+
+def _argument(arg: cst.Arg) -> str | None:
+    value = expression_form(arg.value)
+    if value is None:
+        return None
+    if arg.keyword is not None:
+        return None if arg.star else f"{arg.keyword.value}={value}"
+    return f"{arg.star}{value}"
+
+
+def _parameters(node: cst.Parameters) -> str | None:
+    if node.posonly_params or node.star_kwarg is not None:
+        return None
+    if node.posonly_ind != cst.MaybeSentinel.DEFAULT:
+        return None
+    star = node.star_arg
+    if not isinstance(star, cst.MaybeSentinel) and type(star) is not cst.ParamStar:
+        return None
+    if node.kwonly_params and type(star) is not cst.ParamStar:
+        return None
+    parts = [_param(p) for p in node.params]
+    if node.kwonly_params:
+        parts += ["*", *(_param(p) for p in node.kwonly_params)]
+    return _joined(parts)
+
+
+def _param(param: cst.Param) -> str | None:
+    if param.star not in ("", cst.MaybeSentinel.DEFAULT):
+        return None
+    text = param.name.value
+    if param.annotation is not None:
+        annotation = expression_form(param.annotation.annotation)
+        if annotation is None:
+            return None
+        text += f": {annotation}"
+    if param.default is not None:
+        default = expression_form(param.default)
+        if default is None:
+            return None
+        text += f" = {default}" if param.annotation is not None else f"={default}"
+    return text
+
+
+def statement_form(statement: cst.CSTNode, depth: int = 0) -> str | None:
+    """black's code for `statement` at `depth` (without the blank lines above it), else None."""
+    indent = "    " * depth
+    if isinstance(statement, cst.SimpleStatementLine):
+        if len(statement.body) != 1 or statement.trailing_whitespace.comment is not None:
+            return None
+        text = _small_form(statement.body[0])
+        line = f"{indent}{text}\n" if text is not None else None
+        fits = line is not None and line.isascii() and len(line) - 1 <= LINE_LENGTH
+        return line if fits else None
+    if isinstance(statement, cst.ClassDef):
+        return _class_form(statement, depth)
+    return None
+
+
+def _small_form(small: cst.BaseSmallStatement) -> str | None:
+    if isinstance(small, cst.Pass):
+        return "pass"
+    if isinstance(small, cst.Return):
+        if small.value is None:
+            return "return"
+        value = expression_form(small.value)
+        return None if value is None else f"return {value}"
+    if isinstance(small, cst.Expr):
+        return expression_form(small.value)
+    if isinstance(small, cst.Assign):
+        if len(small.targets) != 1:
+            return None
+        target, value = expression_form(small.targets[0].target), expression_form(small.value)
+        return None if target is None or value is None else f"{target} = {value}"
+    if isinstance(small, cst.AnnAssign):
+        target = expression_form(small.target)
+        annotation = expression_form(small.annotation.annotation)
+        if target is None or annotation is None:
+            return None
+        if small.value is None:
+            return f"{target}: {annotation}"
+        value = expression_form(small.value)
+        return None if value is None else f"{target}: {annotation} = {value}"
+    return None
+
+
+def _class_form(node: cst.ClassDef, depth: int) -> str | None:
+    """`class Name(bases):` and its body: a plain docstring first (no blank line before it,
+    one after it), then statements each with no blank line above it or one."""
+    if node.decorators or node.leading_lines and depth or getattr(node, "type_parameters", None):
+        return None
+    if not isinstance(node.body, cst.IndentedBlock) or node.body.header.comment is not None:
+        return None
+    if node.body.footer or node.lines_after_decorators:
+        return None
+    bases = _joined(_argument(a) for a in [*node.bases, *node.keywords])
+    if bases is None:
+        return None
+    indent = "    " * depth
+    header = (
+        f"{indent}class {node.name.value}({bases}):\n"
+        if bases
+        else (f"{indent}class {node.name.value}:\n")
+    )
+    if not header.isascii() or len(header) - 1 > LINE_LENGTH:
+        return None
+    lines = [header]
+    body: Sequence[cst.BaseStatement] = node.body.body
+    inner = indent + "    "
+    for number, statement in enumerate(body):
+        blank = _blank_lines(statement)
+        if blank is None:
+            return None
+        value = docstring_value(statement) if number == 0 else None
+        if value is not None:
+            if blank or not plain_docstring(value, inner):
+                return None
+            lines.append(f"{inner}{value}\n")
+            continue
+        after_docstring = number == 1 and docstring_value(body[0]) is not None
+        if after_docstring:
+            blank = 1  # black puts exactly one blank line after a class docstring
+        elif number == 0 and blank:
+            return None
+        code = statement_form(statement, depth + 1)
+        if code is None:
+            return None
+        lines.append("\n" * blank + code)
+    return "".join(lines)
+
+
+def _blank_lines(statement: cst.BaseStatement) -> int | None:
+    """How many blank lines stand above `statement` (0 or 1; None for a comment or more)."""
+    lines = getattr(statement, "leading_lines", ())
+    if any(line.comment is not None for line in lines) or len(lines) > 1:
+        return None
+    return len(lines)
+
+
+def def_header_form(line: str) -> str | None:
+    """black's lines for `line`, a one-line `def` header in black's spacing that does not fit,
+    else None (when it fits, or black would split it some other way)."""
+    text = line.rstrip("\n")
+    if len(text) <= LINE_LENGTH or not text.isascii():
+        return None
+    indent = text[: len(text) - len(text.lstrip())]
+    words = text.split()
+    if not (words[0] == "def" or words[:2] == ["async", "def"]) or not text.endswith(":"):
+        return None
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    opening = next((t for t in tokens if t.type == tokenize.OP and t.string == "("), None)
+    if opening is None or any(t.type == tokenize.COMMENT for t in tokens):
+        return None
+    depth = 0
+    cuts: list[int] = []
+    closing = None
+    for token in tokens[tokens.index(opening) :]:
+        if token.type != tokenize.OP:
+            continue
+        if token.string in "([{":
+            depth += 1
+        elif token.string in ")]}":
+            depth -= 1
+            if depth == 0:
+                closing = token.start[1]
+                break
+        elif token.string == "," and depth == 1:
+            cuts.append(token.start[1])
+    if closing is None:
+        return None
+    start = opening.start[1] + 1
+    bounds = [start, *(c + 1 for c in cuts), closing + 1]
+    params = [text[a : b - 1].strip() for a, b in zip(bounds, bounds[1:], strict=False)]
+    if not all(params):
+        return None  # (a trailing comma: black explodes it, a case not written here)
+    head, tail = text[:start], indent + text[closing:]
+    inner = indent + "    "
+    one = inner + ", ".join(params) + ("," if len(params) == 1 else "")
+    body = [one] if len(one) <= LINE_LENGTH else [f"{inner}{p}," for p in params]
+    lines = [head, *body, tail]
+    if any(len(part) > LINE_LENGTH for part in lines):
+        return None
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,154 @@
+"""black's forms written from nodes (`synth.codegen.black_form`) are black's own output.
+
+Before: each node-built statement (an event model, the settings class, a constant) went to
+black, though black changes nothing in most of them but blank lines of spaces and `k = v`
+keywords. After: one whose shape `statement_form` knows is written in black's form. These
+tests build random nodes in those shapes, with any whitespace, and hold every form to black's
+output and to libcst's own code of the node in meaning (the same `ast`); and they split random
+too-long `def` lines as `def_header_form` does and hold that to black too.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+
+import libcst as cst
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from synth.codegen import build_docstring
+from synth.codegen.black_form import def_header_form, statement_form
+from synth.quality import format_source
+
+_NAMES = st.from_regex(r"[a-z_][a-z0-9_]{0,30}", fullmatch=True).filter(
+    lambda n: not keyword.iskeyword(n) and not keyword.issoftkeyword(n)
+)
+_VALUES = st.sampled_from(
+    [
+        "1",
+        "-2",
+        "5.0",
+        '"x"',
+        "'y'",
+        "None",
+        "True",
+        "[]",
+        "{}",
+        '{"k": 1}',
+        "{ 'k' : [1,2] }",
+        "(1, 2)",
+        "(a,)",
+        "a, b",
+        "f(a = 1, b=[x])",
+        'Field(default="a" , alias = "b")',
+        "ConfigDict(extra='ignore')",
+        "x.y.z",
+        "d[str, int]",
+        "'é'",
+        'f"{a}-b"',
+        "0x1F",
+        "1_000",
+        "(x)",
+    ]
+)
+_TYPES = st.sampled_from(["str", "int", "float", "str | None", "list[str]", "dict[str, int]"])
+
+
+def _parse(source: str) -> cst.BaseStatement | None:
+    try:
+        return cst.parse_statement(source)
+    except (cst.ParserSyntaxError, cst.CSTValidationError):
+        return None
+
+
+@st.composite
+def _line(draw: st.DrawFn, indent: str = "") -> str:
+    name, value = draw(_NAMES), draw(_VALUES)
+    kind = draw(st.sampled_from(["assign", "annotated", "bare", "expression", "pass"]))
+    space = draw(st.sampled_from([" ", "  "]))
+    if kind == "assign":
+        return f"{indent}{name}{space}={space}{value}\n"
+    if kind == "annotated":
+        return f"{indent}{name}:{space}{draw(_TYPES)}{space}={space}{value}\n"
+    if kind == "bare":
+        return f"{indent}{name}: {draw(_TYPES)}\n"
+    if kind == "expression":
+        return f"{indent}{value}\n"
+    return f"{indent}pass\n"
+
+
+@st.composite
+def _class(draw: st.DrawFn) -> str:
+    name = draw(_NAMES)
+    bases = draw(st.sampled_from(["", "()", "(BaseModel)", "(Base, metaclass=M)", "(A ,B)"]))
+    lines = [f"class {name}{bases}:\n"]
+    if draw(st.booleans()):
+        if draw(st.booleans()):
+            lines.append("\n")
+        text = draw(st.text(st.sampled_from("ab \n`.{}"), min_size=1, max_size=150))
+        doc = build_docstring(text, 4).body[0].value  # type: ignore[attr-defined]
+        lines.append(f"    {cst.Module([]).code_for_node(doc)}\n")
+    for _ in range(draw(st.integers(1, 5))):
+        lines.append(draw(st.sampled_from(["", "", "\n", "    \n", "\n\n"])))
+        lines.append(draw(_line("    ")))
+    return "".join(lines)
+
+
+def _holds(source: str) -> None:
+    node = _parse(source)
+    if node is None:
+        return
+    code = statement_form(node)
+    if code is None:
+        return
+    assert format_source(code) == code
+    libcst_code = cst.Module([]).code_for_node(node)
+    assert ast.dump(ast.parse(code)) == ast.dump(ast.parse(libcst_code))
+
+
+@settings(max_examples=400, deadline=None)
+@given(source=_line())
+@example(source="x = f(a = 1, b=[x])\n")
+def test_a_line_s_form_is_black_s(source: str) -> None:
+    _holds(source)
+
+
+@settings(max_examples=300, deadline=None)
+@given(source=_class())
+@example(source='class A(B):\n    """Doc."""\n    x: int\n')
+@example(source='class A():\n\n    x: int = 1\n    \n    y = "a"\n')
+def test_a_class_s_form_is_black_s(source: str) -> None:
+    _holds(source)
+
+
+@st.composite
+def _def_line(draw: st.DrawFn) -> str:
+    indent = draw(st.sampled_from(["", "    "]))
+    prefix = draw(st.sampled_from(["def ", "async def "]))
+    params = []
+    for name in draw(st.lists(_NAMES, min_size=0, max_size=5, unique=True)):
+        annotation = draw(st.sampled_from(["", ": int", ": Callable[[A | None], B]", ": str"]))
+        default = draw(st.sampled_from(["", " = None", " = (1, 2)"])) if annotation else ""
+        params.append(f"{name}{annotation}{default}")
+    if params and draw(st.booleans()):
+        params.insert(draw(st.integers(0, len(params) - 1)), "*")
+    returns = draw(st.sampled_from(["", " -> None", " -> StateItem[AttemptsState]"]))
+    name = draw(_NAMES) + "x" * draw(st.integers(0, 60))
+    return f"{indent}{prefix}{name}({', '.join(params)}){returns}:\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(line=_def_line())
+@example(line="def f(a: int, *, b: int = 1) -> None:\n")
+@example(line=f"async def {'x' * 70}(argument: Callable[[A | None], B]) -> None:\n")
+def test_a_too_long_def_line_splits_as_black_splits_it(line: str) -> None:
+    split = def_header_form(line)
+    if split is None or _parse(line.strip() + " pass") is None:
+        return
+    nested = line.startswith("    ")
+    body = ("        " if nested else "    ") + "pass\n"
+    source = ("class C:\n" if nested else "") + split + body
+    assert format_source(source) == source
+    joined = ("class C:\n" if nested else "") + line + body
+    assert ast.dump(ast.parse(source)) == ast.dump(ast.parse(joined))
