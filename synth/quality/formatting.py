@@ -193,8 +193,9 @@ _PLAIN_IMPORT = re.compile(r"(import [\w.]+(, [\w.]+)*|from [\w.]+ import \w+(, 
 
 
 def _plain_import(statement: cst.BaseStatement) -> str | None:
-    """The code of an import black leaves as it is: one plain line that fits (the imports
-    pass writes them so; the 1 in 60 that is longer goes to black, which wraps it)."""
+    """The code of an import as black writes it: one plain line that fits as it is; a
+    `from` import that does not, one name a line in parentheses (black always explodes
+    those), the form the imports pass's one line in sixty that is too long gets."""
     if not (
         isinstance(statement, cst.SimpleStatementLine)
         and len(statement.body) == 1
@@ -202,9 +203,15 @@ def _plain_import(statement: cst.BaseStatement) -> str | None:
     ):
         return None
     code = _EMPTY.code_for_node(statement.with_changes(leading_lines=[]))
-    if len(code) - 1 <= LINE_LENGTH and _PLAIN_IMPORT.fullmatch(code):
+    if not _PLAIN_IMPORT.fullmatch(code):
+        return None
+    if len(code) - 1 <= LINE_LENGTH:
         return code
-    return None
+    head, found, names = code.partition(" import ")
+    if not (found and head.startswith("from ")) or len(head) + 10 > LINE_LENGTH:
+        return None
+    lines = [f"    {name}," for name in names.rstrip("\n").split(", ")]
+    return "\n".join([f"{head} import (", *lines, ")"]) + "\n"
 
 
 def _plain_docstring(statement: cst.BaseStatement) -> str | None:
