@@ -217,10 +217,15 @@ def statement_form(statement: cst.CSTNode, depth: int = 0) -> str | None:
     if isinstance(statement, cst.SimpleStatementLine):
         if len(statement.body) != 1 or statement.trailing_whitespace.comment is not None:
             return None
-        text = _small_form(statement.body[0])
-        line = f"{indent}{text}\n" if text is not None else None
-        fits = line is not None and line.isascii() and len(line) - 1 <= LINE_LENGTH
-        return line if fits else None
+        small = statement.body[0]
+        text = _small_form(small)
+        if text is None or not text.isascii():
+            return None
+        if len(indent) + len(text) <= LINE_LENGTH:
+            return f"{indent}{text}\n"
+        parts = _assigned(small)
+        lines = _split_lines(parts[1], indent, parts[0], "") if parts is not None else None
+        return "\n".join(lines) + "\n" if lines is not None else None
     if isinstance(statement, cst.ClassDef):
         return _class_form(statement, depth)
     return None
@@ -251,6 +256,75 @@ def _small_form(small: cst.BaseSmallStatement) -> str | None:
         value = expression_form(small.value)
         return None if value is None else f"{target}: {annotation} = {value}"
     return None
+
+
+def _assigned(small: cst.BaseSmallStatement) -> tuple[str, cst.BaseExpression] | None:
+    """The text before the value of `x = v` or `x: T = v`, and the value."""
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target = expression_form(small.targets[0].target)
+        return None if target is None else (f"{target} = ", small.value)
+    if isinstance(small, cst.AnnAssign) and small.value is not None:
+        target = expression_form(small.target)
+        annotation = expression_form(small.annotation.annotation)
+        if target is None or annotation is None:
+            return None
+        return f"{target}: {annotation} = ", small.value
+    return None
+
+
+def _split_lines(
+    node: cst.BaseExpression, indent: str, prefix: str, suffix: str
+) -> list[str] | None:
+    """black's lines for `node` after `prefix` and before `suffix` at `indent`: one line if it
+    fits; else a dict, list or parenthesized tuple one element a line, each with a trailing
+    comma; a call with its arguments on one line of their own if they fit there, else one
+    a line with trailing commas (a lone element or argument gets none); each element or
+    argument split the same way in turn."""
+    one = expression_form(node)
+    if one is None or not one.isascii():
+        return None
+    if len(indent) + len(prefix) + len(one) + len(suffix) <= LINE_LENGTH:
+        return [f"{indent}{prefix}{one}{suffix}"]
+    inner = indent + "    "
+    items: list[tuple[str, cst.BaseExpression]] = []
+    if isinstance(node, cst.Call):
+        func = expression_form(node.func)
+        if func is None or any(arg.star for arg in node.args) or not node.args:
+            return None
+        opening, closing = f"{func}(", ")"
+        for arg in node.args:
+            items.append((f"{arg.keyword.value}=" if arg.keyword is not None else "", arg.value))
+        hugged = _joined(_argument(arg) for arg in node.args)
+        if hugged is not None and len(inner) + len(hugged) <= LINE_LENGTH:
+            return [f"{indent}{prefix}{opening}", f"{inner}{hugged}", f"{indent}{closing}{suffix}"]
+    elif isinstance(node, cst.Dict) and node.elements:
+        opening, closing = "{", "}"
+        for element in node.elements:
+            key = expression_form(element.key) if isinstance(element, cst.DictElement) else None
+            if key is None:
+                return None
+            items.append((f"{key}: ", element.value))
+    elif isinstance(node, cst.List | cst.Tuple) and node.elements:
+        if isinstance(node, cst.Tuple) and len(node.lpar) != 1:
+            return None
+        opening, closing = ("[", "]") if isinstance(node, cst.List) else ("(", ")")
+        for item in node.elements:
+            if type(item) is not cst.Element:
+                return None
+            items.append(("", item.value))
+    else:
+        return None
+    # black adds trailing commas only where it splits at commas: a lone element (not of a
+    # one-tuple, whose comma is its own) gets none, and is split in its turn if it must be
+    comma = "," if len(items) > 1 or isinstance(node, cst.Tuple) else ""
+    lines = [f"{indent}{prefix}{opening}"]
+    for item_prefix, value in items:
+        found = _split_lines(value, inner, item_prefix, comma)
+        if found is None:
+            return None
+        lines.extend(found)
+    lines.append(f"{indent}{closing}{suffix}")
+    return lines if len(lines[0]) <= LINE_LENGTH else None
 
 
 def _class_form(node: cst.ClassDef, depth: int) -> str | None:
@@ -325,10 +399,12 @@ def def_header_form(line: str) -> str | None:
         return None
     depth = 0
     cuts: list[int] = []
+    commas = 0  # at any depth
     closing = None
     for token in tokens[tokens.index(opening) :]:
         if token.type != tokenize.OP:
             continue
+        commas += token.string == ","
         if token.string in "([{":
             depth += 1
         elif token.string in ")]}":
@@ -347,6 +423,8 @@ def def_header_form(line: str) -> str | None:
         return None  # (a trailing comma: black explodes it, a case not written here)
     head, tail = text[:start], indent + text[closing:]
     inner = indent + "    "
+    if len(params) == 1 and commas:
+        return None  # (whether black adds the comma then depends on where the commas are)
     one = inner + ", ".join(params) + ("," if len(params) == 1 else "")
     body = [one] if len(one) <= LINE_LENGTH else [f"{inner}{p}," for p in params]
     lines = [head, *body, tail]

@@ -3,9 +3,9 @@
 Before: each node-built statement (an event model, the settings class, a constant) went to
 black, though black changes nothing in most of them but blank lines of spaces and `k = v`
 keywords. After: one whose shape `statement_form` knows is written in black's form. These
-tests build random nodes in those shapes, with any whitespace, and hold every form to black's
-output and to libcst's own code of the node in meaning (the same `ast`); and they split random
-too-long `def` lines as `def_header_form` does and hold that to black too.
+tests build random nodes in those shapes, with any whitespace, and hold every form equal to what
+black makes of libcst's own code of the node (and the same in meaning, the same `ast`); and they
+split random too-long `def` lines as `def_header_form` does and hold that to black's split.
 """
 
 from __future__ import annotations
@@ -95,6 +95,29 @@ def _class(draw: st.DrawFn) -> str:
     return "".join(lines)
 
 
+@st.composite
+def _nested(draw: st.DrawFn, depth: int = 0) -> str:
+    """A value that may not fit on a line: dicts, lists, tuples and calls of each other."""
+    kind = draw(
+        st.sampled_from(
+            ["atom", "atom", "dict", "list", "tuple", "call"] if depth < 3 else ["atom"]
+        )
+    )
+    if kind == "atom":
+        return draw(
+            st.sampled_from(['"' + "v" * draw(st.integers(0, 40)) + '"', "name", "3", "f(x)"])
+        )
+    items = draw(st.lists(_nested(depth + 1), min_size=1, max_size=5))
+    if kind == "dict":
+        return "{" + ", ".join(f'"k{i}": {v}' for i, v in enumerate(items)) + "}"
+    if kind == "list":
+        return "[" + ", ".join(items) + "]"
+    if kind == "tuple":
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    keywords = [draw(st.sampled_from(["", "key=", "other_name = "])) for _ in items]
+    return f"{draw(_NAMES)}(" + ", ".join(k + v for k, v in zip(keywords, items, strict=True)) + ")"
+
+
 def _holds(source: str) -> None:
     node = _parse(source)
     if node is None:
@@ -102,8 +125,8 @@ def _holds(source: str) -> None:
     code = statement_form(node)
     if code is None:
         return
-    assert format_source(code) == code
     libcst_code = cst.Module([]).code_for_node(node)
+    assert format_source(libcst_code) == code  # what black makes of the node's own code
     assert ast.dump(ast.parse(code)) == ast.dump(ast.parse(libcst_code))
 
 
@@ -112,6 +135,21 @@ def _holds(source: str) -> None:
 @example(source="x = f(a = 1, b=[x])\n")
 def test_a_line_s_form_is_black_s(source: str) -> None:
     _holds(source)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    target=st.sampled_from(["X = ", "PAYLOAD: dict[str, object] = ", "    y: T = "]),
+    value=_nested(),
+)
+@example(target="KEYS = ", value='(StateKey(name="e" , args=("a",), sample=S(e="s")),)')
+@example(target="X = ", value=f'name("{"v" * 40}", "{"v" * 40}", key=3)')  # hugged arguments
+@example(target="X = ", value=f'{{"k0": {{"k0": "{"v" * 40}", "k1": {{"k0": "{"v" * 40}"}}}}}}')
+def test_a_long_assignment_splits_as_black_splits_it(target: str, value: str) -> None:
+    if target.startswith(" "):
+        _holds(f"class C:\n{target}{value}\n")
+    else:
+        _holds(f"{target}{value}\n")
 
 
 @settings(max_examples=300, deadline=None)
@@ -149,6 +187,5 @@ def test_a_too_long_def_line_splits_as_black_splits_it(line: str) -> None:
     nested = line.startswith("    ")
     body = ("        " if nested else "    ") + "pass\n"
     source = ("class C:\n" if nested else "") + split + body
-    assert format_source(source) == source
     joined = ("class C:\n" if nested else "") + line + body
-    assert ast.dump(ast.parse(source)) == ast.dump(ast.parse(joined))
+    assert format_source(joined) == source

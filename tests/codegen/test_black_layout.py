@@ -148,11 +148,13 @@ def test_a_template_filled_as_the_layout_vouches_is_black_stable(
                     fills[placeholder] = data.draw(_parameters())
     code = layout.filled(fills)
     if code is not None:
+        joined = layout.filled(fills, split=False)  # the statement as libcst writes it
+        assert joined is not None
         try:
-            cst.parse_module(code)
+            cst.parse_module(joined)
         except (cst.ParserSyntaxError, cst.CSTValidationError):
             assume(False)  # a fill no generator would put there (a number as a module name)
-        assert format_source(code) == code
+        assert format_source(joined) == code
 
 
 @settings(max_examples=400, deadline=None)
