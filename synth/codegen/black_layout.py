@@ -8,7 +8,9 @@ trailing comma and no string over several lines is joined on one line, with spac
 depends on the kinds of its tokens. So a slotted line that is a whole logical line on one
 physical line keeps black's layout when each slot gets code black writes on one line as it is
 (`fill_code`: `black_form.expression_form`, and libcst's own code of the node the same) and the
-line still fits; a line that is a docstring slot alone keeps it when its docstring is plain.
+line still fits, and so does a line that is one whole element of a bracket black keeps one
+element a line (a magic trailing comma); a line that is a docstring slot alone keeps it when
+its docstring is plain.
 The rest of the template is constant text: black's layout once, black's layout always.
 
 tests/codegen/test_black_layout.py holds the rule to black's own output, over random fills of
@@ -18,6 +20,7 @@ every template the generated services use; test_verbatim.py over every fill they
 from __future__ import annotations
 
 import io
+import keyword
 import tokenize
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
@@ -117,11 +120,13 @@ class TemplateLayout:
 
 def _single_line_logical(code: str, wanted: Set[int]) -> bool:
     """Whether each of these line numbers (from 0) is a whole logical line on its own physical
-    line, without a magic trailing comma (a comma before a closing bracket)."""
+    line, without a magic trailing comma (a comma before a closing bracket), or a whole element
+    of a bracket black keeps one element a line (`_element_rows`)."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     except (tokenize.TokenError, SyntaxError):
         return False
+    elements = _element_rows(tokens)
     start_row: int | None = None
     previous = ""
     comma_closed = False
@@ -138,10 +143,69 @@ def _single_line_logical(code: str, wanted: Set[int]) -> bool:
         if token.type == tokenize.NEWLINE:
             end_row = token.start[0]
             touched = {r for r in range(start_row - 1, end_row) if r in wanted}
-            if touched and (end_row != start_row or comma_closed):
+            if end_row != start_row and touched <= elements:
+                pass  # each a whole element of a bracket black keeps one element a line
+            elif touched and (end_row != start_row or comma_closed):
                 return False
             start_row = None
             previous = ""
             continue
         previous = token.string if token.type == tokenize.OP else ""
     return True
+
+
+_SKIPPED = (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE)
+
+
+def _element_rows(tokens: list[tokenize.TokenInfo]) -> set[int]:
+    """The line numbers (from 0) that hold one whole element, and its comma, of a bracket
+    black keeps one element a line whatever the lengths: a magic trailing comma before its
+    closing bracket, and a call's parentheses or two elements at least (a lone element's comma
+    is not magic in a tuple or a subscript). The element holds no magic comma of its own."""
+    sig = [t for t in tokens if t.type not in _SKIPPED and t.type != tokenize.ENDMARKER]
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    for index, token in enumerate(sig):
+        if token.type == tokenize.OP and token.string in "([{":
+            stack.append(index)
+        elif token.type == tokenize.OP and token.string in ")]}":
+            if not stack:
+                return set()
+            pairs.append((stack.pop(), index))
+    rows: set[int] = set()
+    for opening, closing in pairs:
+        if sig[closing - 1].string != ",":
+            continue
+        before = sig[opening - 1] if opening else None
+        is_call = (
+            sig[opening].string == "("
+            and before is not None
+            and (
+                (before.type == tokenize.NAME and not keyword.iskeyword(before.string))
+                or before.string in (")", "]")
+            )
+        )
+        found: list[tuple[int, int]] = []
+        depth, start = 0, opening + 1
+        for index in range(opening + 1, closing):
+            text = sig[index].string if sig[index].type == tokenize.OP else ""
+            if text in ("(", "[", "{"):
+                depth += 1
+            elif text in (")", "]", "}"):
+                depth -= 1
+            elif text == "," and depth == 0:
+                found.append((start, index))
+                start = index + 1
+        if not (is_call or len(found) >= 2):
+            continue
+        for first, comma in found:
+            row = sig[first].start[0]
+            alone = sig[first - 1].end[0] < row and sig[comma + 1].start[0] > row
+            one_row = all(sig[k].start[0] == sig[k].end[0] == row for k in range(first, comma + 1))
+            magic = any(
+                sig[k].string == "," and sig[k + 1].string in (")", "]", "}")
+                for k in range(first, comma)
+            )
+            if alone and one_row and not magic:
+                rows.add(row - 1)
+    return rows

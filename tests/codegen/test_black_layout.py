@@ -209,3 +209,18 @@ def test_a_slot_on_a_line_that_continues_or_ends_in_a_magic_comma_is_left_to_bla
     assert layout.filled({"__synth_slot_a__": cst.Name("name")}) == "call(name, b)\n"
     long_name = cst.Name("n" * 100)
     assert layout.filled({"__synth_slot_a__": long_name}) is None  # no longer fits: black
+
+
+def test_a_slot_on_its_own_element_line_of_an_exploded_bracket_keeps_black_s_layout() -> None:
+    slots = {"__synth_slot_a__": "a"}
+    exploded = "call(\n    __synth_slot_a__,\n    other,\n)\n"
+    layout = TemplateLayout.of(exploded, slots)
+    assert layout is not None
+    for name in ("x", "n" * 80):
+        code = layout.filled({"__synth_slot_a__": cst.Name(name)})
+        assert code is not None
+        assert format_source(code) == code  # the magic comma keeps it one element a line
+    one_tuple = "value = (\n    __synth_slot_a__,\n)\n"  # black joins `(a,)` when it fits
+    hugged = "call(\n    __synth_slot_a__, other\n)\n"
+    assert TemplateLayout.of(one_tuple, slots) is None
+    assert TemplateLayout.of(hugged, slots) is None
