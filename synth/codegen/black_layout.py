@@ -42,13 +42,8 @@ _EMPTY = cst.Module(body=[])
 
 
 def fill_code(node: cst.CSTNode) -> str | None:
-    """The code of a slot's fill when it is one line black writes as it is, else None.
-
-    The code black would write is built here from the node's parts (names, dotted names, plain
-    double-quoted strings, decimal integers, f-strings, and calls, subscripts, lists, `|` unions,
-    parameter lists of those, with black's spacing and no trailing comma) and compared with the
-    code libcst makes of the node: only when they are the same is it black's already.
-    """
+    """The code of a slot's fill when it is one line black writes as it is, else None:
+    `black_form.expression_form` of the node, when libcst's own code of it is the same."""
     expected = expression_form(node)
     if expected is None or "\n" in expected:
         return None
@@ -66,8 +61,9 @@ class TemplateLayout:
 
     @classmethod
     def of(cls, code: str, placeholders: Mapping[str, str]) -> TemplateLayout | None:
-        """The layout of `code`, or None when a slotted line is not a whole logical line on
-        one physical line, or holds a magic trailing comma (black's own layout decides)."""
+        """The layout of `code`, or None when a slotted line is neither a whole logical line
+        on one physical line without a magic trailing comma, nor a whole element of a bracket
+        black keeps one element a line (black's own layout decides)."""
         lines = tuple(code.splitlines(keepends=True))
         slotted: dict[int, tuple[str, ...]] = {}
         for number, line in enumerate(lines):
@@ -86,11 +82,13 @@ class TemplateLayout:
                 docstring_at[number] = line[: len(line) - len(line.lstrip())]
         return cls(lines, slotted, docstring_at)
 
-    def filled(self, fills: Mapping[str, cst.CSTNode], *, split: bool = True) -> str | None:
-        """The statement's code with `fills` (by placeholder) in, when the rule vouches for
-        black keeping it; None when some fill is not an atom (or docstring) or a line no
-        longer fits."""
-        lines = list(self.lines)
+    def filled(self, fills: Mapping[str, cst.CSTNode]) -> tuple[str, str] | None:
+        """The statement's code with `fills` (by placeholder) in, as libcst writes it and as
+        black does (the same but for a too-long `def` line, split), when the rule vouches for
+        black's; None when some fill is not one-line code black keeps (or a plain docstring),
+        or a line no longer fits."""
+        joined = list(self.lines)
+        laid_out = list(self.lines)
         for number, found in self.slotted.items():
             if number in self.docstring_at:
                 indent = self.docstring_at[number]
@@ -98,9 +96,9 @@ class TemplateLayout:
                 value = docstring_value(node) if node is not None else None
                 if value is None or not plain_docstring(value, indent):
                     return None
-                lines[number] = f"{indent}{value}\n"
+                joined[number] = laid_out[number] = f"{indent}{value}\n"
                 continue
-            line = lines[number]
+            line = self.lines[number]
             for placeholder in found:
                 fill = fills.get(placeholder)
                 code = fill_code(fill) if fill is not None else None
@@ -109,13 +107,14 @@ class TemplateLayout:
                 line = line.replace(placeholder, code)
             if not line.isascii() or line.rstrip("\n") != line.rstrip():
                 return None  # (an empty fill at the end of a line: `return `)
+            joined[number] = line
             if len(line.rstrip("\n")) > LINE_LENGTH:
-                header = def_header_form(line) if split else line
+                header = def_header_form(line)
                 if header is None:
                     return None
                 line = header
-            lines[number] = line
-        return "".join(lines)
+            laid_out[number] = line
+        return "".join(joined), "".join(laid_out)
 
 
 def _single_line_logical(code: str, wanted: Set[int]) -> bool:

@@ -165,10 +165,9 @@ def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[
         result = filled.with_changes(leading_lines=stmt.leading_lines)
         if layout is not None:
             fills = {_SLOT.format(k): v for k, v in wanted.items()}
-            joined = layout.filled(fills, split=False)  # libcst's code, if the rule holds
-            code = layout.filled(fills) if joined == generated_code(result) else None
-            if code is not None:  # black's: libcst's, or its too-long `def` line split
-                mark_verbatim(result, code)
+            codes = layout.filled(fills)  # (libcst's code, black's), if the rule holds
+            if codes is not None and codes[0] == generated_code(result):
+                mark_verbatim(result, codes[1])
         yield result
     if unused:
         raise ValueError(f"the template has no slot for {', '.join(sorted(unused))}")

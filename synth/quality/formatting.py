@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
-from synth.codegen.black_form import docstring_value, plain_docstring, statement_form
+from synth.codegen.black_form import LINE_LENGTH, docstring_value, plain_docstring, statement_form
 from synth.errors import GateError
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LINE_LENGTH", "format_module", "format_source", "is_black_stable"]
 
-LINE_LENGTH = 100
 _MEMO: dict[str, str] = {}
 _EMPTY = cst.Module(body=[])
 
@@ -215,7 +214,7 @@ def _plain_import(statement: cst.BaseStatement) -> str | None:
 
 
 def _plain_docstring(statement: cst.BaseStatement) -> str | None:
-    """The code of a module docstring black leaves as it is (`black_layout.plain_docstring`:
+    """The code of a module docstring black leaves as it is (`black_form.plain_docstring`:
     what `build_docstring` writes for plain text; anything else goes to black)."""
     value = docstring_value(statement)
     return value + "\n" if value is not None and plain_docstring(value, "") else None

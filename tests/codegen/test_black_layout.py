@@ -146,10 +146,9 @@ def test_a_template_filled_as_the_layout_vouches_is_black_stable(
                     fills[placeholder] = cst.parse_expression(data.draw(_EXPRESSIONS))
                 else:
                     fills[placeholder] = data.draw(_parameters())
-    code = layout.filled(fills)
-    if code is not None:
-        joined = layout.filled(fills, split=False)  # the statement as libcst writes it
-        assert joined is not None
+    codes = layout.filled(fills)
+    if codes is not None:
+        joined, code = codes  # the statement as libcst writes it, and as the rule says black does
         try:
             cst.parse_module(joined)
         except (cst.ParserSyntaxError, cst.CSTValidationError):
@@ -206,7 +205,7 @@ def test_a_slot_on_a_line_that_continues_or_ends_in_a_magic_comma_is_left_to_bla
     assert TemplateLayout.of(magic, slots) is None
     layout = TemplateLayout.of(fits, slots)
     assert layout is not None
-    assert layout.filled({"__synth_slot_a__": cst.Name("name")}) == "call(name, b)\n"
+    assert layout.filled({"__synth_slot_a__": cst.Name("name")}) == ("call(name, b)\n",) * 2
     long_name = cst.Name("n" * 100)
     assert layout.filled({"__synth_slot_a__": long_name}) is None  # no longer fits: black
 
@@ -217,9 +216,9 @@ def test_a_slot_on_its_own_element_line_of_an_exploded_bracket_keeps_black_s_lay
     layout = TemplateLayout.of(exploded, slots)
     assert layout is not None
     for name in ("x", "n" * 80):
-        code = layout.filled({"__synth_slot_a__": cst.Name(name)})
-        assert code is not None
-        assert format_source(code) == code  # the magic comma keeps it one element a line
+        codes = layout.filled({"__synth_slot_a__": cst.Name(name)})
+        assert codes is not None and codes[0] == codes[1]
+        assert format_source(codes[1]) == codes[1]  # the magic comma keeps it one a line
     one_tuple = "value = (\n    __synth_slot_a__,\n)\n"  # black joins `(a,)` when it fits
     hugged = "call(\n    __synth_slot_a__, other\n)\n"
     assert TemplateLayout.of(one_tuple, slots) is None
