@@ -15,7 +15,7 @@ children, from `getrusage(RUSAGE_CHILDREN)`), median of N runs, each run interle
     for that command (recorded once, outside the loop) and runs ruff once over the Python files
     it made. No synth code runs in it, so it bounds from below what a synth built on these tools
     and handing black this much text can reach (the floors, like synth's one-shot commands, run
-    without the cycle collector);
+    without the cycle collector and end without the interpreter's teardown, `os._exit`);
 
 every synth run with an empty cache (`XDG_CACHE_HOME` a fresh empty folder), which is what a
 user making a new service meets. synth's own modules are byte-compiled first, as `pip install`
@@ -123,6 +123,8 @@ def recording(source, path="<generated>"):
 formatting.format_source = recording
 import synth.api
 synth.api.format_source = recording
+import synth.cli
+synth.cli._hard_exit = sys.exit  # the record is written after the command ends
 from synth.cli import main
 target = sys.argv[1]
 sys.argv = ["synth", *sys.argv[2:]]
@@ -135,8 +137,8 @@ with open(target, "w") as handle:
 """
 
 _TOOLS = """
-import gc, json, subprocess, sys
-gc.disable()  # as synth's one-shot commands run
+import gc, json, os, subprocess, sys
+gc.disable()  # as synth's one-shot commands run (and end: os._exit, no teardown)
 import libcst, pydantic, ruamel.yaml, typer, tomlkit, black
 from black.mode import Mode, TargetVersion
 from ruff.__main__ import find_ruff_bin
@@ -144,6 +146,7 @@ mode = Mode(target_versions={TargetVersion.PY311}, line_length=100)
 for chunk in json.load(open(sys.argv[1])):
     black.format_str(chunk, mode=mode)
 subprocess.run([str(find_ruff_bin()), "check", "--no-cache", "--quiet", sys.argv[2]], check=False)
+os._exit(0)
 """
 
 
@@ -173,7 +176,8 @@ def main() -> None:
             "floor: import what synth needs": lambda _: [
                 sys.executable,
                 "-c",
-                "import gc; gc.disable(); import libcst, pydantic, ruamel.yaml, typer, black",
+                "import gc, os; gc.disable(); import libcst, pydantic, ruamel.yaml, typer, black; "
+                "os._exit(0)",
             ],
             "floor: the tools' own work (1 svc)": _tools_floor(scratch, one, "one"),
             "floor: the tools' own work (--all)": _tools_floor(
