@@ -85,6 +85,8 @@ def expression_form(node: cst.CSTNode) -> str | None:
     """What black writes for `node` on one line, for the kinds listed above, else None."""
     if getattr(node, "lpar", None) and not isinstance(node, cst.Tuple):
         return None
+    if _magic_comma(node):
+        return None  # black keeps such a bracket one element a line
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
@@ -127,6 +129,27 @@ def expression_form(node: cst.CSTNode) -> str | None:
     if isinstance(node, cst.Parameters):
         return _parameters(node)
     return None
+
+
+def _magic_comma(node: cst.CSTNode) -> bool:
+    """Whether the last element of `node`'s brackets has a trailing comma, which black takes as
+    an order to keep them exploded (a one-tuple's comma is its own, not magic)."""
+    if isinstance(node, cst.Call):
+        items: Sequence[cst.CSTNode] = node.args
+    elif isinstance(node, cst.Subscript):
+        items = node.slice
+    elif isinstance(node, cst.List | cst.Dict | cst.Set):
+        items = node.elements
+    elif isinstance(node, cst.Tuple):
+        items = node.elements if len(node.elements) > 1 else ()
+    elif isinstance(node, cst.Parameters):
+        items = [*node.params, *node.kwonly_params]
+        star = node.star_arg
+        if isinstance(star, cst.Param) and not node.kwonly_params:
+            items.append(star)
+    else:
+        return False
+    return bool(items) and isinstance(getattr(items[-1], "comma", None), cst.Comma)
 
 
 def _plain_string(node: cst.SimpleString | cst.FormattedString) -> str | None:
@@ -336,8 +359,9 @@ def _class_form(node: cst.ClassDef, depth: int) -> str | None:
         return None
     if node.body.footer or node.lines_after_decorators:
         return None
-    bases = _joined(_argument(a) for a in [*node.bases, *node.keywords])
-    if bases is None:
+    arguments = [*node.bases, *node.keywords]
+    bases = _joined(_argument(a) for a in arguments)
+    if bases is None or arguments and isinstance(arguments[-1].comma, cst.Comma):
         return None
     indent = "    " * depth
     header = (

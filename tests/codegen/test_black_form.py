@@ -50,6 +50,12 @@ _VALUES = st.sampled_from(
         "0x1F",
         "1_000",
         "(x)",
+        "f(a, b,)",  # magic trailing commas: black keeps these exploded
+        "[1, 2,]",
+        "{'k': 1,}",
+        "(1, 2,)",
+        "d[a, b,]",
+        "f(x, [y,])",
     ]
 )
 _TYPES = st.sampled_from(["str", "int", "float", "str | None", "list[str]", "dict[str, int]"])
@@ -81,7 +87,9 @@ def _line(draw: st.DrawFn, indent: str = "") -> str:
 @st.composite
 def _class(draw: st.DrawFn) -> str:
     name = draw(_NAMES)
-    bases = draw(st.sampled_from(["", "()", "(BaseModel)", "(Base, metaclass=M)", "(A ,B)"]))
+    bases = draw(
+        st.sampled_from(["", "()", "(BaseModel)", "(Base, metaclass=M)", "(A ,B)", "(A, B,)"])
+    )
     lines = [f"class {name}{bases}:\n"]
     if draw(st.booleans()):
         if draw(st.booleans()):
