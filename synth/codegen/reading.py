@@ -16,14 +16,22 @@ module):
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
 from synth.codegen.imports import ImportRequest
 
-__all__ = ["DOCSTRING", "ReadStatement", "read_statements"]
+__all__ = [
+    "DOCSTRING",
+    "ReadStatement",
+    "Span",
+    "placed",
+    "read_spans",
+    "read_statements",
+    "source_lines",
+]
 
 DOCSTRING = ("docstring",)
 _ROUTE_VERBS = frozenset({"get", "post", "put", "delete", "patch", "head", "options"})
@@ -51,38 +59,63 @@ class ReadStatement:
 def read_statements(source: str) -> tuple[ReadStatement, ...] | None:
     """Every top-level statement of `source`, or None when its statements do not each own
     whole lines (two on one line, a `;`), which only libcst's own parse tells apart."""
-    lines = [line + "\n" for line in source.split("\n")]
-    if source.endswith("\n"):
-        lines.pop()
+    read = read_spans(source)
+    return None if read is None else tuple(statement for _, statement in read)
+
+
+#: where a statement stands in its module: its first and last line (1-based, decorators in)
+Span = tuple[int, int]
+
+
+def read_spans(source: str) -> tuple[tuple[Span, ReadStatement], ...] | None:
+    """`read_statements`, each statement with its span (what `synth.codegen.read_index` keeps)."""
+    lines = source_lines(source)
     if "\r" in source or "\f" in source:
         return None
-    found: list[ReadStatement] = []
+    found: list[tuple[Span, ReadStatement]] = []
     previous = 0
     for node in ast.parse(source).body:
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
         last = node.end_lineno or node.lineno
         if first <= previous:
             return None
-        code = "".join(lines[first - 1 : last])
+        code, above = placed(lines, (first, last), previous)
         if isinstance(node, ast.stmt) and ";" in lines[last - 1] and _shares_last_line(node, code):
             return None
         names: set[str] = set()
         imported_from: set[str] = set()
         for name, is_module in _names(node):
             (imported_from if is_module else names).add(name)
-        found.append(
-            ReadStatement(
-                code=code,
-                leading_lines=_leading_lines(lines[previous : first - 1]) if found else (),
-                imports=_imports(node),
-                names=frozenset(names),
-                identity=_identity(node, source),
-                block=isinstance(node, (*_FUNCTIONS, ast.ClassDef)),
-                imported_from=frozenset(imported_from),
-            )
+        statement = ReadStatement(
+            code=code,
+            leading_lines=above,
+            imports=_imports(node),
+            names=frozenset(names),
+            identity=_identity(node, source),
+            block=isinstance(node, (*_FUNCTIONS, ast.ClassDef)),
+            imported_from=frozenset(imported_from),
         )
+        found.append(((first, last), statement))
         previous = last
     return tuple(found)
+
+
+def source_lines(source: str) -> list[str]:
+    """`source` as lines that keep their newlines (the last one's too, when it has one)."""
+    lines = [line + "\n" for line in source.split("\n")]
+    if source.endswith("\n"):
+        lines.pop()
+    return lines
+
+
+def placed(
+    lines: Sequence[str], span: Span, previous: int
+) -> tuple[str, tuple[cst.EmptyLine, ...]]:
+    """The code of the statement at `span` and the lines above it, after the statement that
+    ends on line `previous` (0: it is the first, whose lines above are the module's header)."""
+    first, last = span
+    above = _leading_lines(list(lines[previous : first - 1])) if previous else ()
+    return "".join(lines[first - 1 : last]), above
 
 
 def _shares_last_line(node: ast.stmt, code: str) -> bool:

@@ -23,7 +23,8 @@ from pathlib import Path
 import libcst as cst
 
 from synth.codegen.imports import ImportRequest, dotted_name
-from synth.codegen.reading import DOCSTRING, ReadStatement, read_statements
+from synth.codegen.read_index import indexed_reads
+from synth.codegen.reading import DOCSTRING, ReadStatement
 from synth.codegen.source_statement import SourceStatement, parsed_statement
 from synth.codegen.template import TemplateUnits, imports_of, imports_used_by, names_in, walk
 from synth.codegen.units import Statement, Unit, statements
@@ -154,7 +155,7 @@ def _statements(relative: str) -> tuple[_Statement, ...]:
     module whose statements share lines is parsed whole by libcst instead.
     """
     source = _source(relative)
-    read = read_statements(source)
+    read = indexed_reads(relative, source)
     if read is None:
         return tuple(_Statement.from_tree(s) for s in statements(_parsed(relative).body))
     found: list[_Statement] = []
