@@ -10,7 +10,9 @@ physical line keeps black's layout when each slot gets code black writes on one 
 (`fill_code`: `black_form.expression_form`, and libcst's own code of the node the same) and the
 line still fits, and so does a line that is one whole element of a bracket black keeps one
 element a line (a magic trailing comma); a line that is a docstring slot alone keeps it when
-its docstring is plain.
+its docstring is plain. A `def` header black split in three (`def f(` / parameters / `) ...:`,
+no trailing comma) is the one logical line laid out again: its filled tokens joined on one
+line if that fits, else split as black splits a `def` line (`black_form.def_header_form`).
 The rest of the template is constant text: black's layout once, black's layout always.
 
 tests/codegen/test_black_layout.py holds the rule to black's own output, over random fills of
@@ -23,7 +25,7 @@ import io
 import keyword
 import tokenize
 from collections.abc import Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -58,6 +60,9 @@ class TemplateLayout:
     lines: tuple[str, ...]
     slotted: Mapping[int, tuple[str, ...]]
     docstring_at: Mapping[int, str]  # line -> the indentation of a docstring slot alone there
+    #: the first line of a `def` header black split in three (`def f(` / parameters / `) ...:`)
+    #: that holds slots -> its last line
+    headers: Mapping[int, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, code: str, placeholders: Mapping[str, str]) -> TemplateLayout | None:
@@ -72,7 +77,8 @@ class TemplateLayout:
                 slotted[number] = found
         if not slotted:
             return None
-        if not _single_line_logical(code, set(slotted)):
+        headers = _logical_rows(code, set(slotted))
+        if headers is None:
             return None
         docstring_at: dict[int, str] = {}
         for number, found in slotted.items():
@@ -80,7 +86,7 @@ class TemplateLayout:
             bare = line.strip()
             if len(found) == 1 and bare == found[0]:
                 docstring_at[number] = line[: len(line) - len(line.lstrip())]
-        return cls(lines, slotted, docstring_at)
+        return cls(lines, slotted, docstring_at, headers)
 
     def filled(self, fills: Mapping[str, cst.CSTNode]) -> tuple[str, str] | None:
         """The statement's code with `fills` (by placeholder) in, as libcst writes it and as
@@ -89,7 +95,22 @@ class TemplateLayout:
         or a line no longer fits."""
         joined = list(self.lines)
         laid_out = list(self.lines)
+        in_header: set[int] = set()
+        for first, last in self.headers.items():
+            rows = range(first, last + 1)
+            in_header.update(rows)
+            for number in rows:
+                line = _put(self.lines[number], self.slotted.get(number, ()), fills)
+                if line is None:
+                    return None
+                joined[number] = line
+            header = _header_form([joined[number] for number in rows])
+            if header is None:
+                return None
+            laid_out[first : last + 1] = [header, *([""] * (last - first))]
         for number, found in self.slotted.items():
+            if number in in_header:
+                continue
             if number in self.docstring_at:
                 indent = self.docstring_at[number]
                 node = fills.get(found[0])
@@ -98,16 +119,10 @@ class TemplateLayout:
                     return None
                 joined[number] = laid_out[number] = f"{indent}{value}\n"
                 continue
-            line = self.lines[number]
-            for placeholder in found:
-                fill = fills.get(placeholder)
-                code = fill_code(fill) if fill is not None else None
-                if code is None or ("**" in line and not isinstance(fill, cst.Name)):
-                    return None  # (black hugs `**` around a name only: a call is spaced)
-                line = line.replace(placeholder, code)
-            if not line.isascii() or line.rstrip("\n") != line.rstrip():
-                return None  # (an empty fill at the end of a line: `return `)
-            joined[number] = line
+            put = _put(self.lines[number], found, fills)
+            if put is None:
+                return None
+            line = joined[number] = put
             if len(line.rstrip("\n")) > LINE_LENGTH:
                 header = def_header_form(line)
                 if header is None:
@@ -117,25 +132,55 @@ class TemplateLayout:
         return "".join(joined), "".join(laid_out)
 
 
-def _single_line_logical(code: str, wanted: Set[int]) -> bool:
+def _put(line: str, placeholders: tuple[str, ...], fills: Mapping[str, cst.CSTNode]) -> str | None:
+    """`line` with each placeholder's fill in, when every fill is one-line code black keeps."""
+    for placeholder in placeholders:
+        fill = fills.get(placeholder)
+        code = fill_code(fill) if fill is not None else None
+        if code is None or ("**" in line and not isinstance(fill, cst.Name)):
+            return None  # (black hugs `**` around a name only: a call is spaced)
+        if isinstance(fill, cst.Parameters) and f"({placeholder})" not in line:
+            return None  # (parameters fill a def's parentheses, where their spacing holds)
+        line = line.replace(placeholder, code)
+    if not line.isascii() or line.rstrip("\n") != line.rstrip():
+        return None  # (an empty fill at the end of a line: `return `)
+    return line
+
+
+def _header_form(rows: list[str]) -> str | None:
+    """black's lines for a `def` header it had split as `def f(` / parameters / `) ...:`, now
+    filled: its tokens joined on one line (black's split adds none: no trailing comma) if that
+    fits, else split again as black splits a `def` line (`def_header_form`)."""
+    head, params, tail = rows
+    one = head.rstrip("\n") + params.strip() + tail.strip()
+    if len(one) <= LINE_LENGTH:
+        return one + "\n"
+    return def_header_form(one)
+
+
+def _logical_rows(code: str, wanted: Set[int]) -> dict[int, int] | None:
     """Whether each of these line numbers (from 0) is a whole logical line on its own physical
     line, without a magic trailing comma (a comma before a closing bracket), or a whole element
-    of a bracket black keeps one element a line (`_element_rows`)."""
+    of a bracket black keeps one element a line (`_element_rows`), or a line of a `def` header
+    black split in three (`_split_header`): those headers' first and last lines, else None."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     except (tokenize.TokenError, SyntaxError):
-        return False
+        return None
     elements = _element_rows(tokens)
+    headers: dict[int, int] = {}
     start_row: int | None = None
+    start_index = 0
     previous = ""
     comma_closed = False
-    for token in tokens:
+    for index, token in enumerate(tokens):
         if token.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
             continue
         if token.type == tokenize.ENDMARKER:
             break
         if start_row is None:
             start_row = token.start[0]
+            start_index = index
             comma_closed = False
         if token.type == tokenize.OP and token.string in _CLOSING and previous == ",":
             comma_closed = True
@@ -144,13 +189,50 @@ def _single_line_logical(code: str, wanted: Set[int]) -> bool:
             touched = {r for r in range(start_row - 1, end_row) if r in wanted}
             if end_row != start_row and touched <= elements:
                 pass  # each a whole element of a bracket black keeps one element a line
+            elif touched and _split_header(tokens[start_index:index]):
+                headers[start_row - 1] = end_row - 1
             elif touched and (end_row != start_row or comma_closed):
-                return False
+                return None
             start_row = None
             previous = ""
             continue
         previous = token.string if token.type == tokenize.OP else ""
-    return True
+    return headers
+
+
+def _split_header(tokens: list[tokenize.TokenInfo]) -> bool:
+    """Whether a logical line's tokens are a `def` header black split in three: `def f(` on
+    the first line, the parameters (no trailing comma, no comment) on the second, the closing
+    parenthesis starting the third, and the header's colon ending it."""
+    if any(t.type == tokenize.COMMENT for t in tokens):
+        return False
+    sig = [t for t in tokens if t.type not in _SKIPPED]
+    words = [t.string for t in sig[:2]]
+    if not (words[:1] == ["def"] or words == ["async", "def"]) or sig[-1].string != ":":
+        return False
+    opening = next((i for i, t in enumerate(sig) if t.string == "("), None)
+    if opening is None:
+        return False
+    depth = 0
+    for index in range(opening, len(sig)):
+        text = sig[index].string if sig[index].type == tokenize.OP else ""
+        depth += text in ("(", "[", "{")
+        depth -= text in (")", "]", "}")
+        if depth == 0:
+            closing = index
+            break
+    else:
+        return False
+    row = sig[opening].start[0]
+    return (
+        closing > opening + 1
+        and sig[opening + 1].start[0] == row + 1
+        and sig[closing - 1].end[0] == row + 1
+        and sig[closing - 1].string != ","
+        and sig[closing].start[0] == row + 2
+        and sig[-1].end[0] == row + 2
+        and sig[0].start[0] == row
+    )
 
 
 _SKIPPED = (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE)

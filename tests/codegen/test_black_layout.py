@@ -223,3 +223,79 @@ def test_a_slot_on_its_own_element_line_of_an_exploded_bracket_keeps_black_s_lay
     hugged = "call(\n    __synth_slot_a__, other\n)\n"
     assert TemplateLayout.of(one_tuple, slots) is None
     assert TemplateLayout.of(hugged, slots) is None
+
+
+_HEADER = (
+    "async def ask(\n    event: __synth_slot_a__, client: Annotated[DaprClient, Depends(x)]\n"
+    ") -> R:\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Req", "async def ask(event: Req, client: Annotated[DaprClient, Depends(x)]) -> R:\n"),
+        ("R" * 40, _HEADER.replace("__synth_slot_a__", "R" * 40)),
+        (
+            "R" * 70,
+            "async def ask(\n    event: "
+            + "R" * 70
+            + ",\n    client: Annotated[DaprClient, Depends(x)],\n) -> R:\n",
+        ),
+    ],
+)
+def test_a_def_header_black_split_in_three_is_laid_out_again_for_its_fill(
+    name: str, expected: str
+) -> None:
+    """Before: a slot in a split `def` header sent the statement to black. After: the header
+    is joined, filled and split again as black splits it (one line, hugged, one a line)."""
+    source = _HEADER + "    pass\n"
+    layout = TemplateLayout.of(source, {"__synth_slot_a__": "a"})
+    assert layout is not None and layout.headers == {0: 2}
+    codes = layout.filled({"__synth_slot_a__": cst.Name(name)})
+    assert codes is not None
+    assert codes[1] == expected + "    pass\n"
+    assert format_source(codes[0]) == codes[1]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(\n    a: __synth_slot_a__,\n    b: int,\n) -> None:\n    pass\n",  # magic comma
+        "def f(\n    a: __synth_slot_a__, b: int  # why\n) -> None:\n    pass\n",  # a comment
+        "x = call(\n    __synth_slot_a__, b\n)\n",  # not a def
+        "def f(\n    a: __synth_slot_a__, b: int) -> None:\n    pass\n",  # not black's split
+    ],
+)
+def test_a_header_not_split_as_black_splits_a_def_is_no_header_group(source: str) -> None:
+    layout = TemplateLayout.of(source, {"__synth_slot_a__": "a"})
+    assert layout is None or not layout.headers
+    if layout is not None:  # (the magic comma's element rows keep their own rule)
+        codes = layout.filled({"__synth_slot_a__": cst.Name("T")})
+        assert codes is not None and format_source(codes[0]) == codes[1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_a_template_s_split_def_header_filled_as_the_layout_vouches_is_black_stable(
+    layouts: list[TemplateLayout], data: st.DataObject
+) -> None:
+    with_headers = [layout for layout in layouts if layout.headers]
+    assert with_headers, "the agent's templates have split def headers with slots"
+    layout = data.draw(st.sampled_from(with_headers))
+    fills: dict[str, cst.CSTNode] = {}
+    for found in layout.slotted.values():
+        for placeholder in found:
+            kind = data.draw(st.sampled_from(["name", "expression"]))
+            if kind == "name":
+                fills[placeholder] = cst.Name(data.draw(_NAMES))
+            else:
+                fills[placeholder] = cst.parse_expression(data.draw(_EXPRESSIONS))
+    codes = layout.filled(fills)
+    if codes is not None:
+        joined, code = codes
+        try:
+            cst.parse_module(joined)
+        except (cst.ParserSyntaxError, cst.CSTValidationError):
+            assume(False)
+        assert format_source(joined) == code
