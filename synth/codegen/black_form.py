@@ -128,7 +128,34 @@ def expression_form(node: cst.CSTNode) -> str | None:
         return None if left is None or right is None else f"{left} | {right}"
     if isinstance(node, cst.Parameters):
         return _parameters(node)
+    if isinstance(node, cst.Await):
+        value = expression_form(node.expression)
+        return None if value is None else f"await {value}"
+    if isinstance(node, cst.ConcatenatedString):
+        strings = _concatenation(node)
+        return None if strings is None else " ".join(strings)
+    if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+        target = node.comparisons[0]
+        operator = _COMPARISONS.get(type(target.operator))
+        left, right = expression_form(node.left), expression_form(target.comparator)
+        if operator is None or left is None or right is None:
+            return None
+        return f"{left} {operator} {right}"
     return None
+
+
+_COMPARISONS: dict[type[cst.CSTNode], str] = {
+    cst.Equal: "==",
+    cst.NotEqual: "!=",
+    cst.LessThan: "<",
+    cst.GreaterThan: ">",
+    cst.LessThanEqual: "<=",
+    cst.GreaterThanEqual: ">=",
+    cst.In: "in",
+    cst.NotIn: "not in",
+    cst.Is: "is",
+    cst.IsNot: "is not",
+}
 
 
 def _magic_comma(node: cst.CSTNode) -> bool:
@@ -153,13 +180,43 @@ def _magic_comma(node: cst.CSTNode) -> bool:
 
 
 def _plain_string(node: cst.SimpleString | cst.FormattedString) -> str | None:
-    """A one-line double-quoted string or f-string with no quote or backslash inside."""
+    """A one-line string or f-string as black writes it: double-quoted, with no quote or
+    backslash inside; or a plain string black requotes: single-quoted with no quote or
+    backslash inside (to double quotes), or double-quoted whose only backslashes escape
+    double quotes and with no single quote (to single quotes, unescaped)."""
     text = _EMPTY.code_for_node(node)
     prefix = "f" if isinstance(node, cst.FormattedString) else ""
+    quote = text[len(prefix) : len(prefix) + 1]
     inside = text[len(prefix) + 1 : -1]
-    if not (text.startswith(prefix + '"') and text.endswith('"') and len(inside) + 2 <= len(text)):
+    if quote not in ('"', "'") or text[-1] != quote or len(inside) + 2 + len(prefix) != len(text):
         return None
-    return None if '"' in inside or "\\" in inside or "\n" in inside else text
+    if "\n" in inside or inside[:2] == quote * 2 or text.startswith(prefix + quote * 3):
+        return None
+    if quote == '"' and '"' not in inside and "\\" not in inside:
+        return text
+    if prefix or "\\" in inside.replace('\\"', ""):
+        return None
+    if quote == "'" and '"' not in inside and "'" not in inside:
+        return f'"{inside}"'
+    if quote == '"' and "'" not in inside and '\\"' in inside:
+        unescaped = inside.replace('\\"', '"')
+        return None if unescaped.endswith("\\") else f"'{unescaped}'"
+    return None
+
+
+def _concatenation(node: cst.ConcatenatedString) -> list[str] | None:
+    """The strings of an implicit concatenation without parentheses, each in black's form."""
+    found: list[str] = []
+    current: cst.BaseExpression = node
+    while isinstance(current, cst.ConcatenatedString):
+        if current.lpar or not isinstance(current.left, cst.SimpleString | cst.FormattedString):
+            return None
+        found.append(_plain_string(current.left) or "")
+        current = current.right
+    if not isinstance(current, cst.SimpleString | cst.FormattedString) or current.lpar:
+        return None
+    found.append(_plain_string(current) or "")
+    return None if not all(found) else found
 
 
 def _tuple_form(node: cst.Tuple) -> str | None:
@@ -241,12 +298,15 @@ def statement_form(statement: cst.CSTNode, depth: int = 0) -> str | None:
         if len(statement.body) != 1 or statement.trailing_whitespace.comment is not None:
             return None
         small = statement.body[0]
+        concatenated = _concatenated_value(small, indent)
+        if concatenated is not None:
+            return concatenated
         text = _small_form(small)
         if text is None or not text.isascii():
             return None
         if len(indent) + len(text) <= LINE_LENGTH:
             return f"{indent}{text}\n"
-        parts = _assigned(small)
+        parts = _split_target(small)
         lines = _split_lines(parts[1], indent, parts[0], "") if parts is not None else None
         return "\n".join(lines) + "\n" if lines is not None else None
     if isinstance(statement, cst.ClassDef):
@@ -264,6 +324,9 @@ def _small_form(small: cst.BaseSmallStatement) -> str | None:
         return None if value is None else f"return {value}"
     if isinstance(small, cst.Expr):
         return expression_form(small.value)
+    if isinstance(small, cst.Assert):
+        test = expression_form(small.test) if small.msg is None else None
+        return None if test is None else f"assert {test}"
     if isinstance(small, cst.Assign):
         if len(small.targets) != 1:
             return None
@@ -295,6 +358,77 @@ def _assigned(small: cst.BaseSmallStatement) -> tuple[str, cst.BaseExpression] |
     return None
 
 
+def _split_target(small: cst.BaseSmallStatement) -> tuple[str, cst.BaseExpression] | None:
+    """Where black splits a too-long line at the brackets of its last expression: the text
+    before that expression and the expression, for the shapes where black omits the optional
+    parentheses it puts around a value (`x = v`, `return v`, `assert a == v`, a bare call):
+    a call of a dotted name, or a list, dict or parenthesized tuple, after `await` or not."""
+    if isinstance(small, cst.Expr):
+        prefix, value = "", small.value
+    elif isinstance(small, cst.Return) and small.value is not None:
+        prefix, value = "return ", small.value
+    elif isinstance(small, cst.Assert) and small.msg is None:
+        test = small.test
+        if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1) or test.lpar:
+            return None
+        if not isinstance(test.left, cst.Name | cst.Attribute | cst.Call | cst.Subscript):
+            return None  # (a left side without a delimiter black would split at before `==`)
+        left = expression_form(test.left)
+        operator = _COMPARISONS.get(type(test.comparisons[0].operator))
+        if left is None or operator is None:
+            return None
+        prefix, value = f"assert {left} {operator} ", test.comparisons[0].comparator
+    else:
+        assigned = _assigned(small)
+        if assigned is None:
+            return None
+        prefix, value = assigned
+    if isinstance(value, cst.Await) and not value.lpar:
+        prefix, value = prefix + "await ", value.expression
+    if isinstance(value, cst.Call) and _dotted(value.func) and not value.lpar:
+        return prefix, value
+    if isinstance(value, cst.List | cst.Dict) and not value.lpar:
+        return prefix, value
+    if isinstance(value, cst.Tuple) and len(value.lpar) == 1:
+        return prefix, value
+    return None
+
+
+def _dotted(node: cst.BaseExpression) -> bool:
+    """A name or a dotted name: no call or subscript in it, so no delimiter black splits at."""
+    while isinstance(node, cst.Attribute) and not node.lpar:
+        node = node.value
+    return isinstance(node, cst.Name) and not node.lpar
+
+
+def _concatenated_value(small: cst.BaseSmallStatement, indent: str) -> str | None:
+    """`x = "a" "b"` or `return "a" "b"` (in parentheses or not) as black writes it: on one
+    line without the parentheses if it fits; else in parentheses, the strings on one line of
+    their own if they fit there, else one a line."""
+    if isinstance(small, cst.Return) and small.value is not None:
+        prefix, value = "return ", small.value
+    else:
+        assigned = _assigned(small)
+        if assigned is None:
+            return None
+        prefix, value = assigned
+    if not isinstance(value, cst.ConcatenatedString) or len(value.lpar) > 1:
+        return None
+    strings = _concatenation(value.with_changes(lpar=[], rpar=[]))
+    if strings is None or not all(s.isascii() for s in (prefix, *strings)):
+        return None
+    one = " ".join(strings)
+    if len(indent) + len(prefix) + len(one) <= LINE_LENGTH:
+        return f"{indent}{prefix}{one}\n"
+    inner = indent + "    "
+    body = [one] if len(inner) + len(one) <= LINE_LENGTH else strings
+    if len(indent) + len(prefix) + 1 > LINE_LENGTH or any(
+        len(inner) + len(line) > LINE_LENGTH for line in body
+    ):
+        return None
+    return "\n".join([f"{indent}{prefix}(", *(inner + line for line in body), f"{indent})"]) + "\n"
+
+
 def _split_lines(
     node: cst.BaseExpression, indent: str, prefix: str, suffix: str
 ) -> list[str] | None:
@@ -311,7 +445,7 @@ def _split_lines(
     inner = indent + "    "
     items: list[tuple[str, cst.BaseExpression]] = []
     if isinstance(node, cst.Call):
-        func = expression_form(node.func)
+        func = expression_form(node.func) if _dotted(node.func) else None
         if func is None or any(arg.star for arg in node.args) or not node.args:
             return None
         opening, closing = f"{func}(", ")"

@@ -3,16 +3,18 @@
 black is the slowest step of a run, and most of what synth hands it comes back unchanged:
 constant template text with a name or a string put in each slot. `TemplateLayout` is a template
 statement's lines, and for each line that holds slots whether a fill can keep black's layout
-there. black lays out each logical line on its own: one that fits on a line, holds no magic
-trailing comma and no string over several lines is joined on one line, with spacing that
-depends on the kinds of its tokens. So a slotted line that is a whole logical line on one
-physical line keeps black's layout when each slot gets code black writes on one line as it is
-(`fill_code`: `black_form.expression_form`, and libcst's own code of the node the same) and the
-line still fits, and so does a line that is one whole element of a bracket black keeps one
-element a line (a magic trailing comma); a line that is a docstring slot alone keeps it when
-its docstring is plain. A `def` header black split in three (`def f(` / parameters / `) ...:`,
-no trailing comma) is the one logical line laid out again: its filled tokens joined on one
-line if that fits, else split as black splits a `def` line (`black_form.def_header_form`).
+there. black lays out each logical line on its own, from its tokens alone: one that fits on a
+line, holds no magic trailing comma and no string over several lines is joined on one line,
+with spacing that depends on the kinds of its tokens. So a slotted line that is a whole logical
+line on one physical line gets black's layout when each slot gets code black writes on one
+line (`black_form.expression_form`, whatever spacing libcst's own code of the node has): as it
+is if it still fits, else split as `black_form` knows black splits such a statement (a `def`
+line, `x = call(...)`, `return ...`, `assert a == [...]`, a string concatenation); so does a
+line that is one whole element of a bracket black keeps one element a line (a magic trailing
+comma); a line that is a docstring slot alone keeps it when its docstring is plain. A `def`
+header black split in three (`def f(` / parameters / `) ...:`, no trailing comma) is the one
+logical line laid out again: its filled tokens joined on one line if that fits, else split as
+black splits a `def` line (`black_form.def_header_form`).
 The rest of the template is constant text: black's layout once, black's layout always.
 
 tests/codegen/test_black_layout.py holds the rule to black's own output, over random fills of
@@ -35,21 +37,13 @@ from synth.codegen.black_form import (
     docstring_value,
     expression_form,
     plain_docstring,
+    statement_form,
 )
 
-__all__ = ["TemplateLayout", "fill_code"]
+__all__ = ["TemplateLayout"]
 
 _CLOSING = frozenset(")]}")
 _EMPTY = cst.Module(body=[])
-
-
-def fill_code(node: cst.CSTNode) -> str | None:
-    """The code of a slot's fill when it is one line black writes as it is, else None:
-    `black_form.expression_form` of the node, when libcst's own code of it is the same."""
-    expected = expression_form(node)
-    if expected is None or "\n" in expected:
-        return None
-    return expected if _EMPTY.code_for_node(node) == expected else None
 
 
 @dataclass(frozen=True)
@@ -63,6 +57,8 @@ class TemplateLayout:
     #: the first line of a `def` header black split in three (`def f(` / parameters / `) ...:`)
     #: that holds slots -> its last line
     headers: Mapping[int, int] = field(default_factory=dict)
+    #: the slotted lines that are a whole logical line each (black may split one in turn)
+    singles: frozenset[int] = frozenset()
 
     @classmethod
     def of(cls, code: str, placeholders: Mapping[str, str]) -> TemplateLayout | None:
@@ -77,16 +73,17 @@ class TemplateLayout:
                 slotted[number] = found
         if not slotted:
             return None
-        headers = _logical_rows(code, set(slotted))
-        if headers is None:
+        rows = _logical_rows(code, set(slotted))
+        if rows is None:
             return None
+        headers, singles = rows
         docstring_at: dict[int, str] = {}
         for number, found in slotted.items():
             line = lines[number]
             bare = line.strip()
             if len(found) == 1 and bare == found[0]:
                 docstring_at[number] = line[: len(line) - len(line.lstrip())]
-        return cls(lines, slotted, docstring_at, headers)
+        return cls(lines, slotted, docstring_at, headers, frozenset(singles))
 
     def filled(self, fills: Mapping[str, cst.CSTNode]) -> tuple[str, str] | None:
         """The statement's code with `fills` (by placeholder) in, as libcst writes it and as
@@ -99,12 +96,14 @@ class TemplateLayout:
         for first, last in self.headers.items():
             rows = range(first, last + 1)
             in_header.update(rows)
+            laid: list[str] = []
             for number in rows:
-                line = _put(self.lines[number], self.slotted.get(number, ()), fills)
-                if line is None:
+                put = _put(self.lines[number], self.slotted.get(number, ()), fills)
+                if put is None:
                     return None
-                joined[number] = line
-            header = _header_form([joined[number] for number in rows])
+                joined[number], black_line = put
+                laid.append(black_line)
+            header = _header_form(laid)
             if header is None:
                 return None
             laid_out[first : last + 1] = [header, *([""] * (last - first))]
@@ -122,29 +121,54 @@ class TemplateLayout:
             put = _put(self.lines[number], found, fills)
             if put is None:
                 return None
-            line = joined[number] = put
+            joined[number], line = put
             if len(line.rstrip("\n")) > LINE_LENGTH:
-                header = def_header_form(line)
-                if header is None:
+                split = _split_line(line) if number in self.singles else None
+                if split is None:
                     return None
-                line = header
+                line = split
             laid_out[number] = line
         return "".join(joined), "".join(laid_out)
 
 
-def _put(line: str, placeholders: tuple[str, ...], fills: Mapping[str, cst.CSTNode]) -> str | None:
-    """`line` with each placeholder's fill in, when every fill is one-line code black keeps."""
+def _put(
+    line: str, placeholders: tuple[str, ...], fills: Mapping[str, cst.CSTNode]
+) -> tuple[str, str] | None:
+    """`line` with each placeholder's fill in, as libcst writes it and as black does, when
+    every fill is code black writes on one line (`black_form.expression_form`)."""
+    code, black = line, line
     for placeholder in placeholders:
         fill = fills.get(placeholder)
-        code = fill_code(fill) if fill is not None else None
-        if code is None or ("**" in line and not isinstance(fill, cst.Name)):
+        form = expression_form(fill) if fill is not None else None
+        if fill is None or form is None or "\n" in form:
+            return None
+        if "**" in line and not isinstance(fill, cst.Name):
             return None  # (black hugs `**` around a name only: a call is spaced)
         if isinstance(fill, cst.Parameters) and f"({placeholder})" not in line:
             return None  # (parameters fill a def's parentheses, where their spacing holds)
-        line = line.replace(placeholder, code)
-    if not line.isascii() or line.rstrip("\n") != line.rstrip():
+        code = code.replace(placeholder, _EMPTY.code_for_node(fill))
+        black = black.replace(placeholder, form)
+    if not black.isascii() or black.rstrip("\n") != black.rstrip():
         return None  # (an empty fill at the end of a line: `return `)
-    return line
+    return code, black
+
+
+def _split_line(line: str) -> str | None:
+    """black's lines for `line`, one whole logical line in black's spacing that is too long: a
+    `def` line split as black splits one, another statement as `black_form.statement_form`
+    knows to split it, else None."""
+    stripped = line.lstrip(" ")
+    depth, rest = divmod(len(line) - len(stripped), 4)
+    words = stripped.split(maxsplit=2)
+    if rest:
+        return None
+    if words[:1] == ["def"] or words[:2] == ["async", "def"]:
+        return def_header_form(line)
+    try:
+        statement = cst.parse_statement(stripped)
+    except (cst.ParserSyntaxError, cst.CSTValidationError):
+        return None  # (a compound statement's header: `if x:` alone does not parse)
+    return statement_form(statement, depth)
 
 
 def _header_form(rows: list[str]) -> str | None:
@@ -158,17 +182,19 @@ def _header_form(rows: list[str]) -> str | None:
     return def_header_form(one)
 
 
-def _logical_rows(code: str, wanted: Set[int]) -> dict[int, int] | None:
+def _logical_rows(code: str, wanted: Set[int]) -> tuple[dict[int, int], set[int]] | None:
     """Whether each of these line numbers (from 0) is a whole logical line on its own physical
     line, without a magic trailing comma (a comma before a closing bracket), or a whole element
     of a bracket black keeps one element a line (`_element_rows`), or a line of a `def` header
-    black split in three (`_split_header`): those headers' first and last lines, else None."""
+    black split in three (`_split_header`): those headers' first and last lines, and the lines
+    that are whole logical lines; else None."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     except (tokenize.TokenError, SyntaxError):
         return None
     elements = _element_rows(tokens)
     headers: dict[int, int] = {}
+    singles: set[int] = set()
     start_row: int | None = None
     start_index = 0
     previous = ""
@@ -193,11 +219,13 @@ def _logical_rows(code: str, wanted: Set[int]) -> dict[int, int] | None:
                 headers[start_row - 1] = end_row - 1
             elif touched and (end_row != start_row or comma_closed):
                 return None
+            elif touched:
+                singles.update(touched)
             start_row = None
             previous = ""
             continue
         previous = token.string if token.type == tokenize.OP else ""
-    return headers
+    return headers, singles
 
 
 def _split_header(tokens: list[tokenize.TokenInfo]) -> bool:

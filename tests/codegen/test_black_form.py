@@ -56,6 +56,15 @@ _VALUES = st.sampled_from(
         "(1, 2,)",
         "d[a, b,]",
         "f(x, [y,])",
+        '("a" "b")',  # implicit concatenations: black drops the parentheses when it fits
+        '"a" f"{b}"',
+        '"a\\"b"',  # black requotes these: 'a"b', "c"
+        "'c'",
+        "'a\\'b'",
+        '"a\\nb"',
+        "x == [1]",
+        "a.b(c) in d",
+        "x is not None",
     ]
 )
 _TYPES = st.sampled_from(["str", "int", "float", "str | None", "list[str]", "dict[str, int]"])
@@ -71,7 +80,9 @@ def _parse(source: str) -> cst.BaseStatement | None:
 @st.composite
 def _line(draw: st.DrawFn, indent: str = "") -> str:
     name, value = draw(_NAMES), draw(_VALUES)
-    kind = draw(st.sampled_from(["assign", "annotated", "bare", "expression", "pass"]))
+    kind = draw(
+        st.sampled_from(["assign", "annotated", "bare", "expression", "pass", "assert", "return"])
+    )
     space = draw(st.sampled_from([" ", "  "]))
     if kind == "assign":
         return f"{indent}{name}{space}={space}{value}\n"
@@ -81,6 +92,10 @@ def _line(draw: st.DrawFn, indent: str = "") -> str:
         return f"{indent}{name}: {draw(_TYPES)}\n"
     if kind == "expression":
         return f"{indent}{value}\n"
+    if kind == "assert":
+        return f"{indent}assert{space}{value}\n"
+    if kind == "return":
+        return f"{indent}return{space}{value}\n"
     return f"{indent}pass\n"
 
 
@@ -127,6 +142,9 @@ def _nested(draw: st.DrawFn, depth: int = 0) -> str:
 
 
 def _holds(source: str) -> None:
+    if source.startswith(("return", "assert")):
+        _holds_in_a_body(source)
+        return
     node = _parse(source)
     if node is None:
         return
@@ -136,6 +154,27 @@ def _holds(source: str) -> None:
     libcst_code = cst.Module([]).code_for_node(node)
     assert format_source(libcst_code) == code  # what black makes of the node's own code
     assert ast.dump(ast.parse(code)) == ast.dump(ast.parse(libcst_code))
+
+
+_BODY = "async def f():\n    pass\n"  # (a string first in a body would be its docstring)
+
+
+def _holds_in_a_body(line: str) -> None:
+    """`line` in the body of a function: its form at depth 1 is what black makes of it there."""
+    try:
+        function = cst.parse_module(_BODY + "    " + line).body[0]
+    except (cst.ParserSyntaxError, cst.CSTValidationError):
+        return
+    assert isinstance(function, cst.FunctionDef)
+    statement = function.body.body[1]
+    code = statement_form(statement, 1)
+    if code is None:
+        return
+    libcst_code = cst.Module([]).code_for_node(function)
+    formatted = format_source(libcst_code)
+    assert formatted.startswith(_BODY)
+    assert formatted[len(_BODY) :] == code
+    assert ast.dump(ast.parse(_BODY + code)) == ast.dump(ast.parse(libcst_code))
 
 
 @settings(max_examples=400, deadline=None)
@@ -152,12 +191,60 @@ def test_a_line_s_form_is_black_s(source: str) -> None:
 )
 @example(target="KEYS = ", value='(StateKey(name="e" , args=("a",), sample=S(e="s")),)')
 @example(target="X = ", value=f'name("{"v" * 40}", "{"v" * 40}", key=3)')  # hugged arguments
+@example(target="X = ", value=f'a.b(c).d(e).f("{"v" * 50}", "{"v" * 50}")')  # black: in parens
 @example(target="X = ", value=f'{{"k0": {{"k0": "{"v" * 40}", "k1": {{"k0": "{"v" * 40}"}}}}}}')
 def test_a_long_assignment_splits_as_black_splits_it(target: str, value: str) -> None:
     if target.startswith(" "):
         _holds(f"class C:\n{target}{value}\n")
     else:
         _holds(f"{target}{value}\n")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    prefix=st.sampled_from(
+        [
+            "return ",
+            "return await ",
+            "await ",
+            "",
+            "x = await ",
+            "assert x.y(z) == ",
+            "assert name in ",
+            "assert f(a)[0] != ",
+            'assert app_client.get("/dapr/subscribe").json() == ',
+        ]
+    ),
+    value=_nested(),
+)
+@example(prefix="return ", value=f'name("{"v" * 40}", "{"v" * 40}", key=3)')
+@example(prefix="assert x.y(z) == ", value=f'[{{"k0": "{"v" * 40}", "k1": "{"v" * 40}"}}]')
+@example(prefix="", value=f'a.b(c).d("{"v" * 50}", "{"v" * 50}")')
+@example(prefix="return ", value=f'a.b(c).d(e).f("{"v" * 50}", "{"v" * 50}")')  # a chain
+def test_a_long_return_assert_await_or_call_splits_as_black_splits_it(
+    prefix: str, value: str
+) -> None:
+    _holds_in_a_body(f"{prefix}{value}\n")
+
+
+_PIECES = st.lists(
+    st.integers(0, 60).map(lambda n: '"' + "w " * (n // 2) + "v" * (n % 2) + '"'),
+    min_size=2,
+    max_size=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prefix=st.sampled_from(["X = ", "return ", "TEXT: str = "]),
+    pieces=_PIECES,
+    parenthesized=st.booleans(),
+)
+def test_an_implicit_concatenation_is_laid_out_as_black_lays_it_out(
+    prefix: str, pieces: list[str], parenthesized: bool
+) -> None:
+    value = " ".join(pieces)
+    _holds_in_a_body(f"{prefix}({value})\n" if parenthesized else f"{prefix}{value}\n")
 
 
 @settings(max_examples=300, deadline=None)

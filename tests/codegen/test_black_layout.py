@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from synth.api import compose_service
 from synth.codegen import build_docstring, build_str
-from synth.codegen.black_form import plain_docstring
-from synth.codegen.black_layout import TemplateLayout, fill_code
+from synth.codegen.black_form import expression_form, plain_docstring
+from synth.codegen.black_layout import TemplateLayout
 from synth.codegen.template import seen_layouts
 from synth.quality import format_source
 from synth.spec import load_spec
@@ -161,7 +161,7 @@ def test_a_template_filled_as_the_layout_vouches_is_black_stable(
 @example(source='f(a = "x")')
 @example(source="x[int,]")
 def test_a_fill_the_rule_writes_is_black_s_own_code(source: str) -> None:
-    code = fill_code(cst.parse_expression(source))
+    code = expression_form(cst.parse_expression(source))
     for line in (f"value = {code}\n", f"call({code}, other)\n"):
         if code is not None and len(line) <= 101:  # (the layout splits none that do not fit)
             assert format_source(line) == line
@@ -170,7 +170,7 @@ def test_a_fill_the_rule_writes_is_black_s_own_code(source: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(params=_parameters())
 def test_parameters_the_rule_writes_are_black_s_own(params: cst.Parameters) -> None:
-    code = fill_code(params)
+    code = expression_form(params)
     if code is not None and len(f"def f({code}) -> None:") <= 100:
         source = f"def f({code}) -> None:\n    pass\n"
         assert format_source(source) == source
