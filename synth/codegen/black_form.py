@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import libcst as cst
 
@@ -291,8 +291,15 @@ def _param(param: cst.Param) -> str | None:
     return text
 
 
-def statement_form(statement: cst.CSTNode, depth: int = 0) -> str | None:
-    """black's code for `statement` at `depth` (without the blank lines above it), else None."""
+def statement_form(
+    statement: cst.CSTNode,
+    depth: int = 0,
+    known: Callable[[cst.BaseStatement], str | None] | None = None,
+) -> str | None:
+    """black's code for `statement` at `depth` (without the blank lines above it), else None.
+
+    `known` gives the code of a statement known to be black's output already (a method a
+    template made), which a class's body may hold."""
     indent = "    " * depth
     if isinstance(statement, cst.SimpleStatementLine):
         if len(statement.body) != 1 or statement.trailing_whitespace.comment is not None:
@@ -310,7 +317,7 @@ def statement_form(statement: cst.CSTNode, depth: int = 0) -> str | None:
         lines = _split_lines(parts[1], indent, parts[0], "") if parts is not None else None
         return "\n".join(lines) + "\n" if lines is not None else None
     if isinstance(statement, cst.ClassDef):
-        return _class_form(statement, depth)
+        return _class_form(statement, depth, known)
     return None
 
 
@@ -484,9 +491,12 @@ def _split_lines(
     return lines if len(lines[0]) <= LINE_LENGTH else None
 
 
-def _class_form(node: cst.ClassDef, depth: int) -> str | None:
+def _class_form(
+    node: cst.ClassDef, depth: int, known: Callable[[cst.BaseStatement], str | None] | None
+) -> str | None:
     """`class Name(bases):` and its body: a plain docstring first (no blank line before it,
-    one after it), then statements each with no blank line above it or one."""
+    one after it), then statements each with no blank line above it or one, then methods
+    whose code is `known`, each with one blank line above it (none above a first member)."""
     if node.decorators or node.leading_lines and depth or getattr(node, "type_parameters", None):
         return None
     if not isinstance(node.body, cst.IndentedBlock) or node.body.header.comment is not None:
@@ -508,6 +518,7 @@ def _class_form(node: cst.ClassDef, depth: int) -> str | None:
     lines = [header]
     body: Sequence[cst.BaseStatement] = node.body.body
     inner = indent + "    "
+    methods = False
     for number, statement in enumerate(body):
         blank = _blank_lines(statement)
         if blank is None:
@@ -523,7 +534,16 @@ def _class_form(node: cst.ClassDef, depth: int) -> str | None:
             blank = 1  # black puts exactly one blank line after a class docstring
         elif number == 0 and blank:
             return None
-        code = statement_form(statement, depth + 1)
+        if isinstance(statement, cst.FunctionDef):
+            code = known(statement) if known is not None else None
+            if code is None or not code.startswith(inner) or code[len(inner)] == " ":
+                return None
+            methods = True
+            blank = 1 if number else 0  # black: one blank line above a method in a class
+        elif methods:
+            return None  # (a statement after a method: black's blank-line rules there differ)
+        else:
+            code = statement_form(statement, depth + 1, known)
         if code is None:
             return None
         lines.append("\n" * blank + code)

@@ -13,6 +13,7 @@ replacement of a kind it does not place goes through libcst's function itself).
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
 from collections.abc import Iterator, Mapping, Sequence, Set
@@ -123,6 +124,7 @@ def _statements(template: str, names: frozenset[str]) -> tuple[_TemplateStatemen
         if not isinstance(stmt, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             raise TypeError(f"not a statement: {stmt!r}")
         bare = _EMPTY.code_for_node(stmt.with_changes(leading_lines=[]))
+        _mark_methods(stmt, bare)
         slotted = _SLOT_NAME.sub(lambda m: "{" + m.group(1) + "}", bare)
         if slotted == bare:
             mark_verbatim(stmt, bare)
@@ -133,6 +135,25 @@ def _statements(template: str, names: frozenset[str]) -> tuple[_TemplateStatemen
             if layout is not None:
                 _LAYOUTS.append(layout)
     return tuple(found)
+
+
+def _mark_methods(stmt: cst.BaseStatement, code: str) -> None:
+    """Mark each method of a template class that holds no slot as black's output already, its
+    code the template's own lines (at the depth it has in the class): a class that gets more
+    members later (an invoked app's methods) can still be written without black."""
+    if not isinstance(stmt, cst.ClassDef) or not isinstance(stmt.body, cst.IndentedBlock):
+        return
+    parsed = ast.parse(code).body[0]
+    if not isinstance(parsed, ast.ClassDef) or len(parsed.body) != len(stmt.body.body):
+        return
+    lines = code.splitlines(keepends=True)
+    for read, member in zip(parsed.body, stmt.body.body, strict=True):
+        if not isinstance(read, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        first = min([read.lineno, *(d.lineno for d in read.decorator_list)])
+        text = "".join(lines[first - 1 : read.end_lineno])
+        if isinstance(member, cst.FunctionDef) and "__synth_slot_" not in text:
+            mark_verbatim(member, text)
 
 
 _LAYOUTS: list[TemplateLayout] = []  # every one made in this process (once per template)

@@ -176,7 +176,7 @@ def format_module(
             known(statement)
             or _plain_import(statement)
             or _plain_docstring(statement)
-            or statement_form(statement)
+            or statement_form(statement, 0, known)
         )
         if bare is not None:
             flush()
