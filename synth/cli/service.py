@@ -35,7 +35,7 @@ from synth.spec import (
     load_spec,
     spec_names,
 )
-from synth.spec.reserved import reserved_package_names
+from synth.spec.reserved import is_reserved
 from synth.workspace import ChangeSet, FileChange, Workspace, summarize, write_changes
 
 __all__: list[str] = []
@@ -131,7 +131,7 @@ def _file_actions(changes: ChangeSet, root: Path) -> list[dict[str, str]]:
 def check_name(spec: ServiceSpec) -> None:
     """Refuse a name whose package would shadow a module the service imports, now or after
     any feature is added, or one of its folders (derived: synth.spec.reserved)."""
-    if spec.package in reserved_package_names():
+    if is_reserved(spec.package):
         raise SpecError(
             f"invalid service '{spec.name}': its package `{spec.package}` would shadow a Python "
             "module or folder the service has; choose another name"

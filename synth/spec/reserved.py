@@ -16,7 +16,8 @@ that make a service or a spec ask (`synth new`, `synth spec new`); the spec mode
 validator refuses only keywords and the standard library, since deriving reads the metadata of
 every distribution in the closure (about 0.07 s of CPU: METADATA headers and RECORD text only).
 A required distribution that is not installed reserves its own normalized name
-(`openai-agents` -> `openai_agents`), the best guess without its metadata.
+(`openai-agents` -> `openai_agents`), the best guess without its metadata. `is_reserved`, what
+`synth new` asks, answers most names without the whole derivation (see there).
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ import re
 import sys
 from functools import lru_cache
 from importlib import metadata
+from importlib.util import find_spec
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from synth.spec.models import ServiceSpec
 
-__all__ = ["reserved_for", "reserved_package_names"]
+__all__ = ["is_reserved", "reserved_for", "reserved_package_names"]
 
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[([^\]]*)\])?")
 
@@ -44,6 +46,60 @@ def reserved_package_names() -> frozenset[str]:
     """Every name a service's package would shadow, whatever features it has (all on)."""
     requirements, folders = _service_requirements_and_folders()
     return reserved_for(tuple(requirements), frozenset(folders))
+
+
+def is_reserved(package: str) -> bool:
+    """Whether `package` is one of `reserved_package_names()`, without deriving the whole set
+    when it cannot be: a name no finder on `sys.path` finds is no installed distribution's
+    import name (a distribution's files sit on the path its metadata is found on), so unless it
+    is the standard library's, a folder's, or the name of a distribution the closure reaches
+    (read without the requirement parser: every `Requires-Dist`, whatever its marker, a
+    superset), it is free. Any other name gets the full derivation's answer."""
+    if package in sys.stdlib_module_names:
+        return True
+    requirements, folders = _requirements_and_folders()
+    if package in folders:
+        return True
+    if find_spec(package) is None and package not in _reachable_names(requirements):
+        return False
+    return package in reserved_for(requirements, folders)
+
+
+@lru_cache(maxsize=1)
+def _requirements_and_folders() -> tuple[tuple[str, ...], frozenset[str]]:
+    requirements, folders = _service_requirements_and_folders()
+    return tuple(requirements), frozenset(folders)
+
+
+@lru_cache(maxsize=16)
+def _reachable_names(requirements: tuple[str, ...]) -> frozenset[str]:
+    """The names (normalized, `_` for `-`) of every distribution `requirements` reach through
+    any `Requires-Dist` of an installed one, marker or not (only `extra == "x"` markers for
+    extras not asked for are skipped, as `_closure` skips them): a superset of `_closure`."""
+    seen: set[str] = set()
+    pending: list[tuple[str, frozenset[str]]] = [_name_and_extras(text) for text in requirements]
+    while pending:
+        name, extras = pending.pop()
+        key = _normalize(name)
+        if not name or key in seen:
+            continue
+        seen.add(key)
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        for text in _requires(dist):
+            if not _only_for_other_extras(text, extras):
+                pending.append(_name_and_extras(text))
+    return frozenset(key.replace("-", "_") for key in seen)
+
+
+def _name_and_extras(text: str) -> tuple[str, frozenset[str]]:
+    match = _REQUIREMENT_NAME.match(text)
+    if match is None:
+        return "", frozenset()
+    extras = frozenset(e.strip() for e in (match.group(3) or "").split(",") if e.strip())
+    return match.group(1), extras
 
 
 @lru_cache(maxsize=16)
@@ -116,10 +172,9 @@ def _closure(requirements: list[str]) -> dict[str, metadata.Distribution | None]
     found: dict[str, metadata.Distribution | None] = {}
     pending: list[tuple[str, frozenset[str]]] = []
     for text in requirements:
-        match = _REQUIREMENT_NAME.match(text)
-        if match:
-            extras = frozenset(e.strip() for e in (match.group(3) or "").split(",") if e.strip())
-            pending.append((match.group(1), extras))
+        name, extras = _name_and_extras(text)
+        if name:
+            pending.append((name, extras))
     while pending:
         name, extras = pending.pop()
         key = _normalize(name)

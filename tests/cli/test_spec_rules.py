@@ -13,8 +13,15 @@ from pydantic import ValidationError
 
 from synth.dev import find_services
 from synth.features.registry import declared_features
-from synth.spec import AdhocOptions, ServiceSpec, adhoc_spec, dump_spec_data, parse_spec
-from synth.spec.reserved import reserved_package_names
+from synth.spec import (
+    AdhocOptions,
+    ServiceSpec,
+    adhoc_spec,
+    dump_spec_data,
+    parse_spec,
+    reserved,
+)
+from synth.spec.reserved import is_reserved, reserved_package_names
 
 
 def _import_names(distribution: str) -> set[str]:
@@ -73,3 +80,30 @@ def test_adhoc_topics_and_invokes_become_spec_entries_that_round_trip() -> None:
     assert [i.app_id for i in spec.invokes] == ["bill"]
     assert [f.value for f in spec.features] == ["pubsub", "invoke"]
     assert parse_spec(dump_spec_data(spec), "orders.yaml") == spec
+
+
+def test_is_reserved_answers_as_the_derived_set_for_every_name_it_holds_and_others() -> None:
+    """Before: `synth new` derived the whole set (the requirement parser over 70 distributions'
+    metadata, their RECORDs). After: a name no finder finds is answered from the closure's
+    names alone. The oracle is the whole set."""
+    reserved = reserved_package_names()
+    names = {name for name in reserved if name.isidentifier()}
+    installed = {
+        (d.metadata["Name"] or "").lower().replace("-", "_").replace(".", "_")
+        for d in metadata.distributions()
+    }
+    others = {"debug", "progress", "triage", "code_review", "orders", "learnflow", "x_service"}
+    for name in sorted(names | {n for n in installed if n.isidentifier()} | others):
+        assert is_reserved(name) == (name in reserved), name
+
+
+def test_is_reserved_keeps_the_name_of_a_required_distribution_that_is_not_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    requirements = ("fastapi>=0.110", "surely-not-installed-dist>=1", "other_missing[x]")
+    folders = frozenset({"tests"})
+    monkeypatch.setattr(reserved, "_requirements_and_folders", lambda: (requirements, folders))
+    derived = reserved.reserved_for(requirements, folders)
+    for name in ("surely_not_installed_dist", "other_missing", "fastapi", "starlette", "orders"):
+        assert is_reserved(name) == (name in derived), name
+    assert is_reserved("surely_not_installed_dist") and not is_reserved("orders")
