@@ -5,10 +5,14 @@ trailing comma, comment or string over several lines, is joined on one line, spa
 kinds of its tokens; blank lines follow rules of their own. So for a closed set of shapes
 black's output can be written from the node alone, whatever whitespace the node carries:
 
-- `expression_form`: names, dotted names, plain double-quoted strings and f-strings, decimal
-  numbers, negative numbers, and calls, subscripts, lists, tuples, dicts and `|` unions of those;
-- `statement_form`: an assignment, annotated assignment, expression, `return` or `pass` line,
-  and a class (no decorator, no comment) whose body is such lines, a plain docstring first;
+- `expression_form`: names, dotted names, strings and f-strings black need not requote or
+  requotes simply, implicit concatenations of those, decimal numbers, negative numbers, and
+  calls, subscripts, lists, tuples, dicts, `|` unions, single comparisons, `a if b else c` and
+  `await` of those;
+- `statement_form`: an assignment, annotated assignment, expression, `return`, `assert` or
+  `pass` line, split as black splits it when too long (at the brackets of its last expression,
+  where black omits its optional parentheses: `split_form`), and a class (no decorator, no
+  comment) whose body is such lines, a plain docstring first, then methods whose code is known;
 - `plain_docstring`: what `build_docstring` writes for plain text, at any depth;
 - `def_header_form`: a `def` line in black's spacing that is too long, split as black splits
   it: the parameters on one line of their own if they fit there (a lone one with a trailing
@@ -34,6 +38,7 @@ __all__ = [
     "docstring_value",
     "expression_form",
     "plain_docstring",
+    "split_form",
     "statement_form",
 ]
 
@@ -128,6 +133,11 @@ def expression_form(node: cst.CSTNode) -> str | None:
         return None if left is None or right is None else f"{left} | {right}"
     if isinstance(node, cst.Parameters):
         return _parameters(node)
+    if isinstance(node, cst.IfExp):
+        parts = [expression_form(n) for n in (node.body, node.test, node.orelse)]
+        if any(part is None for part in parts):
+            return None
+        return f"{parts[0]} if {parts[1]} else {parts[2]}"
     if isinstance(node, cst.Await):
         value = expression_form(node.expression)
         return None if value is None else f"await {value}"
@@ -222,7 +232,7 @@ def _concatenation(node: cst.ConcatenatedString) -> list[str] | None:
 def _tuple_form(node: cst.Tuple) -> str | None:
     """`(a, b)`, `(a,)` or `a, b` as written: black keeps a tuple's parentheses as they are."""
     if len(node.lpar) > 1 or not node.elements:
-        return None
+        return "()" if len(node.lpar) == 1 and not node.elements else None
     items = _joined(
         expression_form(e.value) if type(e) is cst.Element else None for e in node.elements
     )
@@ -399,6 +409,18 @@ def _split_target(small: cst.BaseSmallStatement) -> tuple[str, cst.BaseExpressio
     if isinstance(value, cst.Tuple) and len(value.lpar) == 1:
         return prefix, value
     return None
+
+
+def split_form(prefix: str, node: cst.BaseExpression, depth: int) -> str | None:
+    """black's lines for `prefix` and `node` at `depth`, a line where black splits at `node`'s
+    own brackets (a call of a dotted name, a list, dict or parenthesized tuple): one line if
+    it fits, else split as `statement_form` splits a value; a decorator line is one (`"@"`)."""
+    if not (
+        isinstance(node, cst.Call) and _dotted(node.func) or isinstance(node, cst.List | cst.Dict)
+    ) or getattr(node, "lpar", None):
+        return None
+    lines = _split_lines(node, "    " * depth, prefix, "")
+    return None if lines is None else "\n".join(lines) + "\n"
 
 
 def _dotted(node: cst.BaseExpression) -> bool:

@@ -37,6 +37,7 @@ from synth.codegen.black_form import (
     docstring_value,
     expression_form,
     plain_docstring,
+    split_form,
     statement_form,
 )
 
@@ -155,8 +156,8 @@ def _put(
 
 def _split_line(line: str) -> str | None:
     """black's lines for `line`, one whole logical line in black's spacing that is too long: a
-    `def` line split as black splits one, another statement as `black_form.statement_form`
-    knows to split it, else None."""
+    `def` line split as black splits one, a decorator line as `black_form.split_form` and
+    another statement as `black_form.statement_form` know to split them, else None."""
     stripped = line.lstrip(" ")
     depth, rest = divmod(len(line) - len(stripped), 4)
     words = stripped.split(maxsplit=2)
@@ -164,6 +165,12 @@ def _split_line(line: str) -> str | None:
         return None
     if words[:1] == ["def"] or words[:2] == ["async", "def"]:
         return def_header_form(line)
+    if stripped.startswith("@"):
+        try:
+            decorator = cst.parse_expression(stripped[1:].strip())
+        except (cst.ParserSyntaxError, cst.CSTValidationError):
+            return None
+        return split_form("@", decorator, depth)
     try:
         statement = cst.parse_statement(stripped)
     except (cst.ParserSyntaxError, cst.CSTValidationError):

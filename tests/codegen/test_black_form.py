@@ -65,6 +65,9 @@ _VALUES = st.sampled_from(
         "x == [1]",
         "a.b(c) in d",
         "x is not None",
+        "a if b else c",
+        'f(x) if y.z else "w"',
+        "()",
     ]
 )
 _TYPES = st.sampled_from(["str", "int", "float", "str | None", "list[str]", "dict[str, int]"])

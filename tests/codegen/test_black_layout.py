@@ -299,3 +299,26 @@ def test_a_template_s_split_def_header_filled_as_the_layout_vouches_is_black_sta
         except (cst.ParserSyntaxError, cst.CSTValidationError):
             assume(False)
         assert format_source(joined) == code
+
+
+@pytest.mark.parametrize("length", [5, 60, 85])
+def test_a_too_long_decorator_line_is_split_as_black_splits_it(length: int) -> None:
+    """Before: a decorator whose fill made it too long sent the statement to black. After:
+    it is split at its call's parentheses, arguments hugged or one a line, as black does."""
+    source = (
+        '@subscriber(__synth_slot_a__, "/events/pubsub/topic", Model)\n'
+        "async def f() -> None:\n    pass\n"
+    )
+    layout = TemplateLayout.of(source, {"__synth_slot_a__": "a"})
+    assert layout is not None
+    codes = layout.filled({"__synth_slot_a__": build_str("t" * length)})
+    assert codes is not None
+    assert format_source(codes[0]) == codes[1]
+    assert (codes[0] == codes[1]) == (length < 40)
+
+
+def test_a_decorator_black_would_split_elsewhere_is_left_to_black() -> None:
+    source = "@a.b(c).d(__synth_slot_a__, x)\ndef f() -> None:\n    pass\n"
+    layout = TemplateLayout.of(source, {"__synth_slot_a__": "a"})
+    assert layout is not None
+    assert layout.filled({"__synth_slot_a__": build_str("t" * 95)}) is None
