@@ -1,7 +1,8 @@
 """The one place synth imports black: format Python source and tell whether it is black-stable.
 
-black is the slowest step of a run, and synth formats the same text many times (every unit of
-a constant template, every file of an unchanged service), so results are memoised by content:
+black was the slowest step of a run; most of what synth writes is now known to be black's
+output without it (`synth.codegen.black_form`, `black_layout`), and what still goes to black
+(shapes those rules do not know, modules merged with an owner's edits) is memoised by content:
 in memory for the process, and on disk in one SQLite file under `$XDG_CACHE_HOME/synth` (or
 `~/.cache/synth`) per black version and mode, like black's own cache. `SYNTH_NO_CACHE=1` turns
 the disk cache off (benchmarks measure both). A run whose every piece is cached never imports
