@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Literal
 
 import libcst as cst
 
-__all__ = ["SlotSite", "fill", "slot_sites"]
+__all__ = ["SlotSite", "child_fields", "fill", "slot_sites"]
 
 Kind = Literal["expression", "parameters", "statement"]
 Step = tuple[str, int | None]  # a field of a node, and the index into it when it is a sequence
@@ -36,6 +37,38 @@ class SlotSite:
     name: str
     kind: Kind
     path: tuple[Step, ...]
+
+
+# fields that only ever hold whitespace, comments or punctuation: no Name, no statement
+_TRIVIA_FIELDS = frozenset(
+    {
+        "leading_lines",
+        "lines_after_decorators",
+        "lpar",
+        "rpar",
+        "header",
+        "footer",
+        "trailing_whitespace",
+        "newline",
+        "semicolon",
+        "comma",
+        "colon",
+        "equal",
+        "operator",
+        "dot",
+        "asynchronous",
+    }
+)
+
+
+@cache
+def child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    """The fields of a node kind that may hold a Name or a statement (not trivia)."""
+    return tuple(
+        f.name
+        for f in dataclasses.fields(kind)
+        if f.name not in _TRIVIA_FIELDS and not f.name.startswith("whitespace")
+    )
 
 
 def slot_sites(statement: cst.CSTNode, slot_of: Mapping[str, str]) -> tuple[SlotSite, ...]:
@@ -61,14 +94,14 @@ def _sites(
         if slot is not None:
             yield SlotSite(slot, "expression", path)
         return
-    for field in dataclasses.fields(node):
-        value = getattr(node, field.name)
+    for name in child_fields(type(node)):
+        value = getattr(node, name)
         if isinstance(value, cst.CSTNode):
-            yield from _sites(value, slot_of, (*path, (field.name, None)))
+            yield from _sites(value, slot_of, (*path, (name, None)))
         elif isinstance(value, list | tuple):
             for index, item in enumerate(value):
                 if isinstance(item, cst.CSTNode):
-                    yield from _sites(item, slot_of, (*path, (field.name, index)))
+                    yield from _sites(item, slot_of, (*path, (name, index)))
 
 
 def _slot_name(small: cst.BaseSmallStatement, slot_of: Mapping[str, str]) -> str | None:

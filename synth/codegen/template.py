@@ -14,7 +14,6 @@ replacement of a kind it does not place goes through libcst's function itself).
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 from collections.abc import Iterator, Mapping, Sequence, Set
 from functools import cache
@@ -25,7 +24,7 @@ from libcst.helpers import parse_template_statement
 
 from synth.codegen.black_layout import TemplateLayout
 from synth.codegen.imports import ImportRequest, dotted_name
-from synth.codegen.slots import SlotSite, fill, slot_sites
+from synth.codegen.slots import SlotSite, child_fields, fill, slot_sites
 from synth.codegen.units import Statement, Unit
 from synth.codegen.verbatim import generated_code, mark_verbatim
 
@@ -194,37 +193,6 @@ def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[
         raise ValueError(f"the template has no slot for {', '.join(sorted(unused))}")
 
 
-# fields that only ever hold whitespace, comments or punctuation: no Name, no statement
-_TRIVIA_FIELDS = frozenset(
-    {
-        "leading_lines",
-        "lines_after_decorators",
-        "lpar",
-        "rpar",
-        "header",
-        "footer",
-        "trailing_whitespace",
-        "newline",
-        "semicolon",
-        "comma",
-        "colon",
-        "equal",
-        "operator",
-        "dot",
-        "asynchronous",
-    }
-)
-
-
-@cache
-def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
-    return tuple(
-        f.name
-        for f in dataclasses.fields(kind)
-        if f.name not in _TRIVIA_FIELDS and not f.name.startswith("whitespace")
-    )
-
-
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """`node` and every node inside it that is not trivia (whitespace, comments, punctuation),
     read-only: a plain walk, no visitor, nothing rebuilt. A `Name`'s parentheses are trivia
@@ -235,7 +203,7 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield current
         if type(current) is cst.Name:
             continue
-        for name in _child_fields(type(current)):
+        for name in child_fields(type(current)):
             value = getattr(current, name)
             if isinstance(value, cst.CSTNode):
                 stack.append(value)
