@@ -147,7 +147,10 @@ def _put(
             return None  # (black hugs `**` around a name only: a call is spaced)
         if isinstance(fill, cst.Parameters) and f"({placeholder})" not in line:
             return None  # (parameters fill a def's parentheses, where their spacing holds)
-        code = code.replace(placeholder, _EMPTY.code_for_node(fill))
+        text = _EMPTY.code_for_node(fill)
+        if text.count("#") != form.count("#"):
+            return None  # (a comment in the fill: black keeps it, the one-line form cannot)
+        code = code.replace(placeholder, text)
         black = black.replace(placeholder, form)
     if not black.isascii() or black.rstrip("\n") != black.rstrip():
         return None  # (an empty fill at the end of a line: `return `)

@@ -173,12 +173,9 @@ def format_module(
             pending.clear()
 
     for statement in module.body:
-        bare = (
-            known(statement)
-            or _plain_import(statement)
-            or _plain_docstring(statement)
-            or statement_form(statement, 0, known)
-        )
+        bare = known(statement) or _plain_import(statement) or _plain_docstring(statement)
+        if bare is None:
+            bare = _formed(statement, known)
         if bare is not None:
             flush()
             parts.append(_leading(statement) + bare)
@@ -186,6 +183,18 @@ def format_module(
             pending.append(statement)
     flush()
     return "".join(parts)
+
+
+def _formed(
+    statement: cst.BaseStatement, known: Callable[[cst.BaseStatement], str | None]
+) -> str | None:
+    """`black_form.statement_form` of `statement`, unless that would drop a comment inside it
+    (the forms are written from the node's parts, its whitespace and comments not read)."""
+    form = statement_form(statement, 0, known)
+    if form is None:
+        return None
+    code = _EMPTY.code_for_node(statement.with_changes(leading_lines=[]))
+    return form if code.count("#") == form.count("#") else None
 
 
 # `import a.b` or `from a.b import c, d`: no alias, no parentheses, no comment, single spaces

@@ -322,3 +322,11 @@ def test_a_decorator_black_would_split_elsewhere_is_left_to_black() -> None:
     layout = TemplateLayout.of(source, {"__synth_slot_a__": "a"})
     assert layout is not None
     assert layout.filled({"__synth_slot_a__": build_str("t" * 95)}) is None
+
+
+def test_a_fill_with_a_comment_inside_is_left_to_black() -> None:
+    layout = TemplateLayout.of("value = call(__synth_slot_a__)\n", {"__synth_slot_a__": "a"})
+    assert layout is not None
+    commented = cst.parse_expression("f(\n    x,  # why\n    y\n)")
+    assert layout.filled({"__synth_slot_a__": commented}) is None
+    assert layout.filled({"__synth_slot_a__": cst.parse_expression("f(x, y)")}) is not None

@@ -83,3 +83,12 @@ def test_docstrings_kept_as_they_are_are_what_black_makes(text: str) -> None:
     """A module docstring `_plain_docstring` keeps from black is black's output already."""
     module = cst.Module(body=[build_docstring(text)])
     assert format_module(module, "m.py") == format_source(module.code)
+
+
+def test_a_comment_inside_a_node_built_statement_keeps_it_from_the_one_line_forms() -> None:
+    """Before: `statement_form` wrote a statement from its parts, a comment inside it lost.
+    After: such a statement goes to black, which keeps the comment."""
+    module = cst.parse_module('X = [\n    "a",  # why this one\n    "b"\n]\nY = f(1)\n')
+    written = format_module(module, "m.py")
+    assert "# why this one" in written
+    assert written == format_source(module.code)
