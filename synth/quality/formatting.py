@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sqlite3
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib.metadata import version
@@ -32,6 +31,8 @@ from synth.codegen.black_form import LINE_LENGTH, docstring_value, plain_docstri
 from synth.errors import GateError
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from black.mode import Mode
 
 __all__ = ["LINE_LENGTH", "format_module", "format_source", "is_black_stable"]
@@ -72,6 +73,8 @@ def _disk() -> sqlite3.Connection | None:
     """The SQLite file of black's results for this black version and mode, opened once per
     process: one file, not one per entry (writing 40 small files cost a run 0.03 s), safe for
     the processes of `new --all` writing at once. A cache that cannot be opened is no cache."""
+    import sqlite3  # only a run that formats with black opens the cache
+
     pid = os.getpid()
     if pid not in _DISK:
         folder = _cache_dir()
@@ -96,6 +99,8 @@ def _disk() -> sqlite3.Connection | None:
 
 
 def _load(key: str) -> str | None:
+    import sqlite3
+
     connection = _disk()
     if connection is None:
         return None
@@ -107,6 +112,8 @@ def _load(key: str) -> str | None:
 
 
 def _store(key: str, formatted: str) -> None:
+    import sqlite3
+
     connection = _disk()
     if connection is None:
         return
