@@ -52,14 +52,15 @@ def main() -> None:
     """Console-script entry point."""
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     module = COMMAND_MODULES.get(command)
+    modules = {module} if module else set(COMMAND_MODULES.values())
     if command in LONG_RUNNING:  # `dev` serves until stopped: the collector, an ordinary exit
-        _load({module} if module else set(COMMAND_MODULES.values()))()
+        _load(modules)()
         return
     # A one-shot command builds trees and ends: what the cycle collector would free, the exit
     # frees. Its passes over libcst's and pydantic's many objects were an eighth of `synth
     # new`'s CPU (benchmarks/bench_new.py).
     gc.disable()
-    _hard_exit(_exit_code(_load({module} if module else set(COMMAND_MODULES.values()))))
+    _hard_exit(_exit_code(_load(modules)))
 
 
 def _exit_code(run: Callable[[], object]) -> int:

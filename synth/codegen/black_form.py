@@ -379,11 +379,9 @@ def _split_target(small: cst.BaseSmallStatement) -> tuple[str, cst.BaseExpressio
     """Where black splits a too-long line at the brackets of its last expression: the text
     before that expression and the expression, for the shapes where black omits the optional
     parentheses it puts around a value (`x = v`, `return v`, `assert a == v`, a bare call):
-    a call of a dotted name, or a list, dict or parenthesized tuple, after `await` or not."""
+    an expression `_splits_at_its_brackets`, after `await` or not."""
     if isinstance(small, cst.Expr):
         prefix, value = "", small.value
-    elif isinstance(small, cst.Return) and small.value is not None:
-        prefix, value = "return ", small.value
     elif isinstance(small, cst.Assert) and small.msg is None:
         test = small.test
         if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1) or test.lpar:
@@ -396,28 +394,39 @@ def _split_target(small: cst.BaseSmallStatement) -> tuple[str, cst.BaseExpressio
             return None
         prefix, value = f"assert {left} {operator} ", test.comparisons[0].comparator
     else:
-        assigned = _assigned(small)
-        if assigned is None:
+        valued = _valued(small)
+        if valued is None:
             return None
-        prefix, value = assigned
+        prefix, value = valued
     if isinstance(value, cst.Await) and not value.lpar:
         prefix, value = prefix + "await ", value.expression
-    if isinstance(value, cst.Call) and _dotted(value.func) and not value.lpar:
-        return prefix, value
-    if isinstance(value, cst.List | cst.Dict) and not value.lpar:
-        return prefix, value
-    if isinstance(value, cst.Tuple) and len(value.lpar) == 1:
-        return prefix, value
-    return None
+    return (prefix, value) if _splits_at_its_brackets(value) else None
+
+
+def _valued(small: cst.BaseSmallStatement) -> tuple[str, cst.BaseExpression] | None:
+    """The text before the value of `return v`, `x = v` or `x: T = v`, and the value."""
+    if isinstance(small, cst.Return):
+        return None if small.value is None else ("return ", small.value)
+    return _assigned(small)
+
+
+def _splits_at_its_brackets(node: cst.BaseExpression) -> bool:
+    """Whether black splits a too-long line ending in `node` at `node`'s own brackets: a call of
+    a dotted name, a list or dict, or a tuple in one pair of parentheses."""
+    if isinstance(node, cst.Tuple):
+        return len(node.lpar) == 1
+    if getattr(node, "lpar", None):
+        return False
+    return (
+        isinstance(node, cst.Call) and _dotted(node.func) or isinstance(node, cst.List | cst.Dict)
+    )
 
 
 def split_form(prefix: str, node: cst.BaseExpression, depth: int) -> str | None:
-    """black's lines for `prefix` and `node` at `depth`, a line where black splits at `node`'s
-    own brackets (a call of a dotted name, a list, dict or parenthesized tuple): one line if
-    it fits, else split as `statement_form` splits a value; a decorator line is one (`"@"`)."""
-    if not (
-        isinstance(node, cst.Call) and _dotted(node.func) or isinstance(node, cst.List | cst.Dict)
-    ) or getattr(node, "lpar", None):
+    """black's lines for `prefix` and `node` at `depth`, a line black splits at `node`'s own
+    brackets (`_splits_at_its_brackets`): one line if it fits, else split as `statement_form`
+    splits a value; a decorator line is one (`"@"`)."""
+    if not _splits_at_its_brackets(node):
         return None
     lines = _split_lines(node, "    " * depth, prefix, "")
     return None if lines is None else "\n".join(lines) + "\n"
@@ -434,13 +443,10 @@ def _concatenated_value(small: cst.BaseSmallStatement, indent: str) -> str | Non
     """`x = "a" "b"` or `return "a" "b"` (in parentheses or not) as black writes it: on one
     line without the parentheses if it fits; else in parentheses, the strings on one line of
     their own if they fit there, else one a line."""
-    if isinstance(small, cst.Return) and small.value is not None:
-        prefix, value = "return ", small.value
-    else:
-        assigned = _assigned(small)
-        if assigned is None:
-            return None
-        prefix, value = assigned
+    valued = _valued(small)
+    if valued is None:
+        return None
+    prefix, value = valued
     if not isinstance(value, cst.ConcatenatedString) or len(value.lpar) > 1:
         return None
     strings = _concatenation(value.with_changes(lpar=[], rpar=[]))

@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from synth.codegen.imports import ImportRequest
-from synth.codegen.reading import ReadStatement, placed, read_spans, source_lines
+from synth.codegen.reading import (
+    ReadStatement,
+    placed,
+    read_spans,
+    read_statements,
+    source_lines,
+)
 
 __all__ = ["INDEX", "build_index", "indexed_reads", "render_index"]
 
@@ -127,8 +133,7 @@ def indexed_reads(relative: str, source: str) -> tuple[ReadStatement, ...] | Non
             return _decode(source, entry["statements"])
         except (KeyError, TypeError, ValueError):
             pass  # an index of another shape: read it afresh
-    read = read_spans(source)
-    return None if read is None else tuple(statement for _, statement in read)
+    return read_statements(source)
 
 
 if __name__ == "__main__":

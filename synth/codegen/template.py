@@ -123,10 +123,9 @@ def _statements(template: str, names: frozenset[str]) -> tuple[_TemplateStatemen
         if not isinstance(stmt, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             raise TypeError(f"not a statement: {stmt!r}")
         bare = _EMPTY.code_for_node(stmt.with_changes(leading_lines=[]))
-        _mark_methods(stmt, bare)
         slotted = _SLOT_NAME.sub(lambda m: "{" + m.group(1) + "}", bare)
         if slotted == bare:
-            mark_verbatim(stmt, bare)
+            _mark(stmt, bare)
             found.append((stmt, None))
         else:
             layout = TemplateLayout.of(bare, slot_of)
@@ -136,10 +135,12 @@ def _statements(template: str, names: frozenset[str]) -> tuple[_TemplateStatemen
     return tuple(found)
 
 
-def _mark_methods(stmt: cst.BaseStatement, code: str) -> None:
-    """Mark each method of a template class that holds no slot as black's output already, its
-    code the template's own lines (at the depth it has in the class): a class that gets more
-    members later (an invoked app's methods) can still be written without black."""
+def _mark(stmt: cst.BaseStatement, code: str) -> None:
+    """Mark `stmt` as black's output already, `code` its code; and each method of it, when it
+    is a class, with its own lines of `code` (at the depth it has in the class): a class that
+    gets more members later (an invoked app's client), or a template class that only holds a
+    method for another (a holder), keeps its methods out of black."""
+    mark_verbatim(stmt, code)
     if not isinstance(stmt, cst.ClassDef) or not isinstance(stmt.body, cst.IndentedBlock):
         return
     parsed = ast.parse(code).body[0]
@@ -147,12 +148,11 @@ def _mark_methods(stmt: cst.BaseStatement, code: str) -> None:
         return
     lines = code.splitlines(keepends=True)
     for read, member in zip(parsed.body, stmt.body.body, strict=True):
-        if not isinstance(read, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        first = min([read.lineno, *(d.lineno for d in read.decorator_list)])
-        text = "".join(lines[first - 1 : read.end_lineno])
-        if isinstance(member, cst.FunctionDef) and "__synth_slot_" not in text:
-            mark_verbatim(member, text)
+        if isinstance(member, cst.FunctionDef) and isinstance(
+            read, ast.FunctionDef | ast.AsyncFunctionDef
+        ):
+            first = min([read.lineno, *(d.lineno for d in read.decorator_list)])
+            mark_verbatim(member, "".join(lines[first - 1 : read.end_lineno]))
 
 
 _LAYOUTS: list[TemplateLayout] = []  # every one made in this process (once per template)
@@ -187,7 +187,7 @@ def _filled(template: str, replacements: Mapping[str, cst.CSTNode]) -> Iterator[
             fills = {_SLOT.format(k): v for k, v in wanted.items()}
             codes = layout.filled(fills)  # (libcst's code, black's), if the rule holds
             if codes is not None and codes[0] == generated_code(result):
-                mark_verbatim(result, codes[1])
+                _mark(result, codes[1])
         yield result
     if unused:
         raise ValueError(f"the template has no slot for {', '.join(sorted(unused))}")

@@ -16,7 +16,7 @@ import libcst as cst
 
 from synth.codegen.source_statement import SourceStatement
 
-__all__ = ["generated_code", "mark_verbatim", "marked", "verbatim_code", "verbatim_member"]
+__all__ = ["generated_code", "mark_verbatim", "marked", "verbatim_code"]
 
 _EMPTY = cst.Module(body=[])
 _MARKED: dict[int, cst.BaseStatement] = {}
@@ -60,23 +60,3 @@ def verbatim_code(statement: cst.BaseStatement) -> str | None:
     if key not in _CODE:
         _CODE[key] = generated_code(original)
     return _CODE[key]
-
-
-def verbatim_member(
-    holder: cst.ClassDef,
-) -> cst.SimpleStatementLine | cst.BaseCompoundStatement:
-    """The one statement of `holder`, a class a template wraps a method in; when the holder is
-    marked, the member is too, with the holder's code after its `class` line (the member's
-    code at the depth it keeps in the class it goes to)."""
-    body = holder.body.body if isinstance(holder.body, cst.IndentedBlock) else ()
-    if len(body) != 1 or not isinstance(
-        body[0], cst.SimpleStatementLine | cst.BaseCompoundStatement
-    ):
-        raise TypeError("a holder class holds exactly one statement")
-    member = body[0]
-    code = verbatim_code(holder)
-    header, newline, rest = (code or "").partition("\n")
-    plain = code is not None and newline and header.startswith("class ") and not holder.decorators
-    if plain and not getattr(member, "leading_lines", ()) and rest.startswith("    "):
-        mark_verbatim(member, rest)
-    return member

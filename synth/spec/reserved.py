@@ -44,8 +44,7 @@ def _normalize(name: str) -> str:
 @lru_cache(maxsize=1)
 def reserved_package_names() -> frozenset[str]:
     """Every name a service's package would shadow, whatever features it has (all on)."""
-    requirements, folders = _service_requirements_and_folders()
-    return reserved_for(tuple(requirements), frozenset(folders))
+    return reserved_for(*_requirements_and_folders())
 
 
 def is_reserved(package: str) -> bool:
@@ -63,12 +62,6 @@ def is_reserved(package: str) -> bool:
     if find_spec(package) is None and package not in _reachable_names(requirements):
         return False
     return package in reserved_for(requirements, folders)
-
-
-@lru_cache(maxsize=1)
-def _requirements_and_folders() -> tuple[tuple[str, ...], frozenset[str]]:
-    requirements, folders = _service_requirements_and_folders()
-    return tuple(requirements), frozenset(folders)
 
 
 @lru_cache(maxsize=16)
@@ -110,7 +103,8 @@ def reserved_for(requirements: tuple[str, ...], folders: frozenset[str]) -> froz
     return frozenset(names)
 
 
-def _service_requirements_and_folders() -> tuple[list[str], set[str]]:
+@lru_cache(maxsize=1)
+def _requirements_and_folders() -> tuple[tuple[str, ...], frozenset[str]]:
     """The requirement strings and top-level folders of a service with every feature on.
 
     Read from what the features declare, without building their code: their dependencies,
@@ -128,7 +122,7 @@ def _service_requirements_and_folders() -> tuple[list[str], set[str]]:
     deploy = build_deploy_files(spec, deployment_of(spec, features))
     tests = runtime_module_name(f"{RUNTIME_PACKAGE}.app.test_app", spec.package).split(".")[0]
     folders = {path.split("/")[0] for path in [*deploy.yaml, *deploy.text] if "/" in path}
-    return requirements, (folders | {tests}) - {spec.package}
+    return tuple(requirements), frozenset((folders | {tests}) - {spec.package})
 
 
 def _probe_spec() -> ServiceSpec:

@@ -82,6 +82,9 @@ def test_a_grown_service_is_the_same_with_no_cold_and_warm_black_caches(tmp_path
     assert len(uncached) > 20
     assert cold == uncached
     assert warm == uncached
+    grown_main = uncached["debug/main.py"][0].decode()
+    assert grown_main.endswith("def owner_helper() -> int:\n    return 1\n")  # the owner's code
+    assert "app.include_router(subscriptions_router)" in grown_main  # synth's, beside it
 
 
 def test_a_service_made_alone_is_the_one_made_among_the_others(tmp_path: Path) -> None:

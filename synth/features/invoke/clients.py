@@ -15,7 +15,7 @@ import keyword
 import libcst as cst
 
 from synth.codegen import Unit, build_docstring, build_name, build_str, build_template_units
-from synth.codegen.verbatim import verbatim_member
+from synth.codegen import statements as block_statements
 from synth.spec import InvokeSpec
 
 __all__ = ["Target", "client_units", "python_method"]
@@ -97,7 +97,7 @@ def client_units(target: Target) -> list[Unit]:
             ),
         )
         holder = template.units[0].node
-        assert isinstance(holder, cst.ClassDef)
-        node = verbatim_member(holder)
+        assert isinstance(holder, cst.ClassDef) and isinstance(holder.body, cst.IndentedBlock)
+        node = block_statements(holder.body.body)[0]
         units.append(Unit(node, template.units[0].imports, container=target.cls))
     return units
